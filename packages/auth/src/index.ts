@@ -1,0 +1,1 @@
+export { hashPassword, needsRehash, PBKDF2_ITERATIONS, timingSafeEqual, verifyPassword } from "./password.ts";

@@ -1,0 +1,13 @@
+/**
+ * What the gateway hands every domain RPC call. Built only from the gateway's own
+ * verification, never from client headers; domain Workers trust it because only the
+ * gateway holds their service bindings.
+ */
+export interface RequestContext {
+	requestId: string;
+}
+
+/** Every domain Worker answers this for `/health/ready`. */
+export interface Pingable {
+	ping(): Promise<{ ok: true; worker: string }>;
+}

@@ -1,0 +1,86 @@
+import { z } from "zod";
+
+// Field builders shared by every API contract, so "a name" or "a slug" means the same
+// thing on every route.
+
+const HTML_TAG = /<\s*[a-z!/?][^>]*>?/i;
+// Control characters other than tab/newline have no business in names or titles.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/** Plain text: trimmed, bounded, no HTML tags, no control characters. */
+export const plainText = (max: number, min = 1) =>
+	z
+		.string()
+		.trim()
+		.min(min)
+		.max(max)
+		.refine((s) => !HTML_TAG.test(s), { message: "HTML is not allowed in this field" })
+		.refine((s) => !CONTROL.test(s), { message: "Control characters are not allowed" });
+
+export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
+	"about",
+	"account",
+	"admin",
+	"api",
+	"app",
+	"assets",
+	"auth",
+	"billing",
+	"blog",
+	"cart",
+	"checkout",
+	"dashboard",
+	"docs",
+	"health",
+	"help",
+	"login",
+	"logout",
+	"mail",
+	"null",
+	"oja",
+	"ops",
+	"root",
+	"s",
+	"settings",
+	"signup",
+	"static",
+	"status",
+	"store",
+	"stores",
+	"support",
+	"system",
+	"undefined",
+	"webhooks",
+	"www",
+]);
+
+export const slug = z
+	.string()
+	.min(3, { message: "Slug must be 3–40 characters" })
+	.max(40, { message: "Slug must be 3–40 characters" })
+	.regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, {
+		message: "Slug may contain lowercase letters, digits and inner hyphens only",
+	})
+	.refine((s) => !s.includes("--"), { message: "Slug may not contain consecutive hyphens" })
+	.refine((s) => !RESERVED_SLUGS.has(s), { message: "This slug is reserved" });
+
+export const email = z
+	.string()
+	.trim()
+	.max(254)
+	.toLowerCase()
+	.pipe(z.email({ message: "Must be a valid email address" }));
+
+/** Currencies Paystack settles; money is always minor units of one of these. */
+export const CURRENCIES = ["NGN", "GHS", "ZAR", "KES", "USD", "XOF"] as const;
+export const currency = z.enum(CURRENCIES);
+export type Currency = z.infer<typeof currency>;
+
+/** An amount in minor units (kobo, pesewas, cents): a non-negative safe integer, never a float. */
+export const minorUnits = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+export const isoDateTime = z.iso.datetime({ offset: true });
+
+export const prefixedId = (prefix: string) =>
+	z.string().regex(new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`), { message: `Must be a ${prefix}_ id` });

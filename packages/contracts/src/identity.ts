@@ -1,0 +1,42 @@
+import { z } from "zod";
+import { currency, email, isoDateTime, plainText, prefixedId, slug } from "./fields.ts";
+
+export const MIN_PASSWORD_LENGTH = 10;
+
+export const SignupInput = z
+	.object({
+		email,
+		password: z
+			.string()
+			.min(MIN_PASSWORD_LENGTH, { message: `Password must be at least ${MIN_PASSWORD_LENGTH} characters` })
+			.max(256),
+		name: plainText(100),
+		storeName: plainText(80),
+		storeSlug: slug,
+		currency: currency.default("NGN"),
+	})
+	.strict();
+export type SignupInput = z.infer<typeof SignupInput>;
+
+export const User = z.object({
+	id: prefixedId("usr"),
+	email: z.string(),
+	name: z.string(),
+	createdAt: isoDateTime,
+});
+export type User = z.infer<typeof User>;
+
+export const Store = z.object({
+	id: prefixedId("st"),
+	slug: z.string(),
+	name: z.string(),
+	currency,
+	createdAt: isoDateTime,
+});
+export type Store = z.infer<typeof Store>;
+
+export const SignupResult = z.object({ user: User, store: Store });
+export type SignupResult = z.infer<typeof SignupResult>;
+
+export const PublicStore = Store.pick({ id: true, slug: true, name: true, currency: true });
+export type PublicStore = z.infer<typeof PublicStore>;

@@ -1,0 +1,6 @@
+export * from "./context.ts";
+export * from "./fields.ts";
+export * from "./identity.ts";
+export * from "./problem.ts";
+export * from "./rpc.ts";
+export * from "./validation.ts";

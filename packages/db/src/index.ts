@@ -1,0 +1,4 @@
+export { createDb, createSql, type Database, type DatabaseEnv } from "./client.ts";
+export { isUniqueViolation, pgErrorCode } from "./errors.ts";
+export { type IdKind, isId, newId, ulid } from "./ids.ts";
+export * as schema from "./schema/index.ts";

@@ -1,0 +1,53 @@
+import { sql } from "drizzle-orm";
+import { check, index, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { createdAt, currency, storeId, updatedAt } from "./columns.ts";
+
+export const stores = pgTable(
+	"stores",
+	{
+		id: text("id").primaryKey(),
+		slug: text("slug").notNull(),
+		name: text("name").notNull(),
+		currency: currency(),
+		createdAt: createdAt(),
+		updatedAt: updatedAt(),
+	},
+	(t) => [
+		uniqueIndex("stores_slug_key").on(t.slug),
+		check("stores_slug_format", sql`${t.slug} ~ '^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$'`),
+	],
+);
+
+export const users = pgTable(
+	"users",
+	{
+		id: text("id").primaryKey(),
+		email: text("email").notNull(),
+		name: text("name").notNull(),
+		passwordHash: text("password_hash").notNull(),
+		createdAt: createdAt(),
+		updatedAt: updatedAt(),
+	},
+	// Emails are stored lower-cased by the domain layer; the unique index enforces one account each.
+	(t) => [uniqueIndex("users_email_key").on(t.email)],
+);
+
+export const memberRole = ["owner", "admin", "staff"] as const;
+export type MemberRole = (typeof memberRole)[number];
+
+export const memberships = pgTable(
+	"memberships",
+	{
+		storeId: storeId().references(() => stores.id, { onDelete: "cascade" }),
+		userId: text("user_id")
+			.notNull()
+			.references(() => users.id, { onDelete: "cascade" }),
+		role: text("role", { enum: memberRole }).notNull(),
+		createdAt: createdAt(),
+	},
+	(t) => [
+		primaryKey({ columns: [t.storeId, t.userId], name: "memberships_pkey" }),
+		index("memberships_user_id_idx").on(t.userId),
+		check("memberships_role_check", sql`${t.role} in ('owner', 'admin', 'staff')`),
+	],
+);

@@ -1,0 +1,140 @@
+import { type Database, isUniqueViolation, schema } from "@oja/db";
+import { and, eq } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { type AnyTypedEnvelope, parseEnvelope } from "./contracts.ts";
+
+export interface RetryPolicy {
+	/** First retry delay; doubles each attempt. 0 retries at once (tests). */
+	baseDelaySeconds: number;
+	maxDelaySeconds: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { baseDelaySeconds: 5, maxDelaySeconds: 15 * 60 };
+
+/** Exponential backoff with full jitter ceiling: base·2^(attempt−1), capped. */
+export function backoffSeconds(attempt: number, policy: RetryPolicy): number {
+	if (policy.baseDelaySeconds <= 0) return 0;
+	const exp = policy.baseDelaySeconds * 2 ** Math.max(0, attempt - 1);
+	return Math.min(Math.round(exp), policy.maxDelaySeconds);
+}
+
+export interface HandlerContext {
+	db: Database;
+	/** 1 on first delivery; handlers may use it to vary external side effects. */
+	attempt: number;
+}
+
+/**
+ * A handler returns the statements that make its effect; the helper commits them in one
+ * batch with the idempotency record, so the effect happens exactly once per event id even
+ * though Queues deliver at least once. Side effects outside Postgres must themselves be
+ * idempotent (keyed by event id) because a retry may repeat them.
+ */
+export type EventHandler = (event: AnyTypedEnvelope, ctx: HandlerContext) => Promise<BatchItem<"pg">[]> | BatchItem<"pg">[];
+
+export interface ConsumerOptions {
+	/** Stable name: the idempotency key is (consumer, event id). */
+	consumer: string;
+	db: Database;
+	handle: EventHandler;
+	retry?: RetryPolicy;
+	/**
+	 * Ordered consumers hold back an event whose aggregate has an earlier, unprocessed
+	 * sequence (retrying it later) and skip anything at or below the high-water mark.
+	 */
+	ordered?: boolean;
+	log?: (line: Record<string, unknown>) => void;
+}
+
+export type MessageOutcome = "processed" | "duplicate" | "retried";
+
+/**
+ * Processes a queue batch message by message: ack on success or duplicate; on failure,
+ * retry with exponential backoff. After the queue's `max_retries` Cloudflare moves the
+ * message to the queue's dead-letter queue, so a poison message cannot block the rest.
+ */
+export async function consumeBatch(batch: MessageBatch<unknown>, options: ConsumerOptions): Promise<MessageOutcome[]> {
+	const outcomes: MessageOutcome[] = [];
+	// Sequential on purpose: events in one batch may belong to the same aggregate.
+	for (const message of batch.messages) {
+		outcomes.push(await consumeMessage(message, batch.queue, options));
+	}
+	return outcomes;
+}
+
+async function consumeMessage(message: Message<unknown>, queue: string, options: ConsumerOptions): Promise<MessageOutcome> {
+	const { db, consumer } = options;
+	const policy = options.retry ?? DEFAULT_RETRY;
+	const log = options.log ?? ((line) => console.log(JSON.stringify(line)));
+	const retry = (reason: string): MessageOutcome => {
+		const delaySeconds = backoffSeconds(message.attempts, policy);
+		log({
+			level: "warn",
+			msg: "queue.retry",
+			consumer,
+			queue,
+			messageId: message.id,
+			attempt: message.attempts,
+			delaySeconds,
+			reason,
+		});
+		message.retry({ delaySeconds });
+		return "retried";
+	};
+
+	// An invalid message is retried like any failure rather than dropped: during a deploy a
+	// newer producer can emit an event this consumer learns a moment later. If it never
+	// becomes valid, max_retries sends it to the dead-letter queue for an operator.
+	const parsed = parseEnvelope(message.body);
+	if (!parsed.ok) return retry(parsed.reason);
+	const event = parsed.event;
+
+	try {
+		const seen = await db
+			.select({ eventId: schema.processedMessages.eventId })
+			.from(schema.processedMessages)
+			.where(and(eq(schema.processedMessages.consumer, consumer), eq(schema.processedMessages.eventId, event.id)))
+			.limit(1);
+		if (seen.length > 0) {
+			message.ack();
+			return "duplicate";
+		}
+
+		const cursorStatements: BatchItem<"pg">[] = [];
+		if (options.ordered) {
+			const [cursor] = await db
+				.select({ last: schema.consumerCursors.lastSequence })
+				.from(schema.consumerCursors)
+				.where(and(eq(schema.consumerCursors.consumer, consumer), eq(schema.consumerCursors.aggregateId, event.aggregateId)));
+			const last = cursor?.last ?? 0;
+			if (event.sequence <= last) {
+				message.ack();
+				return "duplicate";
+			}
+			if (event.sequence > last + 1) return retry(`out of order: have ${last}, got ${event.sequence}`);
+			cursorStatements.push(
+				db
+					.insert(schema.consumerCursors)
+					.values({ consumer, aggregateId: event.aggregateId, lastSequence: event.sequence })
+					.onConflictDoUpdate({
+						target: [schema.consumerCursors.consumer, schema.consumerCursors.aggregateId],
+						set: { lastSequence: event.sequence },
+					}),
+			);
+		}
+
+		const effects = await options.handle(event, { db, attempt: message.attempts });
+		// The marker goes first without ON CONFLICT: if a concurrent delivery of the same
+		// event committed in between, the unique violation rolls back this whole batch.
+		const marker = db.insert(schema.processedMessages).values({ consumer, eventId: event.id });
+		await db.batch([marker, ...cursorStatements, ...effects] as [BatchItem<"pg">, ...BatchItem<"pg">[]]);
+		message.ack();
+		return "processed";
+	} catch (error) {
+		if (isUniqueViolation(error, "processed_messages_pkey")) {
+			message.ack();
+			return "duplicate";
+		}
+		return retry(error instanceof Error ? error.message : String(error));
+	}
+}

@@ -1,0 +1,63 @@
+import { z } from "zod";
+
+// Every domain event is `<domain>.<action>` with a zod contract for its payload. Adding an
+// event means adding it here; producers and consumers both parse against these.
+
+export const EVENT_PAYLOADS = {
+	"identity.store.created": z.object({
+		storeId: z.string(),
+		slug: z.string(),
+		name: z.string(),
+		currency: z.string().length(3),
+		ownerUserId: z.string(),
+	}),
+	"identity.user.created": z.object({
+		userId: z.string(),
+		email: z.string(),
+	}),
+} as const;
+
+export type EventType = keyof typeof EVENT_PAYLOADS;
+export type EventPayload<T extends EventType> = z.infer<(typeof EVENT_PAYLOADS)[T]>;
+
+export const EVENT_TYPES = Object.keys(EVENT_PAYLOADS) as EventType[];
+
+/**
+ * The envelope on the queue. `id` lets consumers drop duplicates (Queues deliver at least
+ * once); `sequence` is per aggregate and gap-free, so consumers can tell when an earlier
+ * event for the same aggregate has not arrived yet (Queues do not preserve order).
+ */
+export const EventEnvelope = z.object({
+	id: z.string().min(1),
+	type: z.string().regex(/^[a-z]+(\.[a-z_]+)+$/),
+	storeId: z.string().nullable(),
+	aggregateId: z.string().min(1),
+	sequence: z.number().int().positive(),
+	occurredAt: z.string(),
+	requestId: z.string().nullable(),
+	payload: z.unknown(),
+});
+export type EventEnvelope = z.infer<typeof EventEnvelope>;
+
+export type TypedEnvelope<T extends EventType> = Omit<EventEnvelope, "type" | "payload"> & {
+	type: T;
+	payload: EventPayload<T>;
+};
+
+export type AnyTypedEnvelope = { [T in EventType]: TypedEnvelope<T> }[EventType];
+
+/** Parse an envelope and its payload against the contract for its type. */
+export function parseEnvelope(body: unknown): { ok: true; event: AnyTypedEnvelope } | { ok: false; reason: string } {
+	const envelope = EventEnvelope.safeParse(body);
+	if (!envelope.success) return { ok: false, reason: `invalid envelope: ${envelope.error.message}` };
+	const schema = EVENT_PAYLOADS[envelope.data.type as EventType];
+	if (!schema) return { ok: false, reason: `unknown event type ${envelope.data.type}` };
+	const payload = schema.safeParse(envelope.data.payload);
+	if (!payload.success) return { ok: false, reason: `invalid ${envelope.data.type} payload: ${payload.error.message}` };
+	return { ok: true, event: { ...envelope.data, payload: payload.data } as AnyTypedEnvelope };
+}
+
+/** A new event as a producer describes it; id, sequence and time are assigned by the outbox. */
+export type NewEvent = {
+	[T in EventType]: { type: T; storeId: string | null; aggregateId: string; payload: EventPayload<T> };
+}[EventType];

@@ -1,0 +1,5 @@
+export * from "./consumer.ts";
+export * from "./contracts.ts";
+export * from "./outbox.ts";
+export * from "./relay.ts";
+export * from "./routing.ts";

@@ -1,0 +1,100 @@
+import type { Database } from "@oja/db";
+import { sql } from "drizzle-orm";
+import type { EventEnvelope } from "./contracts.ts";
+import { EVENT_SUBSCRIPTIONS, type EventQueueBinding, type EventQueues } from "./routing.ts";
+
+export interface RelayOptions {
+	db: Database;
+	queues: EventQueues;
+	/** Publish just these events (right after the write that made them); omit to sweep. */
+	ids?: string[];
+	limit?: number;
+	/** How long a claim keeps other relays off a row; a crashed relay's rows come back after it. */
+	leaseSeconds?: number;
+}
+
+export interface RelayResult {
+	published: number;
+}
+
+interface OutboxRow {
+	id: string;
+	type: string;
+	store_id: string | null;
+	aggregate_id: string;
+	sequence: string | number;
+	payload: unknown;
+	request_id: string | null;
+	occurred_at: string | Date;
+	[key: string]: unknown;
+}
+
+// Queues accept at most 100 messages per sendBatch.
+const SEND_BATCH = 100;
+
+/**
+ * Moves committed outbox rows to Queues: claim (one UPDATE … FOR UPDATE SKIP LOCKED), send,
+ * then stamp published_at. A crash after the claim or after the send leaves the row
+ * unpublished, and the next sweep sends it again once the lease lapses: events are never
+ * lost, and may be delivered twice, which consumers absorb by event id.
+ */
+export async function relayOutbox(options: RelayOptions): Promise<RelayResult> {
+	const { db, queues } = options;
+	const limit = Math.min(options.limit ?? SEND_BATCH, 500);
+	const lease = options.leaseSeconds ?? 30;
+	const onlyIds = options.ids && options.ids.length > 0 ? options.ids : null;
+	if (options.ids && options.ids.length === 0) return { published: 0 };
+
+	const claimed = await db.execute<OutboxRow>(sql`
+		UPDATE outbox SET claimed_until = now() + make_interval(secs => ${lease}), publish_attempts = publish_attempts + 1
+		WHERE id IN (
+			SELECT id FROM outbox
+			WHERE published_at IS NULL
+				AND (claimed_until IS NULL OR claimed_until < now())
+				${onlyIds ? sql`AND id = ANY(${sql.param(onlyIds)}::text[])` : sql``}
+			ORDER BY occurred_at, aggregate_id, sequence
+			LIMIT ${limit}
+			FOR UPDATE SKIP LOCKED
+		)
+		RETURNING id, type, store_id, aggregate_id, sequence, payload, request_id, occurred_at`);
+	const rows = claimed.rows;
+	if (rows.length === 0) return { published: 0 };
+
+	const envelopes: EventEnvelope[] = rows
+		.map((r) => ({
+			id: r.id,
+			type: r.type,
+			storeId: r.store_id,
+			aggregateId: r.aggregate_id,
+			sequence: Number(r.sequence),
+			occurredAt: new Date(r.occurred_at).toISOString(),
+			requestId: r.request_id,
+			payload: r.payload,
+		}))
+		.sort((a, b) => (a.aggregateId === b.aggregateId ? a.sequence - b.sequence : 0));
+
+	for (const binding of Object.keys(EVENT_SUBSCRIPTIONS) as EventQueueBinding[]) {
+		const queue = queues[binding];
+		const matching = envelopes.filter((e) => EVENT_SUBSCRIPTIONS[binding](e.type));
+		if (matching.length === 0) continue;
+		if (!queue) throw new Error(`relay has no binding for queue ${binding}`);
+		for (let i = 0; i < matching.length; i += SEND_BATCH) {
+			await queue.sendBatch(matching.slice(i, i + SEND_BATCH).map((body) => ({ body, contentType: "json" as const })));
+		}
+	}
+
+	const ids = rows.map((r) => r.id);
+	await db.execute(sql`UPDATE outbox SET published_at = now(), claimed_until = NULL WHERE id = ANY(${sql.param(ids)}::text[])`);
+	return { published: rows.length };
+}
+
+/** Sweep until the outbox is empty or `maxRounds` is reached (cron uses this). */
+export async function drainOutbox(options: Omit<RelayOptions, "ids">, maxRounds = 10): Promise<RelayResult> {
+	let published = 0;
+	for (let round = 0; round < maxRounds; round++) {
+		const result = await relayOutbox(options);
+		published += result.published;
+		if (result.published < (options.limit ?? SEND_BATCH)) break;
+	}
+	return { published };
+}

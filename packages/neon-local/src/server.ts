@@ -1,0 +1,220 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { errorToJson, isPostgresError, parsePayload, parseRequestOptions, resultToJson } from "./protocol.ts";
+import { assertDatabaseName, type Backend, type BackendKind, HttpError } from "./types.ts";
+
+export interface NeonLocalOptions {
+	/** 0 picks a free port. Default 0. */
+	port?: number;
+	/** Default 127.0.0.1. */
+	host?: string;
+	/** When set, serve a real PostgreSQL server instead of embedded PGlite. */
+	databaseUrl?: string;
+	/** Parent directory of persistent PGlite databases. Default `<repo>/.data/pglite`. */
+	dataDir?: string;
+}
+
+export interface NeonLocal {
+	/** e.g. `http://127.0.0.1:5445` */
+	url: string;
+	/** `url + '/sql'`: the value for `neonConfig.fetchEndpoint`. */
+	sqlEndpoint: string;
+	backend: BackendKind;
+	close(): Promise<void>;
+}
+
+export interface DatabaseStats {
+	requests: number;
+	queries: number;
+}
+
+export interface NeonLocalStats {
+	/** SQL round trips: every POST /sql, single or batch, successful or not. */
+	requests: number;
+	/** Statements submitted (a batch of n counts n). */
+	queries: number;
+	batches: number;
+	errors: number;
+	byDatabase: Record<string, DatabaseStats>;
+}
+
+const DEFAULT_DATA_DIR = fileURLToPath(new URL("../../../.data/pglite", import.meta.url));
+
+export async function startNeonLocal(options: NeonLocalOptions = {}): Promise<NeonLocal> {
+	// Load only the backend in use: importing PGlite or pg costs startup time for nothing.
+	const backend: Backend = options.databaseUrl
+		? new (await import("./postgres-backend.ts")).PostgresBackend(options.databaseUrl)
+		: new (await import("./pglite-backend.ts")).PgliteBackend(options.dataDir ?? DEFAULT_DATA_DIR);
+
+	let stats = emptyStats();
+	const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+		const path = (req.url ?? "/").split("?")[0] ?? "/";
+		if (req.method === "OPTIONS") return sendCorsPreflight(res);
+		if (path === "/sql") {
+			if (req.method !== "POST") return send(res, 405, { message: "use POST" });
+			return handleSql(req, res);
+		}
+		if (path === "/_local/health" && req.method === "GET") return send(res, 200, { ok: true, backend: backend.kind });
+		if (path === "/_local/stats" && req.method === "GET") return send(res, 200, stats);
+		if (path === "/_local/stats/reset" && req.method === "POST") {
+			stats = emptyStats();
+			return send(res, 200, { ok: true });
+		}
+		if (path === "/_local/databases" && req.method === "POST") {
+			const body = parseJsonObject(await readBody(req));
+			const { name, template, replace } = body;
+			if (typeof name !== "string") throw new HttpError(400, 'expected {"name": string, "template"?: string}');
+			assertDatabaseName(name);
+			if (template !== undefined && template !== null) {
+				if (typeof template !== "string") throw new HttpError(400, '"template" must be a string');
+				assertDatabaseName(template);
+			}
+			await backend.createDatabase(name, template ?? undefined, replace === true);
+			return send(res, 201, { name });
+		}
+		const drop = /^\/_local\/databases\/([^/]+)$/.exec(path);
+		if (drop?.[1] !== undefined && req.method === "DELETE") {
+			const name = decodeURIComponent(drop[1]);
+			assertDatabaseName(name);
+			if (!(await backend.dropDatabase(name))) throw new HttpError(404, `database "${name}" does not exist`);
+			return send(res, 200, { name });
+		}
+		send(res, 404, { message: `no route for ${req.method} ${path}` });
+	};
+
+	const handleSql = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+		stats.requests++;
+		try {
+			const options = parseRequestOptions(req.headers);
+			assertDatabaseName(options.database);
+			const perDb = stats.byDatabase[options.database] ?? { requests: 0, queries: 0 };
+			stats.byDatabase[options.database] = perDb;
+			perDb.requests++;
+			const payload = parsePayload(await readBody(req));
+			if (payload.kind === "single") {
+				stats.queries++;
+				perDb.queries++;
+				const result = await backend.query(options.database, payload.statement);
+				return sendRaw(res, 200, resultToJson(result, payload.statement, options));
+			}
+			const { statements } = payload;
+			stats.batches++;
+			stats.queries += statements.length;
+			perDb.queries += statements.length;
+			const results = await backend.batch(options.database, statements, options.transaction);
+			const json = results.map((result, i) => resultToJson(result, statements[i] ?? { query: "", params: [] }, options));
+			// Neon echoes the transaction settings it applied on batch responses.
+			const headers: Record<string, string> = {};
+			if (options.transaction.isolationLevel) headers["neon-batch-isolation-level"] = options.transaction.isolationLevel;
+			if (options.transaction.readOnly) headers["neon-batch-read-only"] = "true";
+			if (options.transaction.deferrable) headers["neon-batch-deferrable"] = "true";
+			return sendRaw(res, 200, `{"results":[${json.join(",")}]}`, headers);
+		} catch (error) {
+			stats.errors++;
+			throw error;
+		}
+	};
+
+	const server = createServer((req, res) => {
+		handle(req, res).catch((error: unknown) => {
+			const err = error instanceof Error ? error : new Error(String(error));
+			const status = err instanceof HttpError ? err.status : isPostgresError(err) ? 400 : 500;
+			if (res.headersSent) res.destroy(err);
+			else sendRaw(res, status, errorToJson(err));
+		});
+	});
+	// Workers and benchmarks fire many parallel requests over kept-alive sockets; Node's 5s
+	// default keep-alive would otherwise race with clients reusing a socket just as it closes.
+	server.keepAliveTimeout = 60_000;
+
+	const host = options.host ?? "127.0.0.1";
+	try {
+		await new Promise<void>((resolve, reject) => {
+			server.once("error", reject);
+			server.listen(options.port ?? 0, host, () => {
+				server.off("error", reject);
+				resolve();
+			});
+		});
+	} catch (error) {
+		await backend.close();
+		throw error;
+	}
+	const { port } = server.address() as AddressInfo;
+	const url = `http://${urlHost(host)}:${port}`;
+
+	let closing: Promise<void> | undefined;
+	return {
+		url,
+		sqlEndpoint: `${url}/sql`,
+		backend: backend.kind,
+		close() {
+			closing ??= (async () => {
+				await new Promise<void>((resolve) => {
+					server.close(() => resolve());
+					server.closeIdleConnections();
+					// Don't let a stuck client hold shutdown hostage.
+					setTimeout(() => server.closeAllConnections(), 2_000).unref();
+				});
+				await backend.close();
+			})();
+			return closing;
+		},
+	};
+}
+
+function emptyStats(): NeonLocalStats {
+	return { requests: 0, queries: 0, batches: 0, errors: 0, byDatabase: {} };
+}
+
+function urlHost(host: string): string {
+	// A wildcard bind address is not something a client can connect to.
+	if (host === "0.0.0.0" || host === "::") return "127.0.0.1";
+	return host.includes(":") ? `[${host}]` : host;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+	const chunks: Buffer[] = [];
+	for await (const chunk of req) chunks.push(chunk as Buffer);
+	return Buffer.concat(chunks).toString("utf8");
+}
+
+function parseJsonObject(body: string): Record<string, unknown> {
+	let value: unknown;
+	try {
+		value = JSON.parse(body);
+	} catch (error) {
+		throw new HttpError(400, `invalid JSON body: ${(error as Error).message}`);
+	}
+	if (typeof value !== "object" || value === null || Array.isArray(value)) {
+		throw new HttpError(400, "expected a JSON object");
+	}
+	return value as Record<string, unknown>;
+}
+
+const CORS = { "access-control-allow-origin": "*" };
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+	sendRaw(res, status, JSON.stringify(body));
+}
+
+function sendRaw(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+	res.writeHead(status, {
+		...CORS,
+		...headers,
+		"content-type": "application/json",
+		"content-length": Buffer.byteLength(body),
+	});
+	res.end(body);
+}
+
+function sendCorsPreflight(res: ServerResponse): void {
+	res.writeHead(204, {
+		...CORS,
+		"access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
+		"access-control-allow-headers": "*",
+		"access-control-max-age": "86400",
+	});
+	res.end();
+}

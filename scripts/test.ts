@@ -1,0 +1,52 @@
+// `npm test`: everything the integration tests need, then Vitest.
+//  1. bundle the domain Workers (they join the test run as prebuilt scripts);
+//  2. start neon-local: embedded PGlite by default, real PostgreSQL when DATABASE_URL is set;
+//  3. migrate a template database over the Neon HTTP protocol and clone one database per
+//     integration test file from it, so every file starts clean and files run in parallel;
+//  4. run Vitest (extra arguments are passed through), then tear everything down.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { migrate } from "@oja/db/migrate";
+import { neonLocalAdmin, startNeonLocal } from "@oja/neon-local";
+import { buildWorkers } from "./build-workers.ts";
+import { databaseFor, integrationFiles, TEMPLATE_DATABASE } from "./test-projects.ts";
+
+const started = performance.now();
+const databaseUrl = process.env.DATABASE_URL || undefined;
+const dataDir = mkdtempSync(join(tmpdir(), "oja-test-"));
+
+buildWorkers();
+const neon = await startNeonLocal({ port: 0, databaseUrl, dataDir });
+const admin = neonLocalAdmin(neon.url);
+let exitCode = 1;
+const files = integrationFiles();
+try {
+	await admin.createDatabase(TEMPLATE_DATABASE, undefined, { replace: true });
+	await migrate({
+		databaseUrl: `postgres://oja:oja@neon-local.test/${TEMPLATE_DATABASE}`,
+		localEndpoint: neon.sqlEndpoint,
+		migrationsDir: "migrations",
+	});
+	for (const file of files) await admin.createDatabase(databaseFor(file), TEMPLATE_DATABASE, { replace: true });
+	console.log(
+		`test setup: ${neon.backend} backend, ${files.length} integration databases, ${Math.round(performance.now() - started)} ms`,
+	);
+
+	exitCode = await new Promise<number>((resolve) => {
+		const vitest = spawn("vitest", ["run", ...process.argv.slice(2)], {
+			stdio: "inherit",
+			env: { ...process.env, OJA_TEST_NEON_ENDPOINT: neon.sqlEndpoint, OJA_TEST_NEON_URL: neon.url },
+		});
+		vitest.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+	});
+} finally {
+	if (databaseUrl) {
+		for (const file of files) await admin.dropDatabase(databaseFor(file)).catch(() => false);
+		await admin.dropDatabase(TEMPLATE_DATABASE).catch(() => false);
+	}
+	await neon.close();
+	rmSync(dataDir, { recursive: true, force: true });
+}
+process.exit(exitCode);

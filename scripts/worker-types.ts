@@ -1,0 +1,35 @@
+// Generates each Worker's `Env` with `wrangler types` (bindings only; runtime types come
+// from @cloudflare/workers-types). `--check` fails when a checked-in file is stale, which CI runs.
+import { spawnSync } from "node:child_process";
+import { ALL_WORKERS, DOMAIN_WORKERS, GATEWAY } from "./workers.ts";
+
+const check = process.argv.includes("--check");
+let failed = false;
+
+for (const worker of ALL_WORKERS) {
+	// The gateway is generated with every domain config so its service bindings are typed
+	// with the target Worker's RPC methods.
+	const configs = worker === GATEWAY ? [GATEWAY, ...DOMAIN_WORKERS] : [worker];
+	const out = `workers/${worker.dir}/worker-configuration.d.ts`;
+	const args = [
+		"types",
+		out,
+		...configs.flatMap((c) => ["-c", c.config]),
+		"--include-runtime=false",
+		"--strict-vars=false",
+		"--env-interface",
+		worker.envInterface,
+		"--include-main-module=false",
+	];
+	if (check) args.push("--check");
+	const run = spawnSync("wrangler", args, { stdio: check ? "pipe" : "inherit", encoding: "utf8" });
+	if (run.status !== 0) {
+		failed = true;
+		console.error(
+			`${out}: ${check ? "stale — run `npm run types`" : "generation failed"}\n${run.stdout ?? ""}${run.stderr ?? ""}`,
+		);
+	} else if (check) {
+		console.log(`${out}: up to date`);
+	}
+}
+process.exit(failed ? 1 : 0);

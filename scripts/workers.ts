@@ -1,0 +1,36 @@
+// The one list of Oja's Workers. `npm start`, the test build, type generation and the
+// benchmarks all read it, so adding a Worker means adding one line here.
+
+export interface WorkerManifest {
+	/** Folder under workers/. */
+	dir: string;
+	/** The Worker's name in its wrangler config. */
+	name: string;
+	/** Its wrangler config, relative to the repo root. */
+	config: string;
+	/** Name of its generated env interface (distinct per Worker so the gateway can see all of them). */
+	envInterface: string;
+	/** Whether it talks to Postgres (gets DATABASE_URL / NEON_LOCAL_ENDPOINT locally). */
+	database: boolean;
+}
+
+export const GATEWAY: WorkerManifest = {
+	dir: "gateway",
+	name: "oja-gateway",
+	config: "wrangler.toml",
+	envInterface: "GatewayBindings",
+	database: true,
+};
+
+export const DOMAIN_WORKERS: WorkerManifest[] = [
+	{
+		dir: "identity",
+		name: "oja-identity",
+		config: "workers/identity/wrangler.toml",
+		envInterface: "IdentityEnv",
+		database: true,
+	},
+	{ dir: "ops", name: "oja-ops", config: "workers/ops/wrangler.toml", envInterface: "OpsEnv", database: true },
+];
+
+export const ALL_WORKERS: WorkerManifest[] = [GATEWAY, ...DOMAIN_WORKERS];

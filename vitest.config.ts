@@ -1,0 +1,92 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { BUILD_DIR } from "./scripts/build-workers.ts";
+import { databaseFor, integrationFiles, UNIT_GLOB } from "./scripts/test-projects.ts";
+import { DOMAIN_WORKERS } from "./scripts/workers.ts";
+
+// `npm test` (scripts/test.ts) starts neon-local, migrates a template database, clones one
+// database per integration file from it, builds the domain Workers, then runs Vitest.
+const endpoint = process.env.OJA_TEST_NEON_ENDPOINT;
+if (!endpoint) throw new Error("Run the tests with `npm test`: it starts the local database endpoint first.");
+
+type PoolOptions = Exclude<Parameters<typeof cloudflareTest>[0], (...args: never[]) => unknown>;
+type AuxiliaryWorker = NonNullable<NonNullable<PoolOptions["miniflare"]>["workers"]>[number];
+
+// Per-file binding overrides for tests that need a broken dependency.
+const OVERRIDES: Record<string, Record<string, string>> = {
+	// Nothing listens on port 9 (discard): the database is unreachable.
+	"health-database-down.test.ts": { NEON_LOCAL_ENDPOINT: "http://127.0.0.1:9/sql" },
+};
+
+function databaseBindings(file: string): Record<string, string> {
+	const base = file.split("/").pop() ?? file;
+	return {
+		DATABASE_URL: `postgres://oja:oja@neon-local.test/${databaseFor(file)}`,
+		NEON_LOCAL_ENDPOINT: endpoint as string,
+		...OVERRIDES[base],
+	};
+}
+
+/** The domain Workers as prebuilt bundles, configured from their own wrangler.toml. */
+function auxiliaryWorkers(file: string): AuxiliaryWorker[] {
+	return DOMAIN_WORKERS.map((worker) => {
+		// Typed loosely by wrangler; the fields used below are Miniflare worker options.
+		const { workerOptions } = unstable_getMiniflareWorkerOptions(worker.config) as unknown as {
+			workerOptions: AuxiliaryWorker & { bindings?: Record<string, string> };
+		};
+		return {
+			name: worker.name,
+			modules: true,
+			scriptPath: `${BUILD_DIR}/${worker.dir}/index.js`,
+			compatibilityDate: workerOptions.compatibilityDate,
+			compatibilityFlags: workerOptions.compatibilityFlags,
+			bindings: {
+				...workerOptions.bindings,
+				...databaseBindings(file),
+				// Retries happen at once in tests; the backoff curve itself is unit-tested.
+				QUEUE_RETRY_BASE_SECONDS: "0",
+			},
+			queueProducers: workerOptions.queueProducers,
+			queueConsumers: workerOptions.queueConsumers,
+			serviceBindings: workerOptions.serviceBindings,
+			durableObjects: workerOptions.durableObjects,
+		};
+	});
+}
+
+function integrationProject(file: string): TestProjectInlineConfiguration {
+	return {
+		plugins: [
+			cloudflareTest({
+				wrangler: { configPath: "./wrangler.toml" },
+				miniflare: {
+					bindings: databaseBindings(file),
+					// Test-only: lets a test put hand-made (e.g. poison) messages on the event queue.
+					queueProducers: { TEST_EVENTS: { queueName: "oja-events" } },
+					workers: auxiliaryWorkers(file),
+				},
+			}),
+		],
+		test: {
+			name: file
+				.replace(/^workers\//, "")
+				.replace("/test/", "/")
+				.replace(/\.test\.ts$/, ""),
+			include: [file],
+			testTimeout: 30_000,
+			hookTimeout: 30_000,
+		},
+	};
+}
+
+export default defineConfig({
+	test: {
+		// Request logs are useful when a test fails and noise when it passes.
+		silent: "passed-only",
+		projects: [
+			{ test: { name: "unit", include: [UNIT_GLOB], environment: "node", testTimeout: 30_000 } },
+			...integrationFiles().map(integrationProject),
+		],
+	},
+});

@@ -1,0 +1,86 @@
+import { ProblemError, problem } from "@oja/contracts";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import type { GatewayEnv } from "./app-env.ts";
+import { requestContext } from "./middleware/request-context.ts";
+import { problemResponse } from "./problem-response.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { docsRoutes } from "./routes/docs.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { storefrontRoutes } from "./routes/storefront.ts";
+
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+function allowedOrigins(env: GatewayBindings): Set<string> {
+	return new Set(
+		(env.CORS_ORIGINS ?? "")
+			.split(",")
+			.map((o) => o.trim())
+			.filter(Boolean),
+	);
+}
+
+const app = new Hono<GatewayEnv>();
+
+app.use(requestContext);
+app.use(
+	methodNotAllowed({
+		app,
+		onMethodNotAllowed: (c, methods) =>
+			problemResponse(
+				problem("method-not-allowed", `${c.req.method} is not supported here; use ${methods.join(", ")}.`),
+				c.get("requestId"),
+				{ allow: methods.join(", ") },
+			),
+	}),
+);
+app.use((c, next) =>
+	cors({
+		origin: (origin) => (allowedOrigins(c.env).has(origin) ? origin : null),
+		allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+		allowHeaders: ["content-type", "authorization", "x-request-id", "idempotency-key"],
+		exposeHeaders: ["x-request-id", "retry-after"],
+		credentials: true,
+		maxAge: 600,
+	})(c, next),
+);
+app.use((c, next) =>
+	bodyLimit({
+		maxSize: Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES,
+		onError: (ctx) =>
+			problemResponse(
+				problem("payload-too-large", `Bodies are limited to ${Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES} bytes.`),
+				ctx.get("requestId"),
+			),
+	})(c, next),
+);
+
+app.route("/", healthRoutes);
+app.route("/", docsRoutes);
+app.route("/", authRoutes);
+app.route("/", storefrontRoutes);
+
+app.notFound((c) => problemResponse(problem("not-found", `No route for ${c.req.method} ${c.req.path}.`), c.get("requestId")));
+app.onError((error, c) => {
+	const requestId = c.get("requestId") ?? "unknown";
+	if (error instanceof ProblemError) return problemResponse(error.problem, requestId);
+	// Unknown failures are logged in full here and reported to the client without detail.
+	console.error(
+		JSON.stringify({
+			level: "error",
+			msg: "unhandled",
+			requestId,
+			error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+			stack: error instanceof Error ? error.stack : undefined,
+		}),
+	);
+	return problemResponse(problem("internal", "Something went wrong on our side. Quote the request id to support."), requestId);
+});
+
+export default {
+	fetch: app.fetch,
+} satisfies ExportedHandler<GatewayBindings>;
+
+export type { GatewayApp } from "./app-env.ts";

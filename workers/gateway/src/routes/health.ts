@@ -1,0 +1,72 @@
+import { problem } from "@oja/contracts";
+import { createSql } from "@oja/db";
+import { Hono } from "hono";
+import { z } from "zod";
+import type { GatewayEnv } from "../app-env.ts";
+import { defineRoute } from "../openapi/registry.ts";
+import { problemResponse } from "../problem-response.ts";
+
+const Check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
+const Readiness = z.object({ status: z.enum(["ready", "degraded"]), checks: z.record(z.string(), Check) });
+
+const liveness = defineRoute({
+	method: "get",
+	path: "/health",
+	operationId: "health",
+	summary: "Liveness: the gateway is running",
+	tags: ["health"],
+	responses: { 200: { description: "Alive", schema: z.object({ status: z.literal("ok") }) } },
+});
+
+const readiness = defineRoute({
+	method: "get",
+	path: "/health/ready",
+	operationId: "healthReady",
+	summary: "Readiness: one database round trip and a ping of every bound Worker",
+	description: "Answers 503 naming each failing dependency.",
+	tags: ["health"],
+	responses: { 200: { description: "Every dependency answered", schema: Readiness } },
+	problems: ["service-unavailable"],
+});
+
+// A readiness probe must answer even when a dependency hangs rather than fails.
+const CHECK_TIMEOUT_MS = 3000;
+
+async function timed(run: () => Promise<unknown>): Promise<z.infer<typeof Check>> {
+	const started = performance.now();
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	try {
+		await Promise.race([
+			run(),
+			new Promise((_, reject) => {
+				timer = setTimeout(() => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+			}),
+		]);
+		return { ok: true, latencyMs: Math.round(performance.now() - started) };
+	} catch (error) {
+		// The message names the failure class only; connection strings never leave the Worker.
+		const message =
+			error instanceof Error ? error.message.split("\n")[0]?.replace(/postgres(ql)?:\/\/\S+/g, "[database]") : "failed";
+		return { ok: false, latencyMs: Math.round(performance.now() - started), error: message };
+	} finally {
+		if (timer !== undefined) clearTimeout(timer);
+	}
+}
+
+export const healthRoutes = new Hono<GatewayEnv>()
+	.get(liveness.path, (c) => c.json({ status: "ok" as const }, 200, { "cache-control": "no-store" }))
+	.get(readiness.path, async (c) => {
+		const entries = await Promise.all([
+			timed(() => createSql(c.env)`SELECT 1`).then((r) => ["database", r] as const),
+			timed(() => c.env.IDENTITY.ping()).then((r) => ["identity", r] as const),
+			timed(() => c.env.OPS.ping()).then((r) => ["ops", r] as const),
+		]);
+		const checks = Object.fromEntries(entries);
+		const failing = entries.filter(([, r]) => !r.ok).map(([name]) => name);
+		if (failing.length === 0) return c.json({ status: "ready", checks }, 200, { "cache-control": "no-store" });
+		return problemResponse(
+			problem("service-unavailable", `Not ready: ${failing.join(", ")} failing.`, { extensions: { failing, checks } }),
+			c.get("requestId"),
+			{ "retry-after": "5" },
+		);
+	});

@@ -1,0 +1,9 @@
+// Bindings that exist only in the test run (see vitest.config.ts).
+declare namespace Cloudflare {
+	interface Env {
+		DATABASE_URL: string;
+		NEON_LOCAL_ENDPOINT?: string;
+		/** A producer onto oja-events, for hand-made (duplicate, poison) messages. */
+		TEST_EVENTS: Queue;
+	}
+}

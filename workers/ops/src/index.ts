@@ -1,0 +1,41 @@
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { createDb } from "@oja/db";
+import { consumeBatch, drainOutbox } from "@oja/events";
+import { recordDeadLetters } from "./dead-letters.ts";
+import { recordEvent } from "./event-log.ts";
+
+const WORKER = "ops";
+
+export default class OpsService extends WorkerEntrypoint<OpsEnv> {
+	override async fetch(): Promise<Response> {
+		return new Response(null, { status: 404 });
+	}
+
+	async ping(): Promise<{ ok: true; worker: string }> {
+		return { ok: true, worker: WORKER };
+	}
+
+	/** The outbox sweep, callable over RPC so operators (and tests) can run it on demand. */
+	async relayOutbox(): Promise<{ published: number }> {
+		return drainOutbox({ db: createDb(this.env), queues: { EVENTS: this.env.EVENTS } });
+	}
+
+	override async scheduled(): Promise<void> {
+		const { published } = await this.relayOutbox();
+		if (published > 0) console.log(JSON.stringify({ level: "info", msg: "outbox.swept", worker: WORKER, published }));
+	}
+
+	override async queue(batch: MessageBatch<unknown>): Promise<void> {
+		const db = createDb(this.env);
+		if (batch.queue.endsWith("-dlq")) {
+			await recordDeadLetters(db, batch);
+			return;
+		}
+		await consumeBatch(batch, {
+			consumer: "ops.event-log",
+			db,
+			handle: (event) => recordEvent(db, event),
+			retry: { baseDelaySeconds: Number(this.env.QUEUE_RETRY_BASE_SECONDS ?? 5), maxDelaySeconds: 15 * 60 },
+		});
+	}
+}

@@ -46,14 +46,18 @@ export type TypedEnvelope<T extends EventType> = Omit<EventEnvelope, "type" | "p
 
 export type AnyTypedEnvelope = { [T in EventType]: TypedEnvelope<T> }[EventType];
 
+function summarize(error: z.ZodError): string {
+	return error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+}
+
 /** Parse an envelope and its payload against the contract for its type. */
 export function parseEnvelope(body: unknown): { ok: true; event: AnyTypedEnvelope } | { ok: false; reason: string } {
 	const envelope = EventEnvelope.safeParse(body);
-	if (!envelope.success) return { ok: false, reason: `invalid envelope: ${envelope.error.message}` };
+	if (!envelope.success) return { ok: false, reason: `invalid envelope: ${summarize(envelope.error)}` };
 	const schema = EVENT_PAYLOADS[envelope.data.type as EventType];
 	if (!schema) return { ok: false, reason: `unknown event type ${envelope.data.type}` };
 	const payload = schema.safeParse(envelope.data.payload);
-	if (!payload.success) return { ok: false, reason: `invalid ${envelope.data.type} payload: ${payload.error.message}` };
+	if (!payload.success) return { ok: false, reason: `invalid ${envelope.data.type} payload: ${summarize(payload.error)}` };
 	return { ok: true, event: { ...envelope.data, payload: payload.data } as AnyTypedEnvelope };
 }
 

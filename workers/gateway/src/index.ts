@@ -81,6 +81,12 @@ app.onError((error, c) => {
 
 export default {
 	fetch: app.fetch,
+	// The gateway has no cron trigger of its own: in production ops' cron sweeps the outbox.
+	// `wrangler dev` fires only the primary Worker's scheduled handler, so `npm start`'s
+	// ticker arrives here and is forwarded to the Worker that owns the job.
+	scheduled(_controller, env, ctx) {
+		ctx.waitUntil(env.OPS.relayOutbox());
+	},
 } satisfies ExportedHandler<GatewayBindings>;
 
 export type { GatewayApp } from "./app-env.ts";

@@ -1,0 +1,126 @@
+// `npm start`: the whole platform on this machine.
+//  1. neon-local on :5445 — embedded PGlite persisted under .data/ (or DATABASE_URL's PostgreSQL);
+//  2. migrations, then the demo store (both idempotent);
+//  3. every Worker in one `wrangler dev` process (service bindings, queues, DOs), gateway on :8787;
+//  4. a local cron ticker (wrangler dev never fires crons on its own);
+//  5. Ctrl-C stops everything, flushing the embedded database to disk.
+import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { migrate } from "@oja/db/migrate";
+import { startNeonLocal } from "@oja/neon-local";
+import { localDatabaseName, workerDatabaseUrl } from "./local-database.ts";
+import { DEMO, seedDemo } from "./seed.ts";
+import { ALL_WORKERS } from "./workers.ts";
+
+const port = Number(process.env.PORT || 8787);
+const neonPort = Number(process.env.NEON_LOCAL_PORT || 5445);
+const databaseUrl = process.env.DATABASE_URL || undefined;
+const host = "127.0.0.1";
+const base = `http://${host}:${port}`;
+
+const neon = await startNeonLocal({ port: neonPort, databaseUrl });
+const workerUrl = workerDatabaseUrl(localDatabaseName(databaseUrl));
+let wrangler: ChildProcess | undefined;
+let ticker: ReturnType<typeof setInterval> | undefined;
+let stopping = false;
+
+async function stop(code: number): Promise<never> {
+	if (stopping) process.exit(code);
+	stopping = true;
+	if (ticker) clearInterval(ticker);
+	if (wrangler && wrangler.exitCode === null) {
+		wrangler.kill("SIGINT");
+		await new Promise((r) => {
+			const force = setTimeout(() => wrangler?.kill("SIGKILL"), 5000);
+			wrangler?.once("exit", () => {
+				clearTimeout(force);
+				r(undefined);
+			});
+		});
+	}
+	await neon.close();
+	console.log("oja: stopped");
+	process.exit(code);
+}
+process.once("SIGINT", () => void stop(0));
+process.once("SIGTERM", () => void stop(0));
+
+try {
+	const result = await migrate({ databaseUrl: workerUrl, localEndpoint: neon.sqlEndpoint, migrationsDir: "migrations" });
+	const seeded = await seedDemo(workerUrl, neon.sqlEndpoint);
+	console.log(
+		`oja: database ready (${neon.backend}; ${result.applied.length} migrations applied, ${result.skipped.length} already; demo store ${seeded.created ? "created" : "present"})`,
+	);
+} catch (error) {
+	console.error("oja: database setup failed:", error);
+	await stop(1);
+}
+
+// wrangler dev reads each Worker's secrets from the .dev.vars beside its config (an
+// --env-file would reach only the first Worker). These files are git-ignored.
+const devVars = `# Written by npm start; local only.\nDATABASE_URL=${workerUrl}\nNEON_LOCAL_ENDPOINT=${neon.sqlEndpoint}\n`;
+for (const worker of ALL_WORKERS) writeFileSync(join(dirname(worker.config), ".dev.vars"), devVars);
+
+wrangler = spawn(
+	"wrangler",
+	[
+		"dev",
+		...ALL_WORKERS.flatMap((w) => ["-c", w.config]),
+		"--ip",
+		host,
+		"--port",
+		String(port),
+		"--persist-to",
+		".data/wrangler",
+		"--show-interactive-dev-session=false",
+		"--inspector-port",
+		"0",
+	],
+	{ stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+);
+wrangler.once("exit", (code) => {
+	if (!stopping) {
+		console.error(`oja: wrangler dev exited (${code})`);
+		void stop(code ?? 1);
+	}
+});
+
+// Wait for readiness, then say where everything is.
+const deadline = Date.now() + 120_000;
+while (!stopping) {
+	const ready = await fetch(`${base}/health/ready`).then(
+		(r) => r.status === 200,
+		() => false,
+	);
+	if (ready) break;
+	if (Date.now() > deadline) {
+		console.error("oja: the gateway did not become ready within 120 s");
+		await stop(1);
+	}
+	await new Promise((r) => setTimeout(r, 500));
+}
+
+// wrangler dev only exposes the primary Worker's scheduled handler and never fires it on a
+// timer; the gateway's scheduled handler forwards to the Workers that own crons.
+const tick = () =>
+	fetch(`${base}/cdn-cgi/local/scheduled?cron=${encodeURIComponent("* * * * *")}`).then(
+		(r) => {
+			if (!r.ok) console.error(`oja: cron tick answered ${r.status}`);
+		},
+		(error: unknown) => console.error("oja: cron tick failed:", error),
+	);
+void tick();
+ticker = setInterval(tick, 60_000);
+
+console.log(`
+  Oja is running
+  ─────────────────────────────────────────────
+  API gateway     ${base}
+  Health          ${base}/health/ready
+  API reference   ${base}/docs   (OpenAPI: ${base}/openapi.json)
+  Demo store      ${base}/v1/storefront/${DEMO.storeSlug}
+                  owner ${DEMO.email} / ${DEMO.password}
+  Database        ${neon.url} (${neon.backend}${neon.backend === "pglite" ? ", data in .data/pglite" : ""})
+  Press Ctrl-C to stop.
+`);

@@ -14,17 +14,17 @@ function toB64(bytes: Uint8Array): string {
 	return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-function fromB64(text: string): Uint8Array {
+function fromB64(text: string): Uint8Array<ArrayBuffer> {
 	const s = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
 	const out = new Uint8Array(s.length);
 	for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
 	return out;
 }
 
-async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+async function derive(password: string, salt: Uint8Array<ArrayBuffer>, iterations: number): Promise<Uint8Array> {
 	const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(password), "PBKDF2", false, ["deriveBits"]);
 	const bits = await crypto.subtle.deriveBits(
-		{ name: "PBKDF2", hash: "SHA-256", salt: salt as BufferSource, iterations },
+		{ name: "PBKDF2", hash: "SHA-256", salt, iterations },
 		key,
 		HASH_BYTES * 8,
 	);

@@ -63,9 +63,13 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
 	const log = options.log ?? (() => {});
 	const migrations = await readMigrations(options.migrationsDir);
 
-	await sql.query(
-		`CREATE TABLE IF NOT EXISTS ${TRACKING_TABLE} (name text PRIMARY KEY, hash text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
-	);
+	// Under the lock: concurrent CREATE TABLE IF NOT EXISTS can still collide in pg_type.
+	await sql.transaction([
+		sql.query("SELECT pg_advisory_xact_lock($1)", [ADVISORY_LOCK_KEY]),
+		sql.query(
+			`CREATE TABLE IF NOT EXISTS ${TRACKING_TABLE} (name text PRIMARY KEY, hash text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+		),
+	]);
 	const rows = (await sql.query(`SELECT name, hash FROM ${TRACKING_TABLE}`)) as { name: string; hash: string }[];
 	const done = new Map(rows.map((r) => [r.name, r.hash]));
 

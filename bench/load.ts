@@ -1,0 +1,108 @@
+// The load generator. bench/run.ts forks this file so that autocannon's event loop never
+// competes with the Miniflare/neon-local process it is measuring for the same thread. It
+// serves one run per IPC message; the parent sequences warm-up, stats resets and runs.
+import { createRequire } from "node:module";
+
+export interface LoadRequest {
+	id: number;
+	url: string;
+	method: string;
+	headers: Record<string, string>;
+	body: string | undefined;
+	connections: number;
+	durationSeconds: number;
+}
+
+export interface LoadResult {
+	/** Mean of autocannon's per-second samples. */
+	requestsPerSecond: number;
+	/** Responses received (any status). */
+	requests: number;
+	latencyP50Ms: number;
+	latencyP99Ms: number;
+	latencyMeanMs: number;
+	non2xx: number;
+	/** Connection errors and timeouts. */
+	errors: number;
+	statusCodes: Record<string, number>;
+	durationSeconds: number;
+}
+
+export type LoadReply = { id: number; ok: true; result: LoadResult } | { id: number; ok: false; error: string };
+
+// autocannon ships no types; this is the subset used here.
+interface AutocannonOptions {
+	url: string;
+	method: string;
+	headers: Record<string, string>;
+	body: string | undefined;
+	connections: number;
+	duration: number;
+}
+interface AutocannonSummary {
+	requests: { mean: number; total: number };
+	duration: number;
+	non2xx: number;
+	errors: number;
+	timeouts: number;
+	statusCodeStats: Record<string, { count: number }>;
+}
+interface AutocannonInstance extends PromiseLike<AutocannonSummary> {
+	on(event: "response", listener: (client: unknown, status: number, bytes: number, responseTimeMs: number) => void): void;
+}
+type Autocannon = (options: AutocannonOptions) => AutocannonInstance;
+
+const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
+
+function percentile(sorted: Float64Array, p: number): number {
+	if (sorted.length === 0) return 0;
+	const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+	return sorted[index] ?? 0;
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+async function runLoad(request: LoadRequest): Promise<LoadResult> {
+	// autocannon's own histogram has 1 ms resolution, too coarse for sub-millisecond Workers;
+	// its response event carries the hrtime duration, so percentiles are computed from that.
+	const latencies: number[] = [];
+	const instance = autocannon({
+		url: request.url,
+		method: request.method,
+		headers: request.headers,
+		body: request.body,
+		connections: request.connections,
+		duration: request.durationSeconds,
+	});
+	instance.on("response", (_client, _status, _bytes, responseTimeMs) => {
+		latencies.push(responseTimeMs);
+	});
+	const summary = await instance;
+	const sorted = Float64Array.from(latencies).sort();
+	const mean = latencies.length === 0 ? 0 : latencies.reduce((a, b) => a + b, 0) / latencies.length;
+	return {
+		requestsPerSecond: Math.round(summary.requests.mean),
+		requests: summary.requests.total,
+		latencyP50Ms: round2(percentile(sorted, 50)),
+		latencyP99Ms: round2(percentile(sorted, 99)),
+		latencyMeanMs: round2(mean),
+		non2xx: summary.non2xx,
+		errors: summary.errors + summary.timeouts,
+		statusCodes: Object.fromEntries(Object.entries(summary.statusCodeStats).map(([code, { count }]) => [code, count])),
+		durationSeconds: summary.duration,
+	};
+}
+
+if (!process.send) {
+	console.error("bench/load.ts is started by bench/run.ts (it takes its work over IPC).");
+	process.exit(2);
+}
+const send = process.send.bind(process);
+process.on("message", (request: LoadRequest) => {
+	runLoad(request).then(
+		(result) => send({ id: request.id, ok: true, result } satisfies LoadReply),
+		(error: unknown) => send({ id: request.id, ok: false, error: String(error) } satisfies LoadReply),
+	);
+});
+// An orphaned load generator would keep hammering a port after the bench is gone.
+process.on("disconnect", () => process.exit(0));

@@ -1,0 +1,40 @@
+// What the benchmark measures. A new scenario is one more entry in SCENARIOS; everything else
+// (warm-up, SQL round-trip counting, the docs table) picks it up.
+
+/** What a scenario's setup can use: the running stack and its database. */
+export interface BenchContext {
+	/** The gateway, e.g. `http://127.0.0.1:41234` (no trailing slash). */
+	gatewayUrl: string;
+	/** The connection string the Workers are given (for `seedDemo`-style helpers with `sqlEndpoint`). */
+	databaseUrl: string;
+	sqlEndpoint: string;
+}
+
+/** Per-run request details a setup can supply, e.g. a session token made by logging in. */
+export interface RequestOverrides {
+	path?: string;
+	headers?: Record<string, string>;
+	body?: unknown;
+}
+
+export interface Scenario {
+	/** Shown in the table; keep it stable so runs can be compared. */
+	name: string;
+	/** "hello-world" is the bare-workerd ceiling the others are compared against. Default "gateway". */
+	target?: "gateway" | "hello-world";
+	method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+	path: string;
+	headers?: Record<string, string>;
+	/** A string is sent as is; anything else as JSON (with content-type set). */
+	body?: unknown;
+	/** Runs once before the warm-up, outside any measurement. */
+	setup?: (ctx: BenchContext) => Promise<RequestOverrides | undefined>;
+}
+
+export const BASELINE = "hello-world (bare workerd)";
+
+export const SCENARIOS: Scenario[] = [
+	{ name: BASELINE, target: "hello-world", path: "/" },
+	{ name: "GET /health", path: "/health" },
+	{ name: "GET /health/ready", path: "/health/ready" },
+];

@@ -1,5 +1,5 @@
 import { ProblemError, problem } from "@oja/contracts";
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
@@ -13,13 +13,16 @@ import { storefrontRoutes } from "./routes/storefront.ts";
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-function allowedOrigins(env: GatewayBindings): Set<string> {
-	return new Set(
-		(env.CORS_ORIGINS ?? "")
-			.split(",")
-			.map((o) => o.trim())
-			.filter(Boolean),
-	);
+/**
+ * CORS and body-limit middleware depend only on vars, which are fixed for an isolate's
+ * lifetime, so each is built once on first use instead of on every request.
+ */
+function perIsolate(build: (env: GatewayBindings) => MiddlewareHandler<GatewayEnv>): MiddlewareHandler<GatewayEnv> {
+	let built: MiddlewareHandler<GatewayEnv> | undefined;
+	return (c, next) => {
+		built ??= build(c.env);
+		return built(c, next);
+	};
 }
 
 const app = new Hono<GatewayEnv>();
@@ -36,25 +39,33 @@ app.use(
 			),
 	}),
 );
-app.use((c, next) =>
-	cors({
-		origin: (origin) => (allowedOrigins(c.env).has(origin) ? origin : null),
-		allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
-		allowHeaders: ["content-type", "authorization", "x-request-id", "idempotency-key"],
-		exposeHeaders: ["x-request-id", "retry-after"],
-		credentials: true,
-		maxAge: 600,
-	})(c, next),
+app.use(
+	perIsolate((env) => {
+		const origins = new Set(
+			(env.CORS_ORIGINS ?? "")
+				.split(",")
+				.map((o) => o.trim())
+				.filter(Boolean),
+		);
+		return cors({
+			origin: (origin) => (origins.has(origin) ? origin : null),
+			allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+			allowHeaders: ["content-type", "authorization", "x-request-id", "idempotency-key"],
+			exposeHeaders: ["x-request-id", "retry-after"],
+			credentials: true,
+			maxAge: 600,
+		});
+	}),
 );
-app.use((c, next) =>
-	bodyLimit({
-		maxSize: Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES,
-		onError: (ctx) =>
-			problemResponse(
-				problem("payload-too-large", `Bodies are limited to ${Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES} bytes.`),
-				ctx.get("requestId"),
-			),
-	})(c, next),
+app.use(
+	perIsolate((env) => {
+		const maxSize = Number(env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES;
+		return bodyLimit({
+			maxSize,
+			onError: (c) =>
+				problemResponse(problem("payload-too-large", `Bodies are limited to ${maxSize} bytes.`), c.get("requestId")),
+		});
+	}),
 );
 
 app.route("/", healthRoutes);

@@ -1,9 +1,9 @@
 import { ProblemError, problem } from "@oja/contracts";
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import type { GatewayEnv } from "./app-env.ts";
+import { corsFor } from "./middleware/cors.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { problemResponse } from "./problem-response.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -47,14 +47,7 @@ app.use(
 				.map((o) => o.trim())
 				.filter(Boolean),
 		);
-		return cors({
-			origin: (origin) => (origins.has(origin) ? origin : null),
-			allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
-			allowHeaders: ["content-type", "authorization", "x-request-id", "idempotency-key"],
-			exposeHeaders: ["x-request-id", "retry-after"],
-			credentials: true,
-			maxAge: 600,
-		});
+		return corsFor(origins);
 	}),
 );
 app.use(

@@ -57,6 +57,22 @@ describe("cross-cutting HTTP behaviour", () => {
 		expect(denied.headers.get("access-control-allow-origin")).toBeNull();
 	});
 
+	it("adds CORS headers to actual responses for allowed origins only, and varies on Origin", async () => {
+		const allowed = await gateway("/health", { headers: { origin: "http://127.0.0.1:8787" } });
+		expect(allowed.headers.get("access-control-allow-origin")).toBe("http://127.0.0.1:8787");
+		expect(allowed.headers.get("access-control-expose-headers")).toContain("x-request-id");
+		expect(allowed.headers.get("vary")).toContain("Origin");
+
+		const denied = await gateway("/health", { headers: { origin: "https://evil.example" } });
+		expect(denied.headers.get("access-control-allow-origin")).toBeNull();
+		expect(denied.headers.get("vary")).toContain("Origin");
+
+		// Errors carry CORS headers too, so a browser client can read the problem body.
+		const notFound = await gateway("/v1/nope", { headers: { origin: "http://localhost:8787" } });
+		expect(notFound.status).toBe(404);
+		expect(notFound.headers.get("access-control-allow-origin")).toBe("http://localhost:8787");
+	});
+
 	it("refuses bodies over the limit with 413", async () => {
 		const huge = JSON.stringify({ email: "a@b.co", padding: "x".repeat(1024 * 1024 + 10) });
 		const problem = await problemOf(await postJson("/v1/auth/signup", huge), 413);

@@ -1,0 +1,258 @@
+// `npm run bench`: builds the Workers, starts the stack on workerd (bench/stack.ts), drives
+// every scenario in bench/scenarios.ts from a separate load process (bench/load.ts) and writes
+// docs/benchmarks.json and docs/benchmarks.md. Exits non-zero if any scenario saw errors.
+//
+//   --quick              ~3 s runs with a 1 s warm-up, for checking the harness itself
+//   --duration <s>       measured seconds per scenario   (env BENCH_DURATION, default 10)
+//   --warmup <s>         warm-up seconds per scenario    (env BENCH_WARMUP, default 3)
+//   --connections <n>    concurrent connections          (env BENCH_CONNECTIONS, default 32)
+//   DATABASE_URL=...     benchmark against that PostgreSQL instead of embedded PGlite
+import { type ChildProcess, fork } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { cpus, platform, release, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { buildWorkers } from "../scripts/build-workers.ts";
+import type { LoadReply, LoadRequest, LoadResult } from "./load.ts";
+import { type Report, type ScenarioResult, writeReport } from "./report.ts";
+import { BASELINE, type BenchContext, SCENARIOS, type Scenario } from "./scenarios.ts";
+import { type Stack, startStack } from "./stack.ts";
+
+const TARGET = { scenario: "GET /health", minPercentOfBaseline: 60 };
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+process.chdir(ROOT);
+
+const { values: flags } = parseArgs({
+	options: {
+		quick: { type: "boolean", default: false },
+		duration: { type: "string" },
+		warmup: { type: "string" },
+		connections: { type: "string" },
+	},
+});
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+	if (value === undefined || value === "") return fallback;
+	const n = Number(value);
+	if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${value}"`);
+	return n;
+}
+
+const parameters = {
+	durationSeconds: positive("duration", flags.duration ?? process.env.BENCH_DURATION, flags.quick ? 3 : 10),
+	warmupSeconds: positive("warmup", flags.warmup ?? process.env.BENCH_WARMUP, flags.quick ? 1 : 3),
+	connections: Math.round(positive("connections", flags.connections ?? process.env.BENCH_CONNECTIONS, 32)),
+};
+const databaseUrl = process.env.DATABASE_URL || undefined;
+// wrangler's config reader announces each .dev.vars it finds; that is noise here.
+process.env.WRANGLER_LOG ??= "warn";
+process.env.WRANGLER_SEND_METRICS ??= "false";
+
+// Teardown runs in reverse start order, once, on success, failure or Ctrl-C.
+const disposers: (() => Promise<void>)[] = [];
+let tearingDown: Promise<void> | undefined;
+function teardown(): Promise<void> {
+	tearingDown ??= (async () => {
+		for (const dispose of disposers.reverse()) {
+			await dispose().catch((error: unknown) => console.error("bench: cleanup step failed:", error));
+		}
+	})();
+	return tearingDown;
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+	// Miniflare's signal-exit hook may re-raise the signal before this teardown finishes. That
+	// is tolerable: it kills workerd itself, the load generator exits when its IPC channel
+	// closes, and neon-local and the embedded database live in this process.
+	process.on(signal, () => {
+		if (tearingDown) return;
+		console.error(`bench: ${signal}, shutting down`);
+		void teardown().finally(() => process.exit(130));
+	});
+}
+
+/** The forked load generator, one request in flight at a time. */
+function startLoadGenerator(): (request: Omit<LoadRequest, "id">) => Promise<LoadResult> {
+	const child: ChildProcess = fork(fileURLToPath(new URL("load.ts", import.meta.url)), [], {
+		stdio: ["ignore", "inherit", "inherit", "ipc"],
+	});
+	disposers.push(async () => {
+		if (child.exitCode !== null || child.signalCode !== null) return;
+		const exited = new Promise((r) => child.once("exit", r));
+		child.disconnect();
+		const force = setTimeout(() => child.kill("SIGKILL"), 3000);
+		await exited;
+		clearTimeout(force);
+	});
+	let nextId = 1;
+	return (request) =>
+		new Promise((resolve, reject) => {
+			const id = nextId++;
+			const onMessage = (reply: LoadReply) => {
+				if (reply.id !== id) return;
+				cleanup();
+				if (reply.ok) resolve(reply.result);
+				else reject(new Error(`load generator: ${reply.error}`));
+			};
+			const onExit = (code: number | null) => {
+				cleanup();
+				reject(new Error(`load generator exited (${code}) mid-run`));
+			};
+			const cleanup = () => {
+				child.off("message", onMessage);
+				child.off("exit", onExit);
+			};
+			child.on("message", onMessage);
+			child.once("exit", onExit);
+			child.send({ ...request, id } satisfies LoadRequest);
+		});
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function runScenario(
+	scenario: Scenario,
+	stack: Stack,
+	load: ReturnType<typeof startLoadGenerator>,
+): Promise<Omit<ScenarioResult, "percentOfBaseline">> {
+	const context: BenchContext = { gatewayUrl: stack.gatewayUrl, databaseUrl: stack.databaseUrl, sqlEndpoint: stack.sqlEndpoint };
+	const overrides = (await scenario.setup?.(context)) ?? {};
+	const method = scenario.method ?? "GET";
+	const path = overrides.path ?? scenario.path;
+	const headers: Record<string, string> = { ...scenario.headers, ...overrides.headers };
+	const rawBody = overrides.body ?? scenario.body;
+	let body: string | undefined;
+	if (typeof rawBody === "string") body = rawBody;
+	else if (rawBody !== undefined) {
+		body = JSON.stringify(rawBody);
+		headers["content-type"] ??= "application/json";
+	}
+	const base = scenario.target === "hello-world" ? stack.helloWorldUrl : stack.gatewayUrl;
+	const url = `${base}${path}`;
+
+	// One request first: a scenario that is simply broken should say why, not just count errors.
+	const probe = await fetch(url, { method, headers, body });
+	const probeText = await probe.text();
+	if (!probe.ok) console.error(`bench: ${scenario.name}: probe answered ${probe.status}: ${probeText.slice(0, 500)}`);
+
+	const run = { url, method, headers, body, connections: parameters.connections };
+	await load({ ...run, durationSeconds: parameters.warmupSeconds });
+	// Let the warm-up's last in-flight requests finish so their SQL isn't counted below.
+	await sleep(250);
+	await stack.admin.resetStats();
+	const logLinesBefore = stack.gatewayLogs.lines;
+	const result = await load({ ...run, durationSeconds: parameters.durationSeconds });
+	const stats = await stack.admin.stats();
+	const logLines = scenario.target === "hello-world" ? 0 : stack.gatewayLogs.lines - logLinesBefore;
+
+	const perRequest = (n: number) => (result.requests === 0 ? 0 : Math.round((n / result.requests) * 100) / 100);
+	return {
+		name: scenario.name,
+		method,
+		path,
+		requestsPerSecond: result.requestsPerSecond,
+		requests: result.requests,
+		latencyP50Ms: result.latencyP50Ms,
+		latencyP99Ms: result.latencyP99Ms,
+		latencyMeanMs: result.latencyMeanMs,
+		non2xx: result.non2xx,
+		errors: result.errors,
+		statusCodes: result.statusCodes,
+		sqlRoundTripsPerRequest: perRequest(stats.requests),
+		logLinesPerRequest: perRequest(logLines),
+	};
+}
+
+function commandLine(): string {
+	const env: string[] = [];
+	for (const name of ["BENCH_DURATION", "BENCH_WARMUP", "BENCH_CONNECTIONS"]) {
+		if (process.env[name]) env.push(`${name}=${process.env[name]}`);
+	}
+	if (databaseUrl) {
+		const shown = new URL(databaseUrl);
+		if (shown.password) shown.password = "***";
+		env.push(`DATABASE_URL=${shown.href}`);
+	}
+	const args = process.argv.slice(2);
+	const command =
+		process.env.npm_lifecycle_event === "bench"
+			? `npm run bench${args.length > 0 ? ` -- ${args.join(" ")}` : ""}`
+			: ["node bench/run.ts", ...args].join(" ");
+	return [...env, command].join(" ");
+}
+
+function packageVersion(name: string): string {
+	try {
+		return (JSON.parse(readFileSync(`node_modules/${name}/package.json`, "utf8")) as { version: string }).version;
+	} catch {
+		return "unknown";
+	}
+}
+
+async function main(): Promise<number> {
+	const started = performance.now();
+	const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+	console.log(
+		`bench: ${SCENARIOS.length} scenarios × (${parameters.warmupSeconds} s warm-up + ${parameters.durationSeconds} s), ${parameters.connections} connections`,
+	);
+	buildWorkers();
+	console.log(`bench: Workers built (${elapsed()})`);
+	const stack = await startStack({ databaseUrl }, disposers);
+	console.log(
+		`bench: stack up on ${stack.backend}: gateway ${stack.gatewayUrl}, hello-world ${stack.helloWorldUrl} (${elapsed()})`,
+	);
+	const load = startLoadGenerator();
+
+	const measured: Omit<ScenarioResult, "percentOfBaseline">[] = [];
+	for (const scenario of SCENARIOS) {
+		const result = await runScenario(scenario, stack, load);
+		measured.push(result);
+		console.log(
+			`bench: ${result.name}: ${result.requestsPerSecond} req/s, p50 ${result.latencyP50Ms} ms, p99 ${result.latencyP99Ms} ms, ` +
+				`${result.non2xx + result.errors} errors, ${result.sqlRoundTripsPerRequest} SQL/req (${elapsed()})`,
+		);
+	}
+
+	const baseline = measured.find((s) => s.name === BASELINE)?.requestsPerSecond;
+	const scenarios: ScenarioResult[] = measured.map((s) => ({
+		...s,
+		percentOfBaseline: baseline ? Math.round((s.requestsPerSecond / baseline) * 1000) / 10 : null,
+	}));
+	const targetPercent = scenarios.find((s) => s.name === TARGET.scenario)?.percentOfBaseline ?? null;
+	const cpuList = cpus();
+	const report: Report = {
+		date: new Date().toISOString(),
+		command: commandLine(),
+		machine: {
+			cpuModel: cpuList[0]?.model.trim() ?? "unknown",
+			cpuCount: cpuList.length,
+			memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+			platform: `${platform()} ${release()}`,
+			node: process.version,
+		},
+		runtime: { miniflare: packageVersion("miniflare"), workerd: packageVersion("workerd") },
+		backend: stack.backend,
+		parameters,
+		target: { ...TARGET, percent: targetPercent, met: targetPercent !== null && targetPercent >= TARGET.minPercentOfBaseline },
+		scenarios,
+	};
+	await writeReport(report, "docs/benchmarks.json", "docs/benchmarks.md");
+	console.log(`bench: wrote docs/benchmarks.md and docs/benchmarks.json (${elapsed()})`);
+
+	const failed = scenarios.filter((s) => s.non2xx + s.errors > 0);
+	for (const s of failed) console.error(`bench: ${s.name} had errors: status codes ${JSON.stringify(s.statusCodes)}`);
+	if (failed.length > 0 && stack.gatewayLogs.errors.length > 0) {
+		console.error(`bench: last gateway error logs:\n${stack.gatewayLogs.errors.join("\n")}`);
+	}
+	return failed.length > 0 ? 1 : 0;
+}
+
+let code = 1;
+try {
+	code = await main();
+} catch (error) {
+	console.error("bench: failed:", error);
+} finally {
+	await teardown();
+}
+process.exit(code);

@@ -1,0 +1,139 @@
+// The system under test: neon-local with a fresh, migrated, seeded database, the Oja Workers
+// on workerd through the Miniflare API, and a bare hello-world Worker as the ceiling.
+//
+// `wrangler dev` is deliberately not used: its proxy Worker, bundler watcher and inspector
+// sit on every request and would dominate what is measured. The Workers run as the same
+// bundles `wrangler deploy` would upload, configured from their own wrangler.toml.
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { migrate } from "@oja/db/migrate";
+import { type NeonLocalAdmin, neonLocalAdmin, startNeonLocal } from "@oja/neon-local";
+import { convertV4MiniflareOptions, Miniflare, type V4SharedOptions, type V4WorkerOptions } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { BUILD_DIR } from "../scripts/build-workers.ts";
+import { workerDatabaseUrl } from "../scripts/local-database.ts";
+import { seedDemo } from "../scripts/seed.ts";
+import { ALL_WORKERS, type WorkerManifest } from "../scripts/workers.ts";
+
+export const BENCH_DATABASE = "oja_bench";
+const COMPATIBILITY_DATE = "2026-11-01";
+const HELLO_WORLD = `export default { fetch() { return new Response("ok"); } };`;
+
+/** Everything a Worker writes to the console, counted; the last few errors kept for diagnosis. */
+export class LogTap {
+	lines = 0;
+	readonly errors: string[] = [];
+
+	readonly handle = (log: { level: string; message: string }): void => {
+		this.lines++;
+		if (log.level === "error") {
+			this.errors.push(log.message);
+			if (this.errors.length > 10) this.errors.shift();
+		}
+	};
+}
+
+export interface Stack {
+	gatewayUrl: string;
+	helloWorldUrl: string;
+	backend: string;
+	databaseUrl: string;
+	sqlEndpoint: string;
+	admin: NeonLocalAdmin;
+	gatewayLogs: LogTap;
+}
+
+type Disposer = () => Promise<void>;
+
+/**
+ * Starts the stack, registering a disposer for each part as soon as it is up, so a failure
+ * half-way still lets the caller tear down what did start.
+ */
+export async function startStack(options: { databaseUrl: string | undefined }, disposers: Disposer[]): Promise<Stack> {
+	// Embedded databases made by createDatabase live in memory, so nothing is written to the
+	// data dir unless a request names some other database. Pointing it at a path that does not
+	// exist keeps the bench off the developer's .data/ and leaves nothing behind after a kill.
+	let dataDir: string | undefined;
+	if (!options.databaseUrl) {
+		const dir = join(tmpdir(), `oja-bench-${process.pid}`);
+		dataDir = dir;
+		disposers.push(() => rm(dir, { recursive: true, force: true }));
+	}
+	const neon = await startNeonLocal({ port: 0, databaseUrl: options.databaseUrl, dataDir });
+	disposers.push(() => neon.close());
+	const admin = neonLocalAdmin(neon.url);
+
+	await admin.createDatabase(BENCH_DATABASE, undefined, { replace: true });
+	if (options.databaseUrl) {
+		// A real server keeps databases; don't leave a copy of the bench's behind.
+		disposers.push(async () => {
+			await admin.dropDatabase(BENCH_DATABASE).catch(() => false);
+		});
+	}
+	const databaseUrl = workerDatabaseUrl(BENCH_DATABASE);
+	await migrate({ databaseUrl, localEndpoint: neon.sqlEndpoint, migrationsDir: "migrations" });
+	await seedDemo(databaseUrl, neon.sqlEndpoint);
+
+	const databaseBindings = { DATABASE_URL: databaseUrl, NEON_LOCAL_ENDPOINT: neon.sqlEndpoint };
+	const gatewayLogs = new LogTap();
+	// The first worker is the entry: ALL_WORKERS starts with the gateway.
+	const gateway = await startMiniflare(
+		{ workers: ALL_WORKERS.map((worker) => bundledWorker(worker, databaseBindings)) },
+		gatewayLogs,
+		disposers,
+	);
+	const helloWorld = await startMiniflare(
+		{ name: "hello-world", modules: true, script: HELLO_WORLD, compatibilityDate: COMPATIBILITY_DATE },
+		new LogTap(),
+		disposers,
+	);
+
+	return {
+		gatewayUrl: gateway,
+		helloWorldUrl: helloWorld,
+		backend: neon.backend,
+		databaseUrl,
+		sqlEndpoint: neon.sqlEndpoint,
+		admin,
+		gatewayLogs,
+	};
+}
+
+/** A Worker's prebuilt bundle with the bindings, services and queues its wrangler.toml declares. */
+function bundledWorker(worker: WorkerManifest, databaseBindings: Record<string, string>): V4WorkerOptions {
+	// wrangler types these through an Omit over an index signature, which erases every field.
+	const { workerOptions } = unstable_getMiniflareWorkerOptions(worker.config) as unknown as { workerOptions: V4WorkerOptions };
+	return {
+		name: worker.name,
+		modules: true,
+		scriptPath: resolve(BUILD_DIR, worker.dir, "index.js"),
+		compatibilityDate: workerOptions.compatibilityDate,
+		compatibilityFlags: workerOptions.compatibilityFlags,
+		// Overrides whatever .dev.vars `npm start` left behind: the bench has its own database.
+		bindings: { ...workerOptions.bindings, ...(worker.database ? databaseBindings : {}) },
+		serviceBindings: workerOptions.serviceBindings,
+		queueProducers: workerOptions.queueProducers,
+		queueConsumers: workerOptions.queueConsumers,
+		durableObjects: workerOptions.durableObjects,
+		// No cronTriggers: nothing fires them here, and a sweep mid-run would only add noise.
+	};
+}
+
+async function startMiniflare(
+	workers: V4WorkerOptions | { workers: V4WorkerOptions[] },
+	logs: LogTap,
+	disposers: Disposer[],
+): Promise<string> {
+	const shared: V4SharedOptions = {
+		host: "127.0.0.1",
+		port: 0,
+		// Request logging makes the entry Worker post every request to Node over the loopback.
+		logRequests: false,
+		handleStructuredLogs: logs.handle,
+	};
+	const mf = new Miniflare(convertV4MiniflareOptions({ ...shared, ...workers }));
+	disposers.push(() => mf.dispose());
+	const url = await mf.ready;
+	return url.origin;
+}

@@ -19,7 +19,6 @@ for (const worker of ALL_WORKERS) {
 		"--strict-vars=false",
 		"--env-interface",
 		worker.envInterface,
-		"--include-main-module=false",
 	];
 	if (check) args.push("--check");
 	const run = spawnSync("wrangler", args, { stdio: check ? "pipe" : "inherit", encoding: "utf8" });

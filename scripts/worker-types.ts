@@ -1,9 +1,20 @@
 // Generates each Worker's `Env` with `wrangler types` (bindings only; runtime types come
 // from @cloudflare/workers-types). `--check` fails when a checked-in file is stale, which CI runs.
 import { spawnSync } from "node:child_process";
+import { existsSync, renameSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { ALL_WORKERS, DOMAIN_WORKERS, GATEWAY } from "./workers.ts";
 
 const check = process.argv.includes("--check");
+
+// wrangler types also types whatever a Worker's .dev.vars holds, and `npm start` writes
+// local secrets there; CI has none. Move them aside while generating so the checked-in
+// types are the same everywhere (secrets are declared by hand in each src/env.d.ts).
+const devVars = ALL_WORKERS.map((w) => join(dirname(w.config), ".dev.vars")).filter((p) => existsSync(p));
+for (const p of devVars) renameSync(p, `${p}.types-aside`);
+process.on("exit", () => {
+	for (const p of devVars) renameSync(`${p}.types-aside`, p);
+});
 let failed = false;
 
 for (const worker of ALL_WORKERS) {

@@ -21,6 +21,8 @@ const OVERRIDES: Record<string, Record<string, string>> = {
 	"health-database-down.test.ts": { NEON_LOCAL_ENDPOINT: "http://127.0.0.1:9/sql" },
 };
 
+const signingKeys = process.env.OJA_TEST_SIGNING_KEYS ?? "";
+
 function databaseBindings(file: string): Record<string, string> {
 	const base = file.split("/").pop() ?? file;
 	return {
@@ -46,6 +48,7 @@ function auxiliaryWorkers(file: string): AuxiliaryWorker[] {
 			bindings: {
 				...workerOptions.bindings,
 				...databaseBindings(file),
+				...(worker.dir === "identity" ? { AUTH_SIGNING_KEYS: signingKeys } : {}),
 				// Retries happen at once in tests; the backoff curve itself is unit-tested.
 				QUEUE_RETRY_BASE_SECONDS: "0",
 			},
@@ -63,7 +66,8 @@ function integrationProject(file: string): TestProjectInlineConfiguration {
 			cloudflareTest({
 				wrangler: { configPath: "./wrangler.toml" },
 				miniflare: {
-					bindings: databaseBindings(file),
+					// TEST_SIGNING_KEYS lets tests mint tokens (expired, other audience, rotated key).
+					bindings: { ...databaseBindings(file), TEST_SIGNING_KEYS: signingKeys },
 					// Test-only: lets a test put hand-made (e.g. poison) messages on the event queue.
 					queueProducers: { TEST_EVENTS: { queueName: "oja-events" } },
 					workers: auxiliaryWorkers(file),

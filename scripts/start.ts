@@ -5,8 +5,9 @@
 //  4. a local cron ticker (wrangler dev never fires crons on its own);
 //  5. Ctrl-C stops everything, flushing the embedded database to disk.
 import { type ChildProcess, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { generateSigningJwk } from "@oja/auth";
 import { migrate } from "@oja/db/migrate";
 import { startNeonLocal } from "@oja/neon-local";
 import { localDatabaseName, workerDatabaseUrl } from "./local-database.ts";
@@ -57,10 +58,21 @@ try {
 	await stop(1);
 }
 
+// A local token-signing key, made once and kept under .data/ so sessions survive restarts.
+const keysPath = ".data/auth-signing-keys.json";
+if (!existsSync(keysPath)) {
+	mkdirSync(".data", { recursive: true });
+	writeFileSync(keysPath, JSON.stringify({ keys: [await generateSigningJwk(`local-${Date.now().toString(36)}`)] }));
+}
+const signingKeys = readFileSync(keysPath, "utf8").trim();
+
 // wrangler dev reads each Worker's secrets from the .dev.vars beside its config (an
 // --env-file would reach only the first Worker). These files are git-ignored.
-const devVars = `# Written by npm start; local only.\nDATABASE_URL=${workerUrl}\nNEON_LOCAL_ENDPOINT=${neon.sqlEndpoint}\n`;
-for (const worker of ALL_WORKERS) writeFileSync(join(dirname(worker.config), ".dev.vars"), devVars);
+for (const worker of ALL_WORKERS) {
+	const lines = ["# Written by npm start; local only.", `DATABASE_URL=${workerUrl}`, `NEON_LOCAL_ENDPOINT=${neon.sqlEndpoint}`];
+	if (worker.dir === "identity") lines.push(`AUTH_SIGNING_KEYS='${signingKeys}'`);
+	writeFileSync(join(dirname(worker.config), ".dev.vars"), `${lines.join("\n")}\n`);
+}
 
 wrangler = spawn(
 	"wrangler",

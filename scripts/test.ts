@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateSigningJwk } from "@oja/auth";
 import { migrate } from "@oja/db/migrate";
 import { neonLocalAdmin, startNeonLocal } from "@oja/neon-local";
 import { buildWorkers } from "./build-workers.ts";
@@ -18,6 +19,10 @@ const databaseUrl = process.env.DATABASE_URL || undefined;
 const dataDir = mkdtempSync(join(tmpdir(), "oja-test-"));
 
 buildWorkers();
+// Two keys, as in the middle of a rotation: the first signs, both verify.
+const signingKeys = JSON.stringify({
+	keys: [await generateSigningJwk("test-current"), await generateSigningJwk("test-previous")],
+});
 const neon = await startNeonLocal({ port: 0, databaseUrl, dataDir });
 const admin = neonLocalAdmin(neon.url);
 let exitCode = 1;
@@ -37,7 +42,12 @@ try {
 	exitCode = await new Promise<number>((resolve) => {
 		const vitest = spawn("vitest", ["run", ...process.argv.slice(2)], {
 			stdio: "inherit",
-			env: { ...process.env, OJA_TEST_NEON_ENDPOINT: neon.sqlEndpoint, OJA_TEST_NEON_URL: neon.url },
+			env: {
+				...process.env,
+				OJA_TEST_NEON_ENDPOINT: neon.sqlEndpoint,
+				OJA_TEST_NEON_URL: neon.url,
+				OJA_TEST_SIGNING_KEYS: signingKeys,
+			},
 		});
 		vitest.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
 	});

@@ -1,1 +1,2 @@
 export { hashPassword, needsRehash, PBKDF2_ITERATIONS, timingSafeEqual, verifyPassword } from "./password.ts";
+export * from "./tokens.ts";

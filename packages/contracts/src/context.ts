@@ -1,3 +1,5 @@
+import type { UserPrincipal } from "./auth.ts";
+
 /**
  * What the gateway hands every domain RPC call. Built only from the gateway's own
  * verification, never from client headers; domain Workers trust it because only the
@@ -5,6 +7,8 @@
  */
 export interface RequestContext {
 	requestId: string;
+	/** Present on authenticated routes; only the gateway's verification sets it. */
+	principal?: UserPrincipal;
 }
 
 /** Every domain Worker answers this for `/health/ready`. */

@@ -35,7 +35,11 @@ export const Store = z.object({
 });
 export type Store = z.infer<typeof Store>;
 
-export const SignupResult = z.object({ user: User, store: Store });
+export const SignupResult = z.object({
+	user: User,
+	store: Store,
+	accessToken: z.string().describe("ES256 JWT; send as `Authorization: Bearer …`"),
+});
 export type SignupResult = z.infer<typeof SignupResult>;
 
 export const PublicStore = Store.pick({ id: true, slug: true, name: true, currency: true });

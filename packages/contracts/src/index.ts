@@ -1,3 +1,4 @@
+export * from "./auth.ts";
 export * from "./context.ts";
 export * from "./fields.ts";
 export * from "./identity.ts";

@@ -7,6 +7,7 @@ export const ID_PREFIXES = {
 	user: "usr",
 	membership: "mem",
 	event: "evt",
+	session: "ses",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

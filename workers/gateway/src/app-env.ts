@@ -1,3 +1,4 @@
+import type { UserPrincipal } from "@oja/contracts";
 import type { Hono } from "hono";
 
 /** What the gateway's handlers can read from `c.var`. */
@@ -5,6 +6,8 @@ export interface GatewayVariables {
 	requestId: string;
 	/** Set by routes that resolve a store, so the request log line carries it. */
 	storeId?: string;
+	/** Set by `requireAuth` from a verified access token; never from a client header. */
+	principal?: UserPrincipal;
 }
 
 export interface GatewayEnv {

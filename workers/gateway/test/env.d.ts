@@ -5,5 +5,7 @@ declare namespace Cloudflare {
 		NEON_LOCAL_ENDPOINT?: string;
 		/** A producer onto oja-events, for hand-made (duplicate, poison) messages. */
 		TEST_EVENTS: Queue;
+		/** The identity Worker's signing keys, so tests can mint tokens of every kind. */
+		TEST_SIGNING_KEYS: string;
 	}
 }

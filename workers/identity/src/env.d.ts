@@ -3,4 +3,6 @@ interface IdentityEnv {
 	DATABASE_URL: string;
 	/** Local dev and tests only: the @oja/neon-local /sql endpoint. */
 	NEON_LOCAL_ENDPOINT?: string;
+	/** `{"keys":[privateJwk, …]}`: the first signs access tokens, all verify. */
+	AUTH_SIGNING_KEYS: string;
 }

@@ -1,20 +1,50 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
+import type { PublicJwk } from "@oja/auth";
 import {
+	type ClientMeta,
+	type IssuedTokens,
+	LoginInput,
+	type LoginResult,
+	type Me,
+	ProblemError,
 	type PublicStore,
 	parseOrThrow,
+	problem,
 	type RequestContext,
 	type Result,
 	runRpc,
+	type SessionInfo,
 	SignupInput,
 	type SignupResult,
 	slug as slugSchema,
+	type UserPrincipal,
 } from "@oja/contracts";
 import { createDb } from "@oja/db";
 import { relayOutbox } from "@oja/events";
+import { z } from "zod";
+import { login } from "./login.ts";
+import {
+	type AuthConfig,
+	listSessions,
+	me,
+	refreshSession,
+	revokeByRefreshToken,
+	revokeSession,
+	signingKeys,
+} from "./sessions.ts";
 import { signup } from "./signup.ts";
 import { storeBySlug } from "./stores.ts";
 
 const WORKER = "identity";
+
+const SessionId = z.string().regex(/^ses_[0-9A-HJKMNP-TV-Z]{26}$/, { message: "Must be a ses_ id" });
+
+function requirePrincipal(ctx: RequestContext): UserPrincipal {
+	// The gateway only calls authenticated methods after verifying a token; this guards
+	// against a routing mistake ever reaching user data without one.
+	if (!ctx.principal) throw new ProblemError(problem("unauthorized", "Sign in first."));
+	return ctx.principal;
+}
 
 /**
  * The identity Worker's RPC surface. Only the gateway calls it; every method re-validates
@@ -30,13 +60,73 @@ export default class IdentityService extends WorkerEntrypoint<IdentityEnv> {
 		return { ok: true, worker: WORKER };
 	}
 
-	async signup(input: unknown, ctx: RequestContext): Promise<Result<SignupResult>> {
+	private async auth(): Promise<AuthConfig> {
+		return { keys: await signingKeys(this.env.AUTH_SIGNING_KEYS), issuer: this.env.AUTH_ISSUER };
+	}
+
+	/** Public keys for verifying access tokens; the gateway caches them per isolate. */
+	async jwks(): Promise<{ keys: PublicJwk[] }> {
+		return { keys: (await signingKeys(this.env.AUTH_SIGNING_KEYS)).publicJwks };
+	}
+
+	async signup(
+		input: unknown,
+		ctx: RequestContext,
+		meta: ClientMeta,
+	): Promise<Result<{ body: SignupResult; tokens: IssuedTokens }>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
 			const db = createDb(this.env);
-			const { result, eventIds } = await signup(db, parseOrThrow(SignupInput, input), ctx);
+			const { result, tokens, eventIds } = await signup(db, await this.auth(), parseOrThrow(SignupInput, input), ctx, meta);
 			// Publish right after the response; the ops cron sweep catches anything this misses.
 			this.ctx.waitUntil(relayOutbox({ db, queues: { EVENTS: this.env.EVENTS }, ids: eventIds }).catch(logRelayFailure));
-			return result;
+			return { body: result, tokens };
+		});
+	}
+
+	async login(
+		input: unknown,
+		ctx: RequestContext,
+		meta: ClientMeta,
+	): Promise<Result<{ body: LoginResult; tokens: IssuedTokens }>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const { result, tokens } = await login(createDb(this.env), await this.auth(), parseOrThrow(LoginInput, input), meta);
+			return { body: result, tokens };
+		});
+	}
+
+	async refresh(refreshToken: unknown, ctx: RequestContext): Promise<Result<IssuedTokens>> {
+		return runRpc(ctx.requestId, WORKER, async () =>
+			refreshSession(createDb(this.env), await this.auth(), parseOrThrow(z.string().max(200), refreshToken, "refresh token")),
+		);
+	}
+
+	/** Signs out the caller's session, and the one a refresh cookie names if that differs. */
+	async logout(ctx: RequestContext, refreshToken: string | null): Promise<Result<{ ok: true }>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const db = createDb(this.env);
+			if (ctx.principal) await revokeSession(db, ctx.principal.userId, ctx.principal.sessionId, "logout");
+			if (refreshToken) await revokeByRefreshToken(db, refreshToken);
+			return { ok: true as const };
+		});
+	}
+
+	async me(ctx: RequestContext): Promise<Result<Me>> {
+		return runRpc(ctx.requestId, WORKER, () => me(createDb(this.env), requirePrincipal(ctx)));
+	}
+
+	async sessions(ctx: RequestContext): Promise<Result<SessionInfo[]>> {
+		return runRpc(ctx.requestId, WORKER, () => listSessions(createDb(this.env), requirePrincipal(ctx)));
+	}
+
+	async revokeSession(sessionId: unknown, ctx: RequestContext): Promise<Result<{ ok: true }>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const principal = requirePrincipal(ctx);
+			const id = parseOrThrow(SessionId, sessionId, "session id");
+			// Scoped by user: someone else's session id is indistinguishable from a missing one.
+			if (!(await revokeSession(createDb(this.env), principal.userId, id, "revoked-by-user"))) {
+				throw new ProblemError(problem("not-found", "No such active session."));
+			}
+			return { ok: true as const };
 		});
 	}
 

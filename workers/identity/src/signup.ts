@@ -1,7 +1,16 @@
 import { hashPassword } from "@oja/auth";
-import { ProblemError, problem, type RequestContext, type SignupInput, type SignupResult } from "@oja/contracts";
+import {
+	type ClientMeta,
+	type IssuedTokens,
+	ProblemError,
+	problem,
+	type RequestContext,
+	type SignupInput,
+	type SignupResult,
+} from "@oja/contracts";
 import { type Database, isUniqueViolation, newId, schema } from "@oja/db";
 import { appendEvent } from "@oja/events";
+import { type AuthConfig, issueTokens, newSession } from "./sessions.ts";
 
 /**
  * Creates the merchant's user, their store and the owner membership in one batch
@@ -10,13 +19,16 @@ import { appendEvent } from "@oja/events";
  */
 export async function signup(
 	db: Database,
+	auth: AuthConfig,
 	input: SignupInput,
 	ctx: RequestContext,
-): Promise<{ result: SignupResult; eventIds: string[] }> {
+	meta: ClientMeta,
+): Promise<{ result: SignupResult; tokens: IssuedTokens; eventIds: string[] }> {
 	const userId = newId("user");
 	const storeId = newId("store");
 	const passwordHash = await hashPassword(input.password);
 	const now = new Date();
+	const session = await newSession(db, userId, "merchant", meta, now);
 
 	try {
 		const [, , , userEvent, storeEvent] = await db.batch([
@@ -47,8 +59,10 @@ export async function signup(
 				},
 				ctx.requestId,
 			),
+			...session.statements,
 		]);
 		const eventIds = [...userEvent.rows, ...storeEvent.rows].map((r) => String((r as { id: unknown }).id));
+		const tokens = await issueTokens(auth, session, userId, "merchant");
 		return {
 			result: {
 				user: { id: userId, email: input.email, name: input.name, createdAt: now.toISOString() },
@@ -59,7 +73,9 @@ export async function signup(
 					currency: input.currency,
 					createdAt: now.toISOString(),
 				},
+				accessToken: tokens.accessToken,
 			},
+			tokens,
 			eventIds,
 		};
 	} catch (error) {

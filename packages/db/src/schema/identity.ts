@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, index, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { check, index, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { createdAt, currency, storeId, updatedAt } from "./columns.ts";
 
 export const stores = pgTable(
@@ -50,4 +50,46 @@ export const memberships = pgTable(
 		index("memberships_user_id_idx").on(t.userId),
 		check("memberships_role_check", sql`${t.role} in ('owner', 'admin', 'staff')`),
 	],
+);
+
+export const sessionAudience = ["merchant", "storefront", "ops"] as const;
+
+/**
+ * A login. Access tokens are short-lived JWTs naming the session; the session's refresh
+ * token is what keeps it alive, and revoking the session is what logs it out.
+ */
+export const sessions = pgTable(
+	"sessions",
+	{
+		id: text("id").primaryKey(),
+		userId: text("user_id")
+			.notNull()
+			.references(() => users.id, { onDelete: "cascade" }),
+		audience: text("audience", { enum: sessionAudience }).notNull(),
+		createdAt: createdAt(),
+		lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+		expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+		revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+		revokedReason: text("revoked_reason"),
+		userAgent: text("user_agent"),
+		ip: text("ip"),
+	},
+	(t) => [index("sessions_user_id_idx").on(t.userId)],
+);
+
+/**
+ * Every refresh token a session has had, stored as a SHA-256 hash. Only the newest is
+ * unrotated; presenting a rotated one means it was copied, so the session is revoked.
+ */
+export const refreshTokens = pgTable(
+	"refresh_tokens",
+	{
+		tokenHash: text("token_hash").primaryKey(),
+		sessionId: text("session_id")
+			.notNull()
+			.references(() => sessions.id, { onDelete: "cascade" }),
+		createdAt: createdAt(),
+		rotatedAt: timestamp("rotated_at", { withTimezone: true, mode: "date" }),
+	},
+	(t) => [index("refresh_tokens_session_id_idx").on(t.sessionId)],
 );

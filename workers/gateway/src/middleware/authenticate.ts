@@ -1,0 +1,113 @@
+import { AccessTokenError, type Audience, type PublicJwk, verifyAccessToken } from "@oja/auth";
+import { ProblemError, problem, type UserPrincipal } from "@oja/contracts";
+import type { Context } from "hono";
+import { getCookie } from "hono/cookie";
+import { createMiddleware } from "hono/factory";
+import type { GatewayEnv } from "../app-env.ts";
+
+export const ACCESS_COOKIE = "oja_access";
+export const CSRF_COOKIE = "oja_csrf";
+export const CSRF_HEADER = "x-csrf-token";
+
+// The public keys rarely change, so one fetch per isolate serves every request; an unknown
+// `kid` (a key rotated in after we cached) triggers one refetch, at most every 30 s so a
+// flood of forged kids cannot turn into a flood of RPCs.
+const JWKS_TTL_MS = 5 * 60_000;
+const REFETCH_FLOOR_MS = 30_000;
+let jwks: { keys: PublicJwk[]; fetchedAt: number } | undefined;
+
+async function publicKeys(c: Context<GatewayEnv>, force = false): Promise<PublicJwk[]> {
+	const now = Date.now();
+	const stale = !jwks || now - jwks.fetchedAt > JWKS_TTL_MS;
+	const mayRefetch = !jwks || now - jwks.fetchedAt > REFETCH_FLOOR_MS;
+	if (stale || (force && mayRefetch)) {
+		const { keys } = await c.env.IDENTITY.jwks();
+		jwks = { keys, fetchedAt: now };
+	}
+	return (jwks as { keys: PublicJwk[] }).keys;
+}
+
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+function tokenFrom(c: Context<GatewayEnv>): { token: string; viaCookie: boolean } | undefined {
+	const header = c.req.header("authorization");
+	if (header !== undefined) {
+		const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/.exec(header);
+		if (!match?.[1]) throw unauthorized("The Authorization header must be `Bearer <token>`.", "malformed");
+		return { token: match[1], viaCookie: false };
+	}
+	const cookie = getCookie(c, ACCESS_COOKIE);
+	return cookie ? { token: cookie, viaCookie: true } : undefined;
+}
+
+function unauthorized(detail: string, code: string): ProblemError {
+	return new ProblemError(problem("unauthorized", detail, { extensions: { code } }));
+}
+
+/**
+ * Browsers attach cookies to cross-site requests, so a cookie alone never authorises a
+ * state change: the page must also echo the CSRF cookie in a header (double submit), which
+ * a cross-site page cannot read.
+ */
+export function checkCsrf(c: Context<GatewayEnv>): void {
+	if (!UNSAFE.has(c.req.method)) return;
+	const cookie = getCookie(c, CSRF_COOKIE);
+	const header = c.req.header(CSRF_HEADER);
+	if (!cookie || !header || cookie !== header) {
+		throw new ProblemError(
+			problem(
+				"forbidden",
+				`Cookie-authenticated ${c.req.method} requests must send the ${CSRF_COOKIE} cookie's value in ${CSRF_HEADER}.`,
+				{
+					extensions: { code: "csrf" },
+				},
+			),
+		);
+	}
+}
+
+/** Verifies the access token for `audience` and puts the principal on the context. */
+export async function verifyPrincipal(c: Context<GatewayEnv>, audience: Audience): Promise<UserPrincipal | undefined> {
+	const found = tokenFrom(c);
+	if (!found) return undefined;
+	const issuer = c.env.AUTH_ISSUER;
+	let verified: Awaited<ReturnType<typeof verifyAccessToken>>;
+	try {
+		verified = await verifyAccessToken(found.token, { publicJwks: await publicKeys(c), issuer, audience });
+	} catch (error) {
+		if (error instanceof AccessTokenError && error.reason === "unknown-key") {
+			try {
+				verified = await verifyAccessToken(found.token, { publicJwks: await publicKeys(c, true), issuer, audience });
+			} catch (retryError) {
+				throw toProblem(retryError);
+			}
+		} else {
+			throw toProblem(error);
+		}
+	}
+	if (found.viaCookie) checkCsrf(c);
+	const principal: UserPrincipal = { kind: "user", userId: verified.sub, sessionId: verified.sid, audience };
+	c.set("principal", principal);
+	return principal;
+}
+
+function toProblem(error: unknown): ProblemError {
+	if (error instanceof AccessTokenError) {
+		const detail = error.reason === "expired" ? "The access token has expired; refresh it." : "The access token is not valid.";
+		return unauthorized(detail, error.reason);
+	}
+	return unauthorized("The access token is not valid.", "invalid");
+}
+
+/** Route middleware: 401 unless a valid token for `audience` is presented. */
+export function requireAuth(audience: Audience) {
+	return createMiddleware<GatewayEnv>(async (c, next) => {
+		const principal = await verifyPrincipal(c, audience);
+		if (!principal) {
+			throw new ProblemError(
+				problem("unauthorized", "Send an access token as `Authorization: Bearer <token>`.", { extensions: { code: "missing" } }),
+			);
+		}
+		await next();
+	});
+}

@@ -1,2 +1,3 @@
 export { hashPassword, needsRehash, PBKDF2_ITERATIONS, timingSafeEqual, verifyPassword } from "./password.ts";
+export * from "./permissions.ts";
 export * from "./tokens.ts";

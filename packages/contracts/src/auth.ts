@@ -61,6 +61,17 @@ export interface UserPrincipal {
 	audience: "merchant" | "storefront" | "ops";
 }
 
+/** A server-to-server caller using a secret API key: acts as a member with `role` on one store. */
+export interface ApiKeyPrincipal {
+	kind: "api_key";
+	keyId: string;
+	storeId: string;
+	role: "admin" | "staff";
+	mode: "live" | "test";
+}
+
+export type Principal = UserPrincipal | ApiKeyPrincipal;
+
 /** Client details recorded on a session, taken by the gateway from the request. */
 export interface ClientMeta {
 	userAgent: string | null;

@@ -1,4 +1,4 @@
-import type { UserPrincipal } from "./auth.ts";
+import type { Principal } from "./auth.ts";
 
 /**
  * What the gateway hands every domain RPC call. Built only from the gateway's own
@@ -8,7 +8,7 @@ import type { UserPrincipal } from "./auth.ts";
 export interface RequestContext {
 	requestId: string;
 	/** Present on authenticated routes; only the gateway's verification sets it. */
-	principal?: UserPrincipal;
+	principal?: Principal;
 }
 
 /** Every domain Worker answers this for `/health/ready`. */

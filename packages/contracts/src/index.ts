@@ -4,4 +4,5 @@ export * from "./fields.ts";
 export * from "./identity.ts";
 export * from "./problem.ts";
 export * from "./rpc.ts";
+export * from "./stores.ts";
 export * from "./validation.ts";

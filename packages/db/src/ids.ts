@@ -8,6 +8,7 @@ export const ID_PREFIXES = {
 	membership: "mem",
 	event: "evt",
 	session: "ses",
+	apiKey: "key",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -11,6 +11,14 @@ export const EVENT_PAYLOADS = {
 		currency: z.string().length(3),
 		ownerUserId: z.string(),
 	}),
+	"identity.store.updated": z.object({ storeId: z.string(), name: z.string() }),
+	"identity.member.added": z.object({
+		storeId: z.string(),
+		userId: z.string(),
+		role: z.enum(["owner", "admin", "staff"]),
+		by: z.string().nullable(),
+	}),
+	"identity.member.removed": z.object({ storeId: z.string(), userId: z.string(), by: z.string().nullable() }),
 	"identity.user.created": z.object({
 		userId: z.string(),
 		email: z.string(),

@@ -1,4 +1,4 @@
-import type { UserPrincipal } from "@oja/contracts";
+import type { Principal, StoreAccess } from "@oja/contracts";
 import type { Hono } from "hono";
 
 /** What the gateway's handlers can read from `c.var`. */
@@ -7,7 +7,9 @@ export interface GatewayVariables {
 	/** Set by routes that resolve a store, so the request log line carries it. */
 	storeId?: string;
 	/** Set by `requireAuth` from a verified access token; never from a client header. */
-	principal?: UserPrincipal;
+	principal?: Principal;
+	/** Set by `storeRoute`: the store from the path and the caller's verified role in it. */
+	storeAccess?: StoreAccess;
 }
 
 export interface GatewayEnv {

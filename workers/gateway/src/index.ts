@@ -10,6 +10,7 @@ import { authRoutes } from "./routes/auth.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { storefrontRoutes } from "./routes/storefront.ts";
+import { storeRoutes } from "./routes/stores.ts";
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
@@ -65,6 +66,7 @@ app.route("/", healthRoutes);
 app.route("/", docsRoutes);
 app.route("/", authRoutes);
 app.route("/", storefrontRoutes);
+app.route("/", storeRoutes);
 
 app.notFound((c) => problemResponse(problem("not-found", `No route for ${c.req.method} ${c.req.path}.`), c.get("requestId")));
 app.onError((error, c) => {

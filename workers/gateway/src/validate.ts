@@ -27,3 +27,9 @@ export function sendResult<T>(c: Context<GatewayEnv>, result: Result<T>, status:
 	if (!result.ok) throw new ProblemError(result.problem);
 	return c.json(result.value as object, status);
 }
+
+/** The value of a domain Worker's Result, or its problem thrown for onError to render. */
+export function unwrap<T>(result: Result<T>): T {
+	if (!result.ok) throw new ProblemError(result.problem);
+	return result.value;
+}

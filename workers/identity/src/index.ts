@@ -1,11 +1,17 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { PublicJwk } from "@oja/auth";
 import {
+	AddMemberInput,
+	type ApiKeyInfo,
+	type ApiKeyPrincipal,
 	type ClientMeta,
+	CreateApiKeyInput,
+	type CreatedApiKey,
 	type IssuedTokens,
 	LoginInput,
 	type LoginResult,
 	type Me,
+	type Member,
 	ProblemError,
 	type PublicStore,
 	parseOrThrow,
@@ -16,12 +22,16 @@ import {
 	type SessionInfo,
 	SignupInput,
 	type SignupResult,
+	type StoreAccess,
+	type StoreDetails,
 	slug as slugSchema,
+	UpdateStoreInput,
 	type UserPrincipal,
 } from "@oja/contracts";
 import { createDb } from "@oja/db";
 import { relayOutbox } from "@oja/events";
 import { z } from "zod";
+import { createApiKey, listApiKeys, resolveStoreAccess, revokeApiKey, verifyApiKey } from "./access.ts";
 import { login } from "./login.ts";
 import {
 	type AuthConfig,
@@ -34,15 +44,20 @@ import {
 } from "./sessions.ts";
 import { signup } from "./signup.ts";
 import { storeBySlug } from "./stores.ts";
+import { addMember, getStore, listMembers, removeMember, updateStore } from "./team.ts";
 
 const WORKER = "identity";
+
+const UserId = z.string().regex(/^usr_[0-9A-HJKMNP-TV-Z]{26}$/, { message: "Must be a usr_ id" });
+const KeyId = z.string().regex(/^key_[0-9A-HJKMNP-TV-Z]{26}$/, { message: "Must be a key_ id" });
+const StoreId = z.string().regex(/^st_[0-9A-HJKMNP-TV-Z]{26}$/, { message: "Must be a st_ id" });
 
 const SessionId = z.string().regex(/^ses_[0-9A-HJKMNP-TV-Z]{26}$/, { message: "Must be a ses_ id" });
 
 function requirePrincipal(ctx: RequestContext): UserPrincipal {
 	// The gateway only calls authenticated methods after verifying a token; this guards
 	// against a routing mistake ever reaching user data without one.
-	if (!ctx.principal) throw new ProblemError(problem("unauthorized", "Sign in first."));
+	if (ctx.principal?.kind !== "user") throw new ProblemError(problem("unauthorized", "Sign in first."));
 	return ctx.principal;
 }
 
@@ -104,7 +119,7 @@ export default class IdentityService extends WorkerEntrypoint<IdentityEnv> {
 	async logout(ctx: RequestContext, refreshToken: string | null): Promise<Result<{ ok: true }>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
 			const db = createDb(this.env);
-			if (ctx.principal) await revokeSession(db, ctx.principal.userId, ctx.principal.sessionId, "logout");
+			if (ctx.principal?.kind === "user") await revokeSession(db, ctx.principal.userId, ctx.principal.sessionId, "logout");
 			if (refreshToken) await revokeByRefreshToken(db, refreshToken);
 			return { ok: true as const };
 		});
@@ -128,6 +143,80 @@ export default class IdentityService extends WorkerEntrypoint<IdentityEnv> {
 			}
 			return { ok: true as const };
 		});
+	}
+
+	/** Authenticates a secret API key (`sk_…`) as a store-scoped principal. */
+	async authenticateApiKey(key: unknown, ctx: RequestContext): Promise<Result<ApiKeyPrincipal>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const { principal, touch } = await verifyApiKey(createDb(this.env), parseOrThrow(z.string().max(200), key, "API key"));
+			if (touch) this.ctx.waitUntil(touch.catch(() => undefined));
+			return principal;
+		});
+	}
+
+	/** The caller's role in a store: 404 when they are not a member (or it does not exist). */
+	async storeAccess(storeId: unknown, ctx: RequestContext): Promise<Result<StoreAccess>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			if (!ctx.principal) throw new ProblemError(problem("unauthorized", "Sign in first."));
+			return resolveStoreAccess(createDb(this.env), ctx.principal, parseOrThrow(StoreId, storeId, "store id"));
+		});
+	}
+
+	// The methods below take a StoreAccess the gateway obtained from storeAccess() and
+	// checked against the route's permission; their queries are scoped by its storeId.
+
+	async getStore(access: StoreAccess, ctx: RequestContext): Promise<Result<StoreDetails>> {
+		return runRpc(ctx.requestId, WORKER, () => getStore(createDb(this.env), access));
+	}
+
+	async updateStore(access: StoreAccess, input: unknown, ctx: RequestContext): Promise<Result<StoreDetails>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const db = createDb(this.env);
+			const { store, eventIds } = await updateStore(db, access, parseOrThrow(UpdateStoreInput, input), ctx);
+			this.relay(eventIds);
+			return store;
+		});
+	}
+
+	async listMembers(access: StoreAccess, ctx: RequestContext): Promise<Result<Member[]>> {
+		return runRpc(ctx.requestId, WORKER, () => listMembers(createDb(this.env), access));
+	}
+
+	async addMember(access: StoreAccess, input: unknown, ctx: RequestContext): Promise<Result<Member>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const { member, eventIds } = await addMember(createDb(this.env), access, parseOrThrow(AddMemberInput, input), ctx);
+			this.relay(eventIds);
+			return member;
+		});
+	}
+
+	async removeMember(access: StoreAccess, userId: unknown, ctx: RequestContext): Promise<Result<{ ok: true }>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const { eventIds } = await removeMember(createDb(this.env), access, parseOrThrow(UserId, userId, "user id"), ctx);
+			this.relay(eventIds);
+			return { ok: true as const };
+		});
+	}
+
+	async createApiKey(access: StoreAccess, input: unknown, ctx: RequestContext): Promise<Result<CreatedApiKey>> {
+		return runRpc(ctx.requestId, WORKER, () => createApiKey(createDb(this.env), access, parseOrThrow(CreateApiKeyInput, input)));
+	}
+
+	async listApiKeys(access: StoreAccess, ctx: RequestContext): Promise<Result<ApiKeyInfo[]>> {
+		return runRpc(ctx.requestId, WORKER, () => listApiKeys(createDb(this.env), access));
+	}
+
+	async revokeApiKey(access: StoreAccess, keyId: unknown, ctx: RequestContext): Promise<Result<{ ok: true }>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			await revokeApiKey(createDb(this.env), access, parseOrThrow(KeyId, keyId, "API key id"));
+			return { ok: true as const };
+		});
+	}
+
+	private relay(eventIds: string[]): void {
+		if (eventIds.length === 0) return;
+		const db = createDb(this.env);
+		this.ctx.waitUntil(relayOutbox({ db, queues: { EVENTS: this.env.EVENTS }, ids: eventIds }).catch(logRelayFailure));
 	}
 
 	async storeBySlug(slug: unknown, ctx: RequestContext): Promise<Result<PublicStore>> {

@@ -93,3 +93,35 @@ export const refreshTokens = pgTable(
 	},
 	(t) => [index("refresh_tokens_session_id_idx").on(t.sessionId)],
 );
+
+export const apiKeyKind = ["secret", "publishable"] as const;
+export const apiKeyMode = ["live", "test"] as const;
+
+/**
+ * Merchant API keys. Secret keys (`sk_live_…`/`sk_test_…`) act as a member with `role` on
+ * one store; publishable keys (`pk_…`) only identify the store to the storefront. Only a
+ * SHA-256 of the key is kept; the key itself is shown once, at creation.
+ */
+export const apiKeys = pgTable(
+	"api_keys",
+	{
+		id: text("id").primaryKey(),
+		storeId: storeId().references(() => stores.id, { onDelete: "cascade" }),
+		name: text("name").notNull(),
+		kind: text("kind", { enum: apiKeyKind }).notNull(),
+		mode: text("mode", { enum: apiKeyMode }).notNull(),
+		role: text("role", { enum: memberRole }),
+		/** The first characters, so merchants can tell keys apart in the dashboard. */
+		prefix: text("prefix").notNull(),
+		tokenHash: text("token_hash").notNull(),
+		createdBy: text("created_by"),
+		createdAt: createdAt(),
+		lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }),
+		revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+	},
+	(t) => [
+		uniqueIndex("api_keys_token_hash_key").on(t.tokenHash),
+		index("api_keys_store_id_idx").on(t.storeId),
+		check("api_keys_role_check", sql`(${t.kind} = 'secret') = (${t.role} is not null)`),
+	],
+);

@@ -1,9 +1,10 @@
 import { AccessTokenError, type Audience, type PublicJwk, verifyAccessToken } from "@oja/auth";
-import { ProblemError, problem, type UserPrincipal } from "@oja/contracts";
+import { type Principal, ProblemError, problem, type UserPrincipal } from "@oja/contracts";
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import type { GatewayEnv } from "../app-env.ts";
+import { unwrap } from "../validate.ts";
 
 export const ACCESS_COOKIE = "oja_access";
 export const CSRF_COOKIE = "oja_csrf";
@@ -29,15 +30,19 @@ async function publicKeys(c: Context<GatewayEnv>, force = false): Promise<Public
 
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
-function tokenFrom(c: Context<GatewayEnv>): { token: string; viaCookie: boolean } | undefined {
+type Credential = { kind: "jwt"; token: string; viaCookie: boolean } | { kind: "api_key"; key: string };
+
+function credentialFrom(c: Context<GatewayEnv>): Credential | undefined {
 	const header = c.req.header("authorization");
 	if (header !== undefined) {
+		const apiKey = /^Bearer ((?:sk|pk)_(?:live|test)_[A-Za-z0-9_-]{32,64})$/.exec(header);
+		if (apiKey?.[1]) return { kind: "api_key", key: apiKey[1] };
 		const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/.exec(header);
 		if (!match?.[1]) throw unauthorized("The Authorization header must be `Bearer <token>`.", "malformed");
-		return { token: match[1], viaCookie: false };
+		return { kind: "jwt", token: match[1], viaCookie: false };
 	}
 	const cookie = getCookie(c, ACCESS_COOKIE);
-	return cookie ? { token: cookie, viaCookie: true } : undefined;
+	return cookie ? { kind: "jwt", token: cookie, viaCookie: true } : undefined;
 }
 
 function unauthorized(detail: string, code: string): ProblemError {
@@ -68,16 +73,32 @@ export function checkCsrf(c: Context<GatewayEnv>): void {
 
 /** Verifies the access token for `audience` and puts the principal on the context. */
 export async function verifyPrincipal(c: Context<GatewayEnv>, audience: Audience): Promise<UserPrincipal | undefined> {
-	const found = tokenFrom(c);
+	const found = credentialFrom(c);
 	if (!found) return undefined;
+	if (found.kind === "api_key")
+		throw unauthorized("This route needs a user's access token, not an API key.", "api-key-not-accepted");
+	return verifyJwt(c, found.token, found.viaCookie, audience);
+}
+
+/** Like verifyPrincipal, but also accepts a secret API key (store-scoped server-to-server calls). */
+export async function verifyPrincipalOrApiKey(c: Context<GatewayEnv>, audience: Audience): Promise<Principal | undefined> {
+	const found = credentialFrom(c);
+	if (!found) return undefined;
+	if (found.kind === "jwt") return verifyJwt(c, found.token, found.viaCookie, audience);
+	const principal = unwrap(await c.env.IDENTITY.authenticateApiKey(found.key, { requestId: c.get("requestId") }));
+	c.set("principal", principal);
+	return principal;
+}
+
+async function verifyJwt(c: Context<GatewayEnv>, token: string, viaCookie: boolean, audience: Audience): Promise<UserPrincipal> {
 	const issuer = c.env.AUTH_ISSUER;
 	let verified: Awaited<ReturnType<typeof verifyAccessToken>>;
 	try {
-		verified = await verifyAccessToken(found.token, { publicJwks: await publicKeys(c), issuer, audience });
+		verified = await verifyAccessToken(token, { publicJwks: await publicKeys(c), issuer, audience });
 	} catch (error) {
 		if (error instanceof AccessTokenError && error.reason === "unknown-key") {
 			try {
-				verified = await verifyAccessToken(found.token, { publicJwks: await publicKeys(c, true), issuer, audience });
+				verified = await verifyAccessToken(token, { publicJwks: await publicKeys(c, true), issuer, audience });
 			} catch (retryError) {
 				throw toProblem(retryError);
 			}
@@ -85,7 +106,7 @@ export async function verifyPrincipal(c: Context<GatewayEnv>, audience: Audience
 			throw toProblem(error);
 		}
 	}
-	if (found.viaCookie) checkCsrf(c);
+	if (viaCookie) checkCsrf(c);
 	const principal: UserPrincipal = { kind: "user", userId: verified.sub, sessionId: verified.sid, audience };
 	c.set("principal", principal);
 	return principal;

@@ -1,0 +1,30 @@
+// The store permission matrix: what each membership role may do. Routes name a permission,
+// never a role, so changing who may do what is an edit here (and in the README table).
+
+export const ROLES = ["owner", "admin", "staff"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = {
+	"store:read": ["owner", "admin", "staff"],
+	"store:update": ["owner", "admin"],
+	"catalog:manage": ["owner", "admin", "staff"],
+	"orders:manage": ["owner", "admin", "staff"],
+	"inbox:manage": ["owner", "admin", "staff"],
+	"team:read": ["owner", "admin", "staff"],
+	"team:manage": ["owner", "admin"],
+	"api_keys:manage": ["owner", "admin"],
+	"payouts:manage": ["owner"],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function can(role: Role, permission: Permission): boolean {
+	return (PERMISSIONS[permission] as readonly Role[]).includes(role);
+}
+
+const RANK: Record<Role, number> = { owner: 3, admin: 2, staff: 1 };
+
+/** A member may grant or revoke only roles below their own (an admin cannot make an owner). */
+export function canAssign(actor: Role, target: Role): boolean {
+	return RANK[actor] > RANK[target];
+}

@@ -1,0 +1,66 @@
+import { z } from "zod";
+import { MemberRole } from "./auth.ts";
+import { email, isoDateTime, plainText, prefixedId } from "./fields.ts";
+import { Store } from "./identity.ts";
+
+export const StoreIdParam = z.object({ storeId: prefixedId("st") });
+
+export const StoreDetails = Store.extend({ role: MemberRole.describe("The caller's role in this store") });
+export type StoreDetails = z.infer<typeof StoreDetails>;
+
+export const UpdateStoreInput = z.object({ name: plainText(80) }).strict();
+export type UpdateStoreInput = z.infer<typeof UpdateStoreInput>;
+
+export const Member = z.object({
+	userId: prefixedId("usr"),
+	email: z.string(),
+	name: z.string(),
+	role: MemberRole,
+	createdAt: isoDateTime,
+});
+export type Member = z.infer<typeof Member>;
+
+export const AddMemberInput = z.object({ email, role: MemberRole }).strict();
+export type AddMemberInput = z.infer<typeof AddMemberInput>;
+
+export const MemberParams = StoreIdParam.extend({ userId: prefixedId("usr") });
+
+export const CreateApiKeyInput = z
+	.object({
+		name: plainText(60),
+		kind: z.enum(["secret", "publishable"]).default("secret"),
+		mode: z.enum(["live", "test"]).default("test"),
+		role: MemberRole.exclude(["owner"]).optional().describe("Required for secret keys; an API key is never an owner"),
+	})
+	.strict()
+	.refine((k) => (k.kind === "secret") === (k.role !== undefined), {
+		message: "Secret keys need a role (admin or staff); publishable keys take none",
+		path: ["role"],
+	});
+export type CreateApiKeyInput = z.infer<typeof CreateApiKeyInput>;
+
+export const ApiKeyInfo = z.object({
+	id: prefixedId("key"),
+	name: z.string(),
+	kind: z.enum(["secret", "publishable"]),
+	mode: z.enum(["live", "test"]),
+	role: MemberRole.nullable(),
+	prefix: z.string(),
+	createdAt: isoDateTime,
+	lastUsedAt: isoDateTime.nullable(),
+});
+export type ApiKeyInfo = z.infer<typeof ApiKeyInfo>;
+
+export const CreatedApiKey = ApiKeyInfo.extend({ key: z.string().describe("Shown once; store it now") });
+export type CreatedApiKey = z.infer<typeof CreatedApiKey>;
+
+export const ApiKeyParams = StoreIdParam.extend({ keyId: prefixedId("key") });
+
+/** A verified store-scoped caller: the gateway resolved the store from the route and checked the role. */
+export interface StoreAccess {
+	storeId: string;
+	role: z.infer<typeof MemberRole>;
+	/** The user acting, or null for a secret API key. */
+	userId: string | null;
+	apiKeyId: string | null;
+}

@@ -1,0 +1,102 @@
+import { opaqueToken, sha256Hex } from "@oja/auth";
+import type { ApiKeyInfo, ApiKeyPrincipal, CreateApiKeyInput, CreatedApiKey, Principal, StoreAccess } from "@oja/contracts";
+import { ProblemError, problem } from "@oja/contracts";
+import { type Database, newId, schema } from "@oja/db";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
+
+const notFound = () => new ProblemError(problem("not-found", "No such store."));
+
+/**
+ * Resolves what the caller may do in `storeId`. A store the caller does not belong to is
+ * reported as missing (404), the same as one that does not exist, so ids cannot be probed.
+ */
+export async function resolveStoreAccess(db: Database, principal: Principal, storeId: string): Promise<StoreAccess> {
+	if (principal.kind === "api_key") {
+		if (principal.storeId !== storeId) throw notFound();
+		return { storeId, role: principal.role, userId: null, apiKeyId: principal.keyId };
+	}
+	const [membership] = await db
+		.select({ role: schema.memberships.role })
+		.from(schema.memberships)
+		.where(and(eq(schema.memberships.storeId, storeId), eq(schema.memberships.userId, principal.userId)))
+		.limit(1);
+	if (!membership) throw notFound();
+	return { storeId, role: membership.role, userId: principal.userId, apiKeyId: null };
+}
+
+const KEY_PATTERN = /^(sk|pk)_(live|test)_[A-Za-z0-9_-]{32,64}$/;
+
+export function looksLikeApiKey(token: string): boolean {
+	return KEY_PATTERN.test(token);
+}
+
+/** Verifies a secret API key; records when it was last used at most once a minute. */
+export async function verifyApiKey(
+	db: Database,
+	key: string,
+): Promise<{ principal: ApiKeyPrincipal; touch: Promise<unknown> | null }> {
+	const invalid = () =>
+		new ProblemError(problem("unauthorized", "The API key is not valid.", { extensions: { code: "invalid-api-key" } }));
+	if (!KEY_PATTERN.test(key) || !key.startsWith("sk_")) throw invalid();
+	const hash = await sha256Hex(key);
+	const [row] = await db
+		.select()
+		.from(schema.apiKeys)
+		.where(and(eq(schema.apiKeys.tokenHash, hash), isNull(schema.apiKeys.revokedAt)))
+		.limit(1);
+	if (row?.kind !== "secret" || (row.role !== "admin" && row.role !== "staff")) throw invalid();
+	const stale = !row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000;
+	const touch = stale ? db.update(schema.apiKeys).set({ lastUsedAt: sql`now()` }).where(eq(schema.apiKeys.id, row.id)) : null;
+	return { principal: { kind: "api_key", keyId: row.id, storeId: row.storeId, role: row.role, mode: row.mode }, touch };
+}
+
+function info(row: typeof schema.apiKeys.$inferSelect): ApiKeyInfo {
+	return {
+		id: row.id,
+		name: row.name,
+		kind: row.kind,
+		mode: row.mode,
+		role: row.role,
+		prefix: row.prefix,
+		createdAt: row.createdAt.toISOString(),
+		lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+	};
+}
+
+export async function createApiKey(db: Database, access: StoreAccess, input: CreateApiKeyInput): Promise<CreatedApiKey> {
+	const key = opaqueToken(`${input.kind === "secret" ? "sk" : "pk"}_${input.mode}`);
+	const [row] = await db
+		.insert(schema.apiKeys)
+		.values({
+			id: newId("apiKey"),
+			storeId: access.storeId,
+			name: input.name,
+			kind: input.kind,
+			mode: input.mode,
+			role: input.kind === "secret" ? (input.role ?? null) : null,
+			prefix: `${key.slice(0, 12)}…`,
+			tokenHash: await sha256Hex(key),
+			createdBy: access.userId,
+		})
+		.returning();
+	if (!row) throw new Error("api key insert returned nothing");
+	return { ...info(row), key };
+}
+
+export async function listApiKeys(db: Database, access: StoreAccess): Promise<ApiKeyInfo[]> {
+	const rows = await db
+		.select()
+		.from(schema.apiKeys)
+		.where(and(eq(schema.apiKeys.storeId, access.storeId), isNull(schema.apiKeys.revokedAt)))
+		.orderBy(desc(schema.apiKeys.createdAt));
+	return rows.map(info);
+}
+
+export async function revokeApiKey(db: Database, access: StoreAccess, keyId: string): Promise<void> {
+	const rows = await db
+		.update(schema.apiKeys)
+		.set({ revokedAt: sql`now()` })
+		.where(and(eq(schema.apiKeys.id, keyId), eq(schema.apiKeys.storeId, access.storeId), isNull(schema.apiKeys.revokedAt)))
+		.returning({ id: schema.apiKeys.id });
+	if (rows.length === 0) throw new ProblemError(problem("not-found", "No such API key."));
+}

@@ -1,0 +1,125 @@
+import { canAssign } from "@oja/auth";
+import type { AddMemberInput, Member, RequestContext, StoreAccess, StoreDetails, UpdateStoreInput } from "@oja/contracts";
+import { ProblemError, problem } from "@oja/contracts";
+import { type Database, isUniqueViolation, schema } from "@oja/db";
+import { appendEvent } from "@oja/events";
+import { and, eq, sql } from "drizzle-orm";
+
+// Every query here filters by the store id from the verified StoreAccess, never by one the
+// client sent: the gateway resolved it from the route and the caller's membership.
+
+export async function getStore(db: Database, access: StoreAccess): Promise<StoreDetails> {
+	const [store] = await db.select().from(schema.stores).where(eq(schema.stores.id, access.storeId));
+	if (!store) throw new ProblemError(problem("not-found", "No such store."));
+	return {
+		id: store.id,
+		slug: store.slug,
+		name: store.name,
+		currency: store.currency as StoreDetails["currency"],
+		createdAt: store.createdAt.toISOString(),
+		role: access.role,
+	};
+}
+
+export async function updateStore(db: Database, access: StoreAccess, input: UpdateStoreInput, ctx: RequestContext) {
+	const [, event] = await db.batch([
+		db.update(schema.stores).set({ name: input.name, updatedAt: sql`now()` }).where(eq(schema.stores.id, access.storeId)),
+		appendEvent(
+			db,
+			{
+				type: "identity.store.updated",
+				storeId: access.storeId,
+				aggregateId: access.storeId,
+				payload: { storeId: access.storeId, name: input.name },
+			},
+			ctx.requestId,
+		),
+	]);
+	return { store: await getStore(db, access), eventIds: event.rows.map((r) => String((r as { id: unknown }).id)) };
+}
+
+export async function listMembers(db: Database, access: StoreAccess): Promise<Member[]> {
+	const rows = await db
+		.select({
+			userId: schema.users.id,
+			email: schema.users.email,
+			name: schema.users.name,
+			role: schema.memberships.role,
+			createdAt: schema.memberships.createdAt,
+		})
+		.from(schema.memberships)
+		.innerJoin(schema.users, eq(schema.users.id, schema.memberships.userId))
+		.where(eq(schema.memberships.storeId, access.storeId))
+		.orderBy(schema.memberships.createdAt);
+	return rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() }));
+}
+
+function forbidRole(access: StoreAccess, role: string): ProblemError {
+	return new ProblemError(problem("forbidden", `An ${access.role} cannot grant or remove the ${role} role.`));
+}
+
+/** Adds an existing Oja user to the store. (Invitations by email come with messaging.) */
+export async function addMember(db: Database, access: StoreAccess, input: AddMemberInput, ctx: RequestContext) {
+	if (!canAssign(access.role, input.role)) throw forbidRole(access, input.role);
+	const [user] = await db.select({ id: schema.users.id }).from(schema.users).where(eq(schema.users.email, input.email));
+	if (!user) {
+		throw new ProblemError(
+			problem("not-found", "No Oja account uses that email; ask them to sign up first.", {
+				errors: [{ path: "email", message: "No such account", code: "unknown" }],
+			}),
+		);
+	}
+	try {
+		const [, event] = await db.batch([
+			db.insert(schema.memberships).values({ storeId: access.storeId, userId: user.id, role: input.role }),
+			appendEvent(
+				db,
+				{
+					type: "identity.member.added",
+					storeId: access.storeId,
+					aggregateId: access.storeId,
+					payload: { storeId: access.storeId, userId: user.id, role: input.role, by: access.userId },
+				},
+				ctx.requestId,
+			),
+		]);
+		const members = await listMembers(db, access);
+		const member = members.find((m) => m.userId === user.id) as Member;
+		return { member, eventIds: event.rows.map((r) => String((r as { id: unknown }).id)) };
+	} catch (error) {
+		if (isUniqueViolation(error, "memberships_pkey")) {
+			throw new ProblemError(problem("conflict", "That person is already a member of this store."));
+		}
+		throw error;
+	}
+}
+
+export async function removeMember(db: Database, access: StoreAccess, userId: string, ctx: RequestContext) {
+	const [target] = await db
+		.select({ role: schema.memberships.role })
+		.from(schema.memberships)
+		.where(and(eq(schema.memberships.storeId, access.storeId), eq(schema.memberships.userId, userId)));
+	if (!target) throw new ProblemError(problem("not-found", "No such member."));
+	if (!canAssign(access.role, target.role)) throw forbidRole(access, target.role);
+	// The role check above means only owners remove owners, and an owner can never be
+	// removed by someone below; the last owner cannot remove themselves through this path
+	// because canAssign(owner, owner) is false.
+	const [deleted, event] = await db.batch([
+		db
+			.delete(schema.memberships)
+			.where(and(eq(schema.memberships.storeId, access.storeId), eq(schema.memberships.userId, userId)))
+			.returning({ userId: schema.memberships.userId }),
+		appendEvent(
+			db,
+			{
+				type: "identity.member.removed",
+				storeId: access.storeId,
+				aggregateId: access.storeId,
+				payload: { storeId: access.storeId, userId, by: access.userId },
+			},
+			ctx.requestId,
+		),
+	]);
+	if (deleted.length === 0) throw new ProblemError(problem("not-found", "No such member."));
+	return { eventIds: event.rows.map((r) => String((r as { id: unknown }).id)) };
+}

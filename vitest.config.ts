@@ -23,6 +23,19 @@ const OVERRIDES: Record<string, Record<string, string>> = {
 
 const signingKeys = process.env.OJA_TEST_SIGNING_KEYS ?? "";
 
+// Integration tests make many requests from one "client", so rate limits are raised in
+// every file except the one that tests them (which gets the real limits from wrangler.toml).
+const RELAXED_RATE_LIMITS = Object.fromEntries(
+	(
+		[
+			["PUBLIC_RATE_LIMITER", "1001"],
+			["AUTH_RATE_LIMITER", "1002"],
+			["API_KEY_RATE_LIMITER", "1003"],
+		] as const
+	).map(([name, namespace_id]) => [name, { namespace_id, simple: { limit: 1_000_000, period: 60 as const } }]),
+);
+const REAL_RATE_LIMITS_IN = "rate-limits.test.ts";
+
 function databaseBindings(file: string): Record<string, string> {
 	const base = file.split("/").pop() ?? file;
 	return {
@@ -70,6 +83,7 @@ function integrationProject(file: string): TestProjectInlineConfiguration {
 					bindings: { ...databaseBindings(file), TEST_SIGNING_KEYS: signingKeys },
 					// Test-only: lets a test put hand-made (e.g. poison) messages on the event queue.
 					queueProducers: { TEST_EVENTS: { queueName: "oja-events" } },
+					...(file.endsWith(REAL_RATE_LIMITS_IN) ? {} : { ratelimits: RELAXED_RATE_LIMITS }),
 					workers: auxiliaryWorkers(file),
 				},
 			}),

@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import type { GatewayEnv } from "./app-env.ts";
 import { corsFor } from "./middleware/cors.ts";
+import { limitByIp } from "./middleware/rate-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { problemResponse } from "./problem-response.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -61,6 +62,13 @@ app.use(
 		});
 	}),
 );
+
+// Per-IP limits on unauthenticated surfaces; per-key limits are applied after API key auth.
+const authLimit = limitByIp("AUTH_RATE_LIMITER", "sign-in attempts from your network");
+app.use("/v1/auth/signup", authLimit);
+app.use("/v1/auth/login", authLimit);
+app.use("/v1/auth/refresh", authLimit);
+app.use("/v1/storefront/*", limitByIp("PUBLIC_RATE_LIMITER", "requests from your network"));
 
 app.route("/", healthRoutes);
 app.route("/", docsRoutes);

@@ -16,5 +16,7 @@ export function problemResponse(p: Problem, requestId: string, headers: HeadersI
 	const h = new Headers(headers);
 	h.set("content-type", PROBLEM_CONTENT_TYPE);
 	h.set("cache-control", "no-store");
+	const retryAfter = p.extensions?.retryAfter;
+	if (typeof retryAfter === "number") h.set("retry-after", String(Math.max(1, Math.ceil(retryAfter))));
 	return new Response(JSON.stringify(body), { status: p.status, headers: h });
 }

@@ -46,6 +46,8 @@ import { signup } from "./signup.ts";
 import { storeBySlug } from "./stores.ts";
 import { addMember, getStore, listMembers, removeMember, updateStore } from "./team.ts";
 
+export { LoginThrottle } from "./login-throttle.ts";
+
 const WORKER = "identity";
 
 const UserId = z.string().regex(/^usr_[0-9A-HJKMNP-TV-Z]{26}$/, { message: "Must be a usr_ id" });
@@ -104,7 +106,10 @@ export default class IdentityService extends WorkerEntrypoint<IdentityEnv> {
 		meta: ClientMeta,
 	): Promise<Result<{ body: LoginResult; tokens: IssuedTokens }>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
-			const { result, tokens } = await login(createDb(this.env), await this.auth(), parseOrThrow(LoginInput, input), meta);
+			const credentials = parseOrThrow(LoginInput, input);
+			const throttle = this.env.LOGIN_THROTTLE.get(this.env.LOGIN_THROTTLE.idFromName(credentials.email));
+			const { result, tokens, afterwards } = await login(createDb(this.env), await this.auth(), credentials, meta, throttle);
+			this.ctx.waitUntil(afterwards);
 			return { body: result, tokens };
 		});
 	}

@@ -5,6 +5,7 @@ import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import type { GatewayEnv } from "../app-env.ts";
 import { unwrap } from "../validate.ts";
+import { enforceLimit } from "./rate-limit.ts";
 
 export const ACCESS_COOKIE = "oja_access";
 export const CSRF_COOKIE = "oja_csrf";
@@ -86,6 +87,7 @@ export async function verifyPrincipalOrApiKey(c: Context<GatewayEnv>, audience: 
 	if (!found) return undefined;
 	if (found.kind === "jwt") return verifyJwt(c, found.token, found.viaCookie, audience);
 	const principal = unwrap(await c.env.IDENTITY.authenticateApiKey(found.key, { requestId: c.get("requestId") }));
+	await enforceLimit(c, "API_KEY_RATE_LIMITER", principal.keyId, "requests with this API key");
 	c.set("principal", principal);
 	return principal;
 }

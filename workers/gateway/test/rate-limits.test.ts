@@ -1,0 +1,83 @@
+import { gateway, postJson, problemOf, signupInput } from "@oja/test-helpers";
+import { describe, expect, it } from "vitest";
+
+// This file runs with the real limits from wrangler.toml (vitest.config.ts relaxes them
+// everywhere else). Distinct cf-connecting-ip values keep the cases independent.
+
+const fromIp = (ip: string) => ({ "cf-connecting-ip": ip });
+
+describe("login lockout (exact, per account)", () => {
+	it("locks an account after 10 failures for 15 minutes, visibly, whatever the password", async () => {
+		const input = signupInput();
+		expect((await postJson("/v1/auth/signup", input, fromIp("192.0.2.1"))).status).toBe(201);
+		const wrong = { email: input.email, password: "not the password" };
+		for (let attempt = 1; attempt <= 9; attempt++) {
+			const problem = await problemOf(await postJson("/v1/auth/login", wrong, fromIp(`192.0.2.${attempt + 10}`)), 401);
+			expect(problem.code).toBe("invalid-credentials");
+		}
+		const tenth = await postJson("/v1/auth/login", wrong, fromIp("192.0.2.30"));
+		const retryAfter = Number(tenth.headers.get("retry-after"));
+		const locked = await problemOf(tenth, 429);
+		expect(locked.code).toBe("account-locked");
+		expect(retryAfter).toBeGreaterThan(14 * 60);
+		expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+		const until = Date.parse(String(locked.lockedUntil));
+		expect(until - Date.now()).toBeGreaterThan(14 * 60_000);
+
+		// The right password does not get through a lock…
+		const right = await problemOf(
+			await postJson("/v1/auth/login", { email: input.email, password: input.password }, fromIp("192.0.2.31")),
+			429,
+		);
+		expect(right.code).toBe("account-locked");
+
+		// …and other accounts are unaffected.
+		const other = signupInput();
+		await postJson("/v1/auth/signup", other, fromIp("192.0.2.40"));
+		expect(
+			(await postJson("/v1/auth/login", { email: other.email, password: other.password }, fromIp("192.0.2.41"))).status,
+		).toBe(200);
+	});
+
+	it("locks unknown emails the same way, so lockout does not reveal which accounts exist", async () => {
+		const wrong = { email: `nobody-${crypto.randomUUID()}@example.com`, password: "whatever it is" };
+		const statuses: number[] = [];
+		for (let attempt = 1; attempt <= 10; attempt++) {
+			statuses.push((await postJson("/v1/auth/login", wrong, fromIp(`192.0.2.${attempt + 100}`))).status);
+		}
+		expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 401, 401, 401, 429]);
+	});
+});
+
+describe("per-IP limits (Workers Rate Limiting)", () => {
+	it("allows 20 sign-in requests a minute per IP, then answers 429 with Retry-After", async () => {
+		const statuses: number[] = [];
+		for (let i = 0; i < 21; i++) {
+			const res = await postJson(
+				"/v1/auth/login",
+				{ email: `x${i}-${crypto.randomUUID()}@example.com`, password: "wrong" },
+				fromIp("198.51.100.20"),
+			);
+			statuses.push(res.status);
+			if (i === 20) {
+				expect(res.headers.get("retry-after")).toBe("60");
+				expect((await problemOf(res, 429)).code).toBe("rate-limited");
+			}
+		}
+		expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
+		expect(statuses[20]).toBe(429);
+		// Another address is unaffected.
+		expect(
+			(await postJson("/v1/auth/login", { email: "y@example.com", password: "wrong" }, fromIp("198.51.100.21"))).status,
+		).toBe(401);
+	});
+
+	it("allows 100 storefront requests a minute per IP", async () => {
+		const statuses: number[] = [];
+		for (let i = 0; i < 101; i++)
+			statuses.push((await gateway("/v1/storefront/no-such-store", { headers: fromIp("198.51.100.30") })).status);
+		expect(statuses.slice(0, 100).every((s) => s === 404)).toBe(true);
+		expect(statuses[100]).toBe(429);
+		expect((await gateway("/v1/storefront/no-such-store", { headers: fromIp("198.51.100.31") })).status).toBe(404);
+	});
+});

@@ -31,10 +31,28 @@ export interface Report {
 	parameters: { connections: number; durationSeconds: number; warmupSeconds: number };
 	target: { scenario: string; minPercentOfBaseline: number; percent: number | null; met: boolean };
 	scenarios: ScenarioResult[];
+	/** In-process measurements of single operations (no HTTP), e.g. token verification. */
+	micro?: { name: string; iterations: number; p50Us: number; p99Us: number; where: string }[];
 }
 
 const fmt = (n: number, digits = 0) =>
 	n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function microSection(report: Report): string {
+	if (!report.micro || report.micro.length === 0) return "";
+	const rows = report.micro.map((m) => `| ${m.name} | ${fmt(m.p50Us)} | ${fmt(m.p99Us)} | ${fmt(m.iterations)} | ${m.where} |`);
+	const login = report.scenarios.find((s) => s.path === "/v1/auth/login");
+	const loginLine = login
+		? `\nLogins are PBKDF2-SHA256 at 100,000 iterations (the Workers maximum). workerd runs a Worker's requests on one thread, so the login row's ${fmt(login.requestsPerSecond)} req/s is **logins per second per core** on this machine.\n`
+		: "";
+	return `
+### Single operations (in-process)
+
+| Operation | p50 µs | p99 µs | iterations | where |
+| --- | ---: | ---: | ---: | --- |
+${rows.join("\n")}
+${loginLine}`;
+}
 
 export function renderMarkdown(report: Report): string {
 	const { parameters: p, machine: m, target } = report;
@@ -72,7 +90,7 @@ Throughput and latency of the gateway on workerd, measured against a bare hello-
 ${rows.map((r) => `| ${r} |`).join("\n")}
 
 ${verdict}
-
+${microSection(report)}
 Run on ${report.date} · Node ${m.node} · ${m.platform} · ${m.cpuCount} × ${m.cpuModel} · ${fmt(m.memoryGiB, 1)} GiB · miniflare ${report.runtime.miniflare} · workerd ${report.runtime.workerd}. Machine-readable results: [benchmarks.json](benchmarks.json).
 
 Command:

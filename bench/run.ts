@@ -17,6 +17,7 @@ import type { LoadReply, LoadRequest, LoadResult } from "./load.ts";
 import { type Report, type ScenarioResult, writeReport } from "./report.ts";
 import { BASELINE, type BenchContext, SCENARIOS, type Scenario } from "./scenarios.ts";
 import { type Stack, startStack } from "./stack.ts";
+import { measureTokenVerification } from "./token-verify.ts";
 
 const TARGET = { scenario: "GET /health", minPercentOfBaseline: 60 };
 
@@ -235,6 +236,7 @@ async function main(): Promise<number> {
 		parameters,
 		target: { ...TARGET, percent: targetPercent, met: targetPercent !== null && targetPercent >= TARGET.minPercentOfBaseline },
 		scenarios,
+		micro: [await measureTokenVerification()],
 	};
 	await writeReport(report, "docs/benchmarks.json", "docs/benchmarks.md");
 	console.log(`bench: wrote docs/benchmarks.md and docs/benchmarks.json (${elapsed()})`);

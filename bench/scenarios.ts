@@ -31,10 +31,33 @@ export interface Scenario {
 	setup?: (ctx: BenchContext) => Promise<RequestOverrides | undefined>;
 }
 
+import { DEMO } from "../scripts/seed.ts";
+
 export const BASELINE = "hello-world (bare workerd)";
 
 export const SCENARIOS: Scenario[] = [
 	{ name: BASELINE, target: "hello-world", path: "/" },
 	{ name: "GET /health", path: "/health" },
 	{ name: "GET /health/ready", path: "/health/ready" },
+	{
+		name: "GET /v1/auth/me (ES256 bearer)",
+		path: "/v1/auth/me",
+		// One real login outside the measurement; every request then verifies its token.
+		setup: async ({ gatewayUrl }) => {
+			const res = await fetch(`${gatewayUrl}/v1/auth/login`, {
+				method: "POST",
+				headers: { "content-type": "application/json" },
+				body: JSON.stringify({ email: DEMO.email, password: DEMO.password }),
+			});
+			if (!res.ok) throw new Error(`bench login failed: ${res.status} ${await res.text()}`);
+			const { accessToken } = (await res.json()) as { accessToken: string };
+			return { headers: { authorization: `Bearer ${accessToken}` } };
+		},
+	},
+	{
+		name: "POST /v1/auth/login (PBKDF2 100k)",
+		method: "POST",
+		path: "/v1/auth/login",
+		body: { email: DEMO.email, password: DEMO.password },
+	},
 ];

@@ -7,6 +7,7 @@
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { generateSigningJwk } from "@oja/auth";
 import { migrate } from "@oja/db/migrate";
 import { type NeonLocalAdmin, neonLocalAdmin, startNeonLocal } from "@oja/neon-local";
 import { convertV4MiniflareOptions, Miniflare, type V4SharedOptions, type V4WorkerOptions } from "miniflare";
@@ -76,10 +77,11 @@ export async function startStack(options: { databaseUrl: string | undefined }, d
 	await seedDemo(databaseUrl, neon.sqlEndpoint);
 
 	const databaseBindings = { DATABASE_URL: databaseUrl, NEON_LOCAL_ENDPOINT: neon.sqlEndpoint };
+	const signingKeys = JSON.stringify({ keys: [await generateSigningJwk("bench")] });
 	const gatewayLogs = new LogTap();
 	// The first worker is the entry: ALL_WORKERS starts with the gateway.
 	const gateway = await startMiniflare(
-		{ workers: ALL_WORKERS.map((worker) => bundledWorker(worker, databaseBindings)) },
+		{ workers: ALL_WORKERS.map((worker) => bundledWorker(worker, databaseBindings, signingKeys)) },
 		gatewayLogs,
 		disposers,
 	);
@@ -101,7 +103,7 @@ export async function startStack(options: { databaseUrl: string | undefined }, d
 }
 
 /** A Worker's prebuilt bundle with the bindings, services and queues its wrangler.toml declares. */
-function bundledWorker(worker: WorkerManifest, databaseBindings: Record<string, string>): V4WorkerOptions {
+function bundledWorker(worker: WorkerManifest, databaseBindings: Record<string, string>, signingKeys: string): V4WorkerOptions {
 	// wrangler types these through an Omit over an index signature, which erases every field.
 	const { workerOptions } = unstable_getMiniflareWorkerOptions(worker.config) as unknown as { workerOptions: V4WorkerOptions };
 	return {
@@ -111,13 +113,26 @@ function bundledWorker(worker: WorkerManifest, databaseBindings: Record<string, 
 		compatibilityDate: workerOptions.compatibilityDate,
 		compatibilityFlags: workerOptions.compatibilityFlags,
 		// Overrides whatever .dev.vars `npm start` left behind: the bench has its own database.
-		bindings: { ...workerOptions.bindings, ...(worker.database ? databaseBindings : {}) },
+		bindings: {
+			...workerOptions.bindings,
+			...(worker.database ? databaseBindings : {}),
+			...(worker.dir === "identity" ? { AUTH_SIGNING_KEYS: signingKeys } : {}),
+		},
+		// The load generator is one client on one address: per-IP limits would measure the limiter.
+		ratelimits: relaxed(workerOptions.ratelimits),
 		serviceBindings: workerOptions.serviceBindings,
 		queueProducers: workerOptions.queueProducers,
 		queueConsumers: workerOptions.queueConsumers,
 		durableObjects: workerOptions.durableObjects,
 		// No cronTriggers: nothing fires them here, and a sweep mid-run would only add noise.
 	};
+}
+
+function relaxed(limits: V4WorkerOptions["ratelimits"]): V4WorkerOptions["ratelimits"] {
+	if (!limits) return undefined;
+	return Object.fromEntries(
+		Object.entries(limits).map(([name, limit]) => [name, { ...limit, simple: { ...limit.simple, limit: 1_000_000_000 } }]),
+	);
 }
 
 async function startMiniflare(

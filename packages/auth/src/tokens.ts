@@ -112,6 +112,20 @@ const Claims = z.object({
 	aud: z.union([z.string(), z.array(z.string())]),
 });
 
+// Importing a JWK costs more than verifying a signature; keys are few and long-lived, so
+// each is imported once per isolate.
+const imported = new Map<string, Promise<CryptoKey>>();
+
+function importedKey(jwk: PublicJwk): Promise<CryptoKey> {
+	const id = `${jwk.kid}:${jwk.x}:${jwk.y}`;
+	let key = imported.get(id);
+	if (!key) {
+		key = importJWK(jwk, ALGORITHM) as Promise<CryptoKey>;
+		imported.set(id, key);
+	}
+	return key;
+}
+
 /**
  * Verifies against the published public keys. `publicJwks` is the JWKS the gateway caches;
  * an unknown `kid` is reported as such so the caller can refresh its cache once.
@@ -129,7 +143,7 @@ export async function verifyAccessToken(
 				if (header.alg !== ALGORITHM) throw new AccessTokenError("invalid", `algorithm ${header.alg} is not accepted`);
 				const jwk = header.kid ? keys.get(header.kid) : undefined;
 				if (!jwk) throw new AccessTokenError("unknown-key", `unknown signing key ${header.kid ?? "(none)"}`);
-				return importJWK(jwk, ALGORITHM);
+				return importedKey(jwk);
 			},
 			{
 				algorithms: [ALGORITHM],

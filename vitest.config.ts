@@ -22,6 +22,7 @@ const OVERRIDES: Record<string, Record<string, string>> = {
 };
 
 const signingKeys = process.env.OJA_TEST_SIGNING_KEYS ?? "";
+const totpKey = process.env.OJA_TEST_TOTP_KEY ?? "";
 
 // Integration tests make many requests from one "client", so rate limits are raised in
 // every file except the one that tests them (which gets the real limits from wrangler.toml).
@@ -61,7 +62,7 @@ function auxiliaryWorkers(file: string): AuxiliaryWorker[] {
 			bindings: {
 				...workerOptions.bindings,
 				...databaseBindings(file),
-				...(worker.dir === "identity" ? { AUTH_SIGNING_KEYS: signingKeys } : {}),
+				...(worker.dir === "identity" ? { AUTH_SIGNING_KEYS: signingKeys, OPERATOR_TOTP_KEY: totpKey } : {}),
 				// Retries happen at once in tests; the backoff curve itself is unit-tested.
 				QUEUE_RETRY_BASE_SECONDS: "0",
 			},
@@ -80,7 +81,7 @@ function integrationProject(file: string): TestProjectInlineConfiguration {
 				wrangler: { configPath: "./wrangler.toml" },
 				miniflare: {
 					// TEST_SIGNING_KEYS lets tests mint tokens (expired, other audience, rotated key).
-					bindings: { ...databaseBindings(file), TEST_SIGNING_KEYS: signingKeys },
+					bindings: { ...databaseBindings(file), TEST_SIGNING_KEYS: signingKeys, TEST_OPERATOR_TOTP_KEY: totpKey },
 					// Test-only: lets a test put hand-made (e.g. poison) messages on the event queue.
 					queueProducers: { TEST_EVENTS: { queueName: "oja-events" } },
 					...(file.endsWith(REAL_RATE_LIMITS_IN) ? {} : { ratelimits: RELAXED_RATE_LIMITS }),

@@ -7,7 +7,7 @@
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { generateSigningJwk } from "@oja/auth";
+import { generateSecretBoxKey, generateSigningJwk } from "@oja/auth";
 import { migrate } from "@oja/db/migrate";
 import { type NeonLocalAdmin, neonLocalAdmin, startNeonLocal } from "@oja/neon-local";
 import { convertV4MiniflareOptions, Miniflare, type V4SharedOptions, type V4WorkerOptions } from "miniflare";
@@ -116,7 +116,7 @@ function bundledWorker(worker: WorkerManifest, databaseBindings: Record<string, 
 		bindings: {
 			...workerOptions.bindings,
 			...(worker.database ? databaseBindings : {}),
-			...(worker.dir === "identity" ? { AUTH_SIGNING_KEYS: signingKeys } : {}),
+			...(worker.dir === "identity" ? { AUTH_SIGNING_KEYS: signingKeys, OPERATOR_TOTP_KEY: generateSecretBoxKey() } : {}),
 		},
 		// The load generator is one client on one address: per-IP limits would measure the limiter.
 		ratelimits: relaxed(workerOptions.ratelimits),

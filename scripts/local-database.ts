@@ -15,3 +15,6 @@ export function localDatabaseName(databaseUrl: string | undefined): string {
 export function workerDatabaseUrl(database: string): string {
 	return `postgres://oja:oja@neon-local.localhost/${database}`;
 }
+
+/** Where `npm start` keeps the local key that seals operators' TOTP seeds. */
+export const LOCAL_TOTP_KEY_PATH = ".data/operator-totp-key";

@@ -7,10 +7,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { generateSigningJwk } from "@oja/auth";
+import { generateSecretBoxKey, generateSigningJwk } from "@oja/auth";
 import { migrate } from "@oja/db/migrate";
 import { startNeonLocal } from "@oja/neon-local";
-import { localDatabaseName, workerDatabaseUrl } from "./local-database.ts";
+import { LOCAL_TOTP_KEY_PATH, localDatabaseName, workerDatabaseUrl } from "./local-database.ts";
 import { DEMO, seedDemo } from "./seed.ts";
 import { ALL_WORKERS } from "./workers.ts";
 
@@ -65,12 +65,15 @@ if (!existsSync(keysPath)) {
 	writeFileSync(keysPath, JSON.stringify({ keys: [await generateSigningJwk(`local-${Date.now().toString(36)}`)] }));
 }
 const signingKeys = readFileSync(keysPath, "utf8").trim();
+// And the key that seals operators' TOTP seeds (`npm run ops -- create-operator` reads it too).
+if (!existsSync(LOCAL_TOTP_KEY_PATH)) writeFileSync(LOCAL_TOTP_KEY_PATH, generateSecretBoxKey());
+const totpKey = readFileSync(LOCAL_TOTP_KEY_PATH, "utf8").trim();
 
 // wrangler dev reads each Worker's secrets from the .dev.vars beside its config (an
 // --env-file would reach only the first Worker). These files are git-ignored.
 for (const worker of ALL_WORKERS) {
 	const lines = ["# Written by npm start; local only.", `DATABASE_URL=${workerUrl}`, `NEON_LOCAL_ENDPOINT=${neon.sqlEndpoint}`];
-	if (worker.dir === "identity") lines.push(`AUTH_SIGNING_KEYS='${signingKeys}'`);
+	if (worker.dir === "identity") lines.push(`AUTH_SIGNING_KEYS='${signingKeys}'`, `OPERATOR_TOTP_KEY=${totpKey}`);
 	writeFileSync(join(dirname(worker.config), ".dev.vars"), `${lines.join("\n")}\n`);
 }
 

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateSigningJwk } from "@oja/auth";
+import { generateSecretBoxKey, generateSigningJwk } from "@oja/auth";
 import { migrate } from "@oja/db/migrate";
 import { neonLocalAdmin, startNeonLocal } from "@oja/neon-local";
 import { buildWorkers } from "./build-workers.ts";
@@ -47,6 +47,7 @@ try {
 				OJA_TEST_NEON_ENDPOINT: neon.sqlEndpoint,
 				OJA_TEST_NEON_URL: neon.url,
 				OJA_TEST_SIGNING_KEYS: signingKeys,
+				OJA_TEST_TOTP_KEY: generateSecretBoxKey(),
 			},
 		});
 		vitest.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));

@@ -70,7 +70,14 @@ export interface ApiKeyPrincipal {
 	mode: "live" | "test";
 }
 
-export type Principal = UserPrincipal | ApiKeyPrincipal;
+/** An Oja operator, from an `ops`-audience token (password + TOTP login). */
+export interface OperatorPrincipal {
+	kind: "operator";
+	operatorId: string;
+	loginId: string;
+}
+
+export type Principal = UserPrincipal | ApiKeyPrincipal | OperatorPrincipal;
 
 /** Client details recorded on a session, taken by the gateway from the request. */
 export interface ClientMeta {

@@ -2,6 +2,7 @@ export * from "./auth.ts";
 export * from "./context.ts";
 export * from "./fields.ts";
 export * from "./identity.ts";
+export * from "./ops.ts";
 export * from "./problem.ts";
 export * from "./rpc.ts";
 export * from "./stores.ts";

@@ -9,6 +9,8 @@ export const ID_PREFIXES = {
 	event: "evt",
 	session: "ses",
 	apiKey: "key",
+	operator: "op",
+	audit: "aud",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

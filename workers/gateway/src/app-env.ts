@@ -1,4 +1,4 @@
-import type { Principal, StoreAccess } from "@oja/contracts";
+import type { Operator, Principal, StoreAccess } from "@oja/contracts";
 import type { Hono } from "hono";
 
 /** What the gateway's handlers can read from `c.var`. */
@@ -10,6 +10,8 @@ export interface GatewayVariables {
 	principal?: Principal;
 	/** Set by `storeRoute`: the store from the path and the caller's verified role in it. */
 	storeAccess?: StoreAccess;
+	/** Set by `opsRoute`: the enabled operator behind an ops token. */
+	operator?: Operator;
 }
 
 export interface GatewayEnv {

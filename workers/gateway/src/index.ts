@@ -10,6 +10,7 @@ import { problemResponse } from "./problem-response.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { opsRoutes } from "./routes/ops.ts";
 import { storefrontRoutes } from "./routes/storefront.ts";
 import { storeRoutes } from "./routes/stores.ts";
 
@@ -68,6 +69,7 @@ const authLimit = limitByIp("AUTH_RATE_LIMITER", "sign-in attempts from your net
 app.use("/v1/auth/signup", authLimit);
 app.use("/v1/auth/login", authLimit);
 app.use("/v1/auth/refresh", authLimit);
+app.use("/v1/ops/auth/login", authLimit);
 app.use("/v1/storefront/*", limitByIp("PUBLIC_RATE_LIMITER", "requests from your network"));
 
 app.route("/", healthRoutes);
@@ -75,6 +77,7 @@ app.route("/", docsRoutes);
 app.route("/", authRoutes);
 app.route("/", storefrontRoutes);
 app.route("/", storeRoutes);
+app.route("/", opsRoutes);
 
 app.notFound((c) => problemResponse(problem("not-found", `No route for ${c.req.method} ${c.req.path}.`), c.get("requestId")));
 app.onError((error, c) => {

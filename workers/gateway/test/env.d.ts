@@ -7,5 +7,7 @@ declare namespace Cloudflare {
 		TEST_EVENTS: Queue;
 		/** The identity Worker's signing keys, so tests can mint tokens of every kind. */
 		TEST_SIGNING_KEYS: string;
+		/** The key sealing operators' TOTP seeds, so tests can provision operators like the CLI does. */
+		TEST_OPERATOR_TOTP_KEY: string;
 	}
 }

@@ -15,6 +15,8 @@ export async function resolveStoreAccess(db: Database, principal: Principal, sto
 		if (principal.storeId !== storeId) throw notFound();
 		return { storeId, role: principal.role, userId: null, apiKeyId: principal.keyId };
 	}
+	// Operators act on stores through the audited /v1/ops routes, never as members.
+	if (principal.kind === "operator") throw notFound();
 	const [membership] = await db
 		.select({ role: schema.memberships.role })
 		.from(schema.memberships)

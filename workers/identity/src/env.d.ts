@@ -5,4 +5,6 @@ interface IdentityEnv {
 	NEON_LOCAL_ENDPOINT?: string;
 	/** `{"keys":[privateJwk, …]}`: the first signs access tokens, all verify. */
 	AUTH_SIGNING_KEYS: string;
+	/** base64 AES-256 key sealing operators' TOTP seeds (the CLI uses the same key). */
+	OPERATOR_TOTP_KEY: string;
 }

@@ -4,6 +4,9 @@ import {
 	AddMemberInput,
 	type ApiKeyInfo,
 	type ApiKeyPrincipal,
+	type AuditEntry,
+	type AuditInput,
+	AuditQuery,
 	type ClientMeta,
 	CreateApiKeyInput,
 	type CreatedApiKey,
@@ -12,6 +15,10 @@ import {
 	type LoginResult,
 	type Me,
 	type Member,
+	type Operator,
+	OperatorLoginInput,
+	type OperatorLoginResult,
+	type OperatorPrincipal,
 	ProblemError,
 	type PublicStore,
 	parseOrThrow,
@@ -33,6 +40,7 @@ import { relayOutbox } from "@oja/events";
 import { z } from "zod";
 import { createApiKey, listApiKeys, resolveStoreAccess, revokeApiKey, verifyApiKey } from "./access.ts";
 import { login } from "./login.ts";
+import { listAudit, operatorFor, operatorLogin, recordAudit } from "./operators.ts";
 import {
 	type AuthConfig,
 	listSessions,
@@ -55,6 +63,11 @@ const KeyId = z.string().regex(/^key_[0-9A-HJKMNP-TV-Z]{26}$/, { message: "Must 
 const StoreId = z.string().regex(/^st_[0-9A-HJKMNP-TV-Z]{26}$/, { message: "Must be a st_ id" });
 
 const SessionId = z.string().regex(/^ses_[0-9A-HJKMNP-TV-Z]{26}$/, { message: "Must be a ses_ id" });
+
+function requireOperator(ctx: RequestContext): OperatorPrincipal {
+	if (ctx.principal?.kind !== "operator") throw new ProblemError(problem("unauthorized", "Operators only."));
+	return ctx.principal;
+}
 
 function requirePrincipal(ctx: RequestContext): UserPrincipal {
 	// The gateway only calls authenticated methods after verifying a token; this guards
@@ -222,6 +235,43 @@ export default class IdentityService extends WorkerEntrypoint<IdentityEnv> {
 		if (eventIds.length === 0) return;
 		const db = createDb(this.env);
 		this.ctx.waitUntil(relayOutbox({ db, queues: { EVENTS: this.env.EVENTS }, ids: eventIds }).catch(logRelayFailure));
+	}
+
+	async operatorLogin(input: unknown, ctx: RequestContext, meta: ClientMeta): Promise<Result<OperatorLoginResult>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const credentials = parseOrThrow(OperatorLoginInput, input);
+			// Operators get their own lockout counters, separate from any merchant account.
+			const throttle = this.env.LOGIN_THROTTLE.get(this.env.LOGIN_THROTTLE.idFromName(`operator:${credentials.email}`));
+			return operatorLogin(createDb(this.env), await this.auth(), this.totpKey(), credentials, throttle, {
+				requestId: ctx.requestId,
+				ip: meta.ip,
+			});
+		});
+	}
+
+	/** The operator behind an ops token (refused once disabled). */
+	async operator(ctx: RequestContext): Promise<Result<Operator>> {
+		return runRpc(ctx.requestId, WORKER, () => operatorFor(createDb(this.env), requireOperator(ctx)));
+	}
+
+	async recordAudit(entry: AuditInput, ctx: RequestContext, meta: ClientMeta): Promise<Result<{ ok: true }>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const db = createDb(this.env);
+			await recordAudit(db, await operatorFor(db, requireOperator(ctx)), entry, ctx, meta.ip);
+			return { ok: true as const };
+		});
+	}
+
+	async auditLog(query: unknown, ctx: RequestContext): Promise<Result<AuditEntry[]>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			requireOperator(ctx);
+			return listAudit(createDb(this.env), parseOrThrow(AuditQuery, query, "query").limit);
+		});
+	}
+
+	private totpKey(): string {
+		if (!this.env.OPERATOR_TOTP_KEY) throw new Error("OPERATOR_TOTP_KEY is not configured");
+		return this.env.OPERATOR_TOTP_KEY;
 	}
 
 	async storeBySlug(slug: unknown, ctx: RequestContext): Promise<Result<PublicStore>> {

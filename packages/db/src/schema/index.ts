@@ -1,2 +1,3 @@
 export * from "./events.ts";
 export * from "./identity.ts";
+export * from "./ops.ts";

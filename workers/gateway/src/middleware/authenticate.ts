@@ -1,5 +1,5 @@
 import { AccessTokenError, type Audience, type PublicJwk, verifyAccessToken } from "@oja/auth";
-import { type Principal, ProblemError, problem, type UserPrincipal } from "@oja/contracts";
+import { type OperatorPrincipal, type Principal, ProblemError, problem, type UserPrincipal } from "@oja/contracts";
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
@@ -92,22 +92,37 @@ export async function verifyPrincipalOrApiKey(c: Context<GatewayEnv>, audience: 
 	return principal;
 }
 
-async function verifyJwt(c: Context<GatewayEnv>, token: string, viaCookie: boolean, audience: Audience): Promise<UserPrincipal> {
+/**
+ * Operator tokens (audience `ops`) are accepted only as a Bearer header: no cookies (so no
+ * CSRF surface) and never an API key.
+ */
+export async function verifyOperator(c: Context<GatewayEnv>): Promise<OperatorPrincipal | undefined> {
+	const found = credentialFrom(c);
+	if (!found) return undefined;
+	if (found.kind !== "jwt" || found.viaCookie)
+		throw unauthorized("Operators authenticate with `Authorization: Bearer <ops token>`.", "invalid");
+	const verified = await verifyToken(c, found.token, "ops");
+	const principal: OperatorPrincipal = { kind: "operator", operatorId: verified.sub, loginId: verified.sid };
+	c.set("principal", principal);
+	return principal;
+}
+
+async function verifyToken(c: Context<GatewayEnv>, token: string, audience: Audience) {
 	const issuer = c.env.AUTH_ISSUER;
-	let verified: Awaited<ReturnType<typeof verifyAccessToken>>;
 	try {
-		verified = await verifyAccessToken(token, { publicJwks: await publicKeys(c), issuer, audience });
+		return await verifyAccessToken(token, { publicJwks: await publicKeys(c), issuer, audience });
 	} catch (error) {
-		if (error instanceof AccessTokenError && error.reason === "unknown-key") {
-			try {
-				verified = await verifyAccessToken(token, { publicJwks: await publicKeys(c, true), issuer, audience });
-			} catch (retryError) {
-				throw toProblem(retryError);
-			}
-		} else {
-			throw toProblem(error);
+		if (!(error instanceof AccessTokenError && error.reason === "unknown-key")) throw toProblem(error);
+		try {
+			return await verifyAccessToken(token, { publicJwks: await publicKeys(c, true), issuer, audience });
+		} catch (retryError) {
+			throw toProblem(retryError);
 		}
 	}
+}
+
+async function verifyJwt(c: Context<GatewayEnv>, token: string, viaCookie: boolean, audience: Audience): Promise<UserPrincipal> {
+	const verified = await verifyToken(c, token, audience);
 	if (viaCookie) checkCsrf(c);
 	const principal: UserPrincipal = { kind: "user", userId: verified.sub, sessionId: verified.sid, audience };
 	c.set("principal", principal);

@@ -37,10 +37,18 @@ if (!totpKey) {
 	process.exit(2);
 }
 
-const server = local ? await startNeonLocal({ port: 0, databaseUrl }) : undefined;
+// If `npm start` is running, use its neon-local: PGlite's data directory must have one owner.
+const running = `http://127.0.0.1:${process.env.NEON_LOCAL_PORT || 5445}`;
+const reuse =
+	local &&
+	(await fetch(`${running}/_local/health`).then(
+		(r) => r.ok,
+		() => false,
+	));
+const server = local && !reuse ? await startNeonLocal({ port: 0, databaseUrl }) : undefined;
 try {
-	if (server) neonConfig.fetchEndpoint = server.sqlEndpoint;
-	const sql = neon(server ? workerDatabaseUrl(localDatabaseName(databaseUrl)) : (databaseUrl as string));
+	if (local) neonConfig.fetchEndpoint = server ? server.sqlEndpoint : `${running}/sql`;
+	const sql = neon(local ? workerDatabaseUrl(localDatabaseName(databaseUrl)) : (databaseUrl as string));
 	const creds = await newOperatorCredentials(email, totpKey);
 	const id = newId("operator");
 	const rows = await sql.query(

@@ -62,11 +62,13 @@ export async function generateSigningJwk(kid: string): Promise<JWK> {
 }
 
 export interface AccessClaims {
-	/** The user (or operator) id. */
+	/** The user, operator or customer id. */
 	sub: string;
 	/** The session this token was minted for; revoking the session stops refreshes. */
 	sid: string;
 	aud: Audience;
+	/** Storefront tokens only: the one store the customer belongs to. */
+	store?: string;
 }
 
 export async function signAccessToken(
@@ -76,7 +78,7 @@ export async function signAccessToken(
 	now = Date.now(),
 ): Promise<string> {
 	const iat = Math.floor(now / 1000);
-	return new SignJWT({ sid: claims.sid })
+	return new SignJWT(claims.store ? { sid: claims.sid, store: claims.store } : { sid: claims.sid })
 		.setProtectedHeader({ alg: ALGORITHM, kid: keys.activeKid, typ: "JWT" })
 		.setIssuer(issuer)
 		.setAudience(claims.aud)
@@ -110,6 +112,7 @@ const Claims = z.object({
 	jti: z.string().min(1),
 	exp: z.number(),
 	aud: z.union([z.string(), z.array(z.string())]),
+	store: z.string().optional(),
 });
 
 // Importing a JWK costs more than verifying a signature; keys are few and long-lived, so
@@ -165,7 +168,14 @@ export async function verifyAccessToken(
 	}
 	const claims = Claims.safeParse(payload);
 	if (!claims.success) throw new AccessTokenError("invalid", "token claims are incomplete");
-	return { sub: claims.data.sub, sid: claims.data.sid, aud: options.audience, jti: claims.data.jti, exp: claims.data.exp };
+	return {
+		sub: claims.data.sub,
+		sid: claims.data.sid,
+		aud: options.audience,
+		jti: claims.data.jti,
+		exp: claims.data.exp,
+		...(claims.data.store ? { store: claims.data.store } : {}),
+	};
 }
 
 /** SHA-256 hex of an opaque secret (refresh tokens, API keys): stored instead of the secret. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { CustomerPrincipal } from "./customers.ts";
 import { email, isoDateTime, prefixedId } from "./fields.ts";
 import { User } from "./identity.ts";
 
@@ -77,7 +78,7 @@ export interface OperatorPrincipal {
 	loginId: string;
 }
 
-export type Principal = UserPrincipal | ApiKeyPrincipal | OperatorPrincipal;
+export type Principal = UserPrincipal | ApiKeyPrincipal | OperatorPrincipal | CustomerPrincipal;
 
 /** Client details recorded on a session, taken by the gateway from the request. */
 export interface ClientMeta {

@@ -1,5 +1,6 @@
 export * from "./auth.ts";
 export * from "./context.ts";
+export * from "./customers.ts";
 export * from "./fields.ts";
 export * from "./identity.ts";
 export * from "./ops.ts";

@@ -11,6 +11,8 @@ export const ID_PREFIXES = {
 	apiKey: "key",
 	operator: "op",
 	audit: "aud",
+	customer: "cus",
+	customerSession: "cs",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

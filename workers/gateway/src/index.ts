@@ -70,6 +70,8 @@ app.use("/v1/auth/signup", authLimit);
 app.use("/v1/auth/login", authLimit);
 app.use("/v1/auth/refresh", authLimit);
 app.use("/v1/ops/auth/login", authLimit);
+app.use("/v1/storefront/:slug/account/signup", authLimit);
+app.use("/v1/storefront/:slug/account/login", authLimit);
 app.use("/v1/storefront/*", limitByIp("PUBLIC_RATE_LIMITER", "requests from your network"));
 
 app.route("/", healthRoutes);

@@ -15,8 +15,9 @@ export async function resolveStoreAccess(db: Database, principal: Principal, sto
 		if (principal.storeId !== storeId) throw notFound();
 		return { storeId, role: principal.role, userId: null, apiKeyId: principal.keyId };
 	}
-	// Operators act on stores through the audited /v1/ops routes, never as members.
-	if (principal.kind === "operator") throw notFound();
+	// Operators act on stores through the audited /v1/ops routes, and shoppers through the
+	// storefront; neither is ever a member.
+	if (principal.kind === "operator" || principal.kind === "customer") throw notFound();
 	const [membership] = await db
 		.select({ role: schema.memberships.role })
 		.from(schema.memberships)

@@ -10,6 +10,11 @@ import {
 	type ClientMeta,
 	CreateApiKeyInput,
 	type CreatedApiKey,
+	type Customer,
+	type CustomerAuthResult,
+	CustomerLoginInput,
+	type CustomerPrincipal,
+	CustomerSignupInput,
 	type IssuedTokens,
 	LoginInput,
 	type LoginResult,
@@ -39,6 +44,7 @@ import { createDb } from "@oja/db";
 import { relayOutbox } from "@oja/events";
 import { z } from "zod";
 import { createApiKey, listApiKeys, resolveStoreAccess, revokeApiKey, verifyApiKey } from "./access.ts";
+import { currentCustomer, customerLogin, customerLogout, customerSignup } from "./customers.ts";
 import { login } from "./login.ts";
 import { listAudit, operatorFor, operatorLogin, recordAudit } from "./operators.ts";
 import {
@@ -63,6 +69,11 @@ const KeyId = z.string().regex(/^key_[0-9A-HJKMNP-TV-Z]{26}$/, { message: "Must 
 const StoreId = z.string().regex(/^st_[0-9A-HJKMNP-TV-Z]{26}$/, { message: "Must be a st_ id" });
 
 const SessionId = z.string().regex(/^ses_[0-9A-HJKMNP-TV-Z]{26}$/, { message: "Must be a ses_ id" });
+
+function requireCustomer(ctx: RequestContext): CustomerPrincipal {
+	if (ctx.principal?.kind !== "customer") throw new ProblemError(problem("unauthorized", "Sign in to this store."));
+	return ctx.principal;
+}
 
 function requireOperator(ctx: RequestContext): OperatorPrincipal {
 	if (ctx.principal?.kind !== "operator") throw new ProblemError(problem("unauthorized", "Operators only."));
@@ -272,6 +283,43 @@ export default class IdentityService extends WorkerEntrypoint<IdentityEnv> {
 	private totpKey(): string {
 		if (!this.env.OPERATOR_TOTP_KEY) throw new Error("OPERATOR_TOTP_KEY is not configured");
 		return this.env.OPERATOR_TOTP_KEY;
+	}
+
+	// Storefront shoppers. The store comes from the storefront slug in the route.
+
+	async customerSignup(storeSlug: unknown, input: unknown, ctx: RequestContext): Promise<Result<CustomerAuthResult>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const db = createDb(this.env);
+			const store = await storeBySlug(db, parseOrThrow(slugSchema, storeSlug, "store slug"));
+			return customerSignup(db, await this.auth(), store.id, parseOrThrow(CustomerSignupInput, input));
+		});
+	}
+
+	async customerLogin(storeSlug: unknown, input: unknown, ctx: RequestContext): Promise<Result<CustomerAuthResult>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const db = createDb(this.env);
+			const store = await storeBySlug(db, parseOrThrow(slugSchema, storeSlug, "store slug"));
+			const credentials = parseOrThrow(CustomerLoginInput, input);
+			const throttle = this.env.LOGIN_THROTTLE.get(
+				this.env.LOGIN_THROTTLE.idFromName(`customer:${store.id}:${credentials.email}`),
+			);
+			return customerLogin(db, await this.auth(), store.id, credentials, throttle);
+		});
+	}
+
+	async customer(storeSlug: unknown, ctx: RequestContext): Promise<Result<Customer>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const db = createDb(this.env);
+			const store = await storeBySlug(db, parseOrThrow(slugSchema, storeSlug, "store slug"));
+			return currentCustomer(db, requireCustomer(ctx), store.id);
+		});
+	}
+
+	async customerLogout(ctx: RequestContext): Promise<Result<{ ok: true }>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			await customerLogout(createDb(this.env), requireCustomer(ctx));
+			return { ok: true as const };
+		});
 	}
 
 	async storeBySlug(slug: unknown, ctx: RequestContext): Promise<Result<PublicStore>> {

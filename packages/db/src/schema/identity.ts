@@ -125,3 +125,40 @@ export const apiKeys = pgTable(
 		check("api_keys_role_check", sql`(${t.kind} = 'secret') = (${t.role} is not null)`),
 	],
 );
+
+/**
+ * A store's customers. Guests (no password) are created by checkout with just an email; a
+ * shopper who signs up gets a password on the same record. Customers belong to one store:
+ * the same email at two stores is two customers.
+ */
+export const customers = pgTable(
+	"customers",
+	{
+		id: text("id").primaryKey(),
+		storeId: storeId().references(() => stores.id, { onDelete: "cascade" }),
+		email: text("email").notNull(),
+		name: text("name"),
+		phone: text("phone"),
+		passwordHash: text("password_hash"),
+		emailVerifiedAt: timestamp("email_verified_at", { withTimezone: true, mode: "date" }),
+		createdAt: createdAt(),
+		updatedAt: updatedAt(),
+	},
+	(t) => [uniqueIndex("customers_store_email_key").on(t.storeId, t.email), index("customers_store_id_idx").on(t.storeId)],
+);
+
+/** A customer's storefront sign-in; revoking it (logout) stops its token at the next check. */
+export const customerSessions = pgTable(
+	"customer_sessions",
+	{
+		id: text("id").primaryKey(),
+		storeId: storeId().references(() => stores.id, { onDelete: "cascade" }),
+		customerId: text("customer_id")
+			.notNull()
+			.references(() => customers.id, { onDelete: "cascade" }),
+		createdAt: createdAt(),
+		expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+		revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+	},
+	(t) => [index("customer_sessions_store_id_idx").on(t.storeId), index("customer_sessions_customer_id_idx").on(t.customerId)],
+);

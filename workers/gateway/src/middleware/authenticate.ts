@@ -1,5 +1,12 @@
 import { AccessTokenError, type Audience, type PublicJwk, verifyAccessToken } from "@oja/auth";
-import { type OperatorPrincipal, type Principal, ProblemError, problem, type UserPrincipal } from "@oja/contracts";
+import {
+	type CustomerPrincipal,
+	type OperatorPrincipal,
+	type Principal,
+	ProblemError,
+	problem,
+	type UserPrincipal,
+} from "@oja/contracts";
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
@@ -103,6 +110,24 @@ export async function verifyOperator(c: Context<GatewayEnv>): Promise<OperatorPr
 		throw unauthorized("Operators authenticate with `Authorization: Bearer <ops token>`.", "invalid");
 	const verified = await verifyToken(c, found.token, "ops");
 	const principal: OperatorPrincipal = { kind: "operator", operatorId: verified.sub, loginId: verified.sid };
+	c.set("principal", principal);
+	return principal;
+}
+
+/** A shopper's storefront token (Bearer only), bound to the store it was issued for. */
+export async function verifyCustomer(c: Context<GatewayEnv>): Promise<CustomerPrincipal | undefined> {
+	const found = credentialFrom(c);
+	if (!found) return undefined;
+	if (found.kind !== "jwt" || found.viaCookie)
+		throw unauthorized("Shoppers authenticate with `Authorization: Bearer <storefront token>`.", "invalid");
+	const verified = await verifyToken(c, found.token, "storefront");
+	if (!verified.store) throw unauthorized("The access token is not valid.", "invalid");
+	const principal: CustomerPrincipal = {
+		kind: "customer",
+		customerId: verified.sub,
+		sessionId: verified.sid,
+		storeId: verified.store,
+	};
 	c.set("principal", principal);
 	return principal;
 }

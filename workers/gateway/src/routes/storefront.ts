@@ -1,9 +1,21 @@
-import { PublicStore, slug } from "@oja/contracts";
-import { Hono } from "hono";
+import {
+	Customer,
+	CustomerAuthResult,
+	CustomerLoginInput,
+	CustomerSignupInput,
+	ProblemError,
+	PublicStore,
+	problem,
+	slug,
+} from "@oja/contracts";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
 import type { GatewayEnv } from "../app-env.ts";
+import { verifyCustomer } from "../middleware/authenticate.ts";
 import { defineRoute } from "../openapi/registry.ts";
-import { pathParams, sendResult } from "../validate.ts";
+import { jsonBody, pathParams, sendResult, unwrap } from "../validate.ts";
+
+const SlugParam = z.object({ slug });
 
 const storeBySlug = defineRoute({
 	method: "get",
@@ -11,14 +23,91 @@ const storeBySlug = defineRoute({
 	operationId: "storefrontStore",
 	summary: "A store's public profile",
 	tags: ["storefront"],
-	params: z.object({ slug }),
+	params: SlugParam,
 	responses: { 200: { description: "The store", schema: PublicStore } },
-	problems: ["not-found"],
+	problems: ["not-found", "rate-limited"],
 });
 
-export const storefrontRoutes = new Hono<GatewayEnv>().get(storeBySlug.path, async (c) => {
-	const { slug: storeSlug } = pathParams(c, storeBySlug.params);
-	const result = await c.env.IDENTITY.storeBySlug(storeSlug, { requestId: c.get("requestId") });
-	if (result.ok) c.set("storeId", result.value.id);
-	return sendResult(c, result);
+const customerSignup = defineRoute({
+	method: "post",
+	path: "/v1/storefront/:slug/account/signup",
+	operationId: "customerSignup",
+	summary: "Create a shopper account at this store (or give a guest checkout email a password)",
+	tags: ["storefront"],
+	params: SlugParam,
+	body: CustomerSignupInput,
+	responses: { 201: { description: "Signed up and signed in", schema: CustomerAuthResult } },
+	problems: ["not-found", "conflict", "rate-limited"],
 });
+
+const customerLogin = defineRoute({
+	method: "post",
+	path: "/v1/storefront/:slug/account/login",
+	operationId: "customerLogin",
+	summary: "Shopper sign-in at this store",
+	tags: ["storefront"],
+	params: SlugParam,
+	body: CustomerLoginInput,
+	responses: { 200: { description: "Signed in", schema: CustomerAuthResult } },
+	problems: ["not-found", "unauthorized", "rate-limited"],
+});
+
+const customerMe = defineRoute({
+	method: "get",
+	path: "/v1/storefront/:slug/account",
+	operationId: "customerMe",
+	summary: "The signed-in shopper (a storefront token for this store)",
+	tags: ["storefront"],
+	params: SlugParam,
+	responses: { 200: { description: "The shopper", schema: Customer } },
+	problems: ["unauthorized", "not-found", "rate-limited"],
+});
+
+const customerLogout = defineRoute({
+	method: "post",
+	path: "/v1/storefront/:slug/account/logout",
+	operationId: "customerLogout",
+	summary: "Sign the shopper out",
+	tags: ["storefront"],
+	params: SlugParam,
+	responses: { 204: { description: "Signed out" } },
+	problems: ["unauthorized", "rate-limited"],
+});
+
+async function shopper(c: Context<GatewayEnv>) {
+	const principal = await verifyCustomer(c);
+	if (!principal) {
+		throw new ProblemError(
+			problem("unauthorized", "Send a storefront token as `Authorization: Bearer …`.", { extensions: { code: "missing" } }),
+		);
+	}
+	return principal;
+}
+
+export const storefrontRoutes = new Hono<GatewayEnv>()
+	.get(storeBySlug.path, async (c) => {
+		const { slug: storeSlug } = pathParams(c, storeBySlug.params);
+		const result = await c.env.IDENTITY.storeBySlug(storeSlug, { requestId: c.get("requestId") });
+		if (result.ok) c.set("storeId", result.value.id);
+		return sendResult(c, result);
+	})
+	.post(customerSignup.path, async (c) => {
+		const { slug: storeSlug } = pathParams(c, customerSignup.params);
+		const input = await jsonBody(c, customerSignup.body);
+		return sendResult(c, await c.env.IDENTITY.customerSignup(storeSlug, input, { requestId: c.get("requestId") }), 201);
+	})
+	.post(customerLogin.path, async (c) => {
+		const { slug: storeSlug } = pathParams(c, customerLogin.params);
+		const input = await jsonBody(c, customerLogin.body);
+		return sendResult(c, await c.env.IDENTITY.customerLogin(storeSlug, input, { requestId: c.get("requestId") }));
+	})
+	.get(customerMe.path, async (c) => {
+		const { slug: storeSlug } = pathParams(c, customerMe.params);
+		const principal = await shopper(c);
+		return sendResult(c, await c.env.IDENTITY.customer(storeSlug, { requestId: c.get("requestId"), principal }));
+	})
+	.post(customerLogout.path, async (c) => {
+		const principal = await shopper(c);
+		unwrap(await c.env.IDENTITY.customerLogout({ requestId: c.get("requestId"), principal }));
+		return c.body(null, 204);
+	});

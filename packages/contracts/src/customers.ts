@@ -1,14 +1,10 @@
 import { z } from "zod";
-import { email, isoDateTime, plainText, prefixedId } from "./fields.ts";
-import { MIN_PASSWORD_LENGTH } from "./identity.ts";
+import { email, isoDateTime, newPassword, plainText, prefixedId } from "./fields.ts";
 
 export const CustomerSignupInput = z
 	.object({
 		email,
-		password: z
-			.string()
-			.min(MIN_PASSWORD_LENGTH, { message: `Password must be at least ${MIN_PASSWORD_LENGTH} characters` })
-			.max(256),
+		password: newPassword,
 		name: plainText(100),
 	})
 	.strict();

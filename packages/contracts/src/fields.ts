@@ -84,3 +84,11 @@ export const isoDateTime = z.iso.datetime({ offset: true });
 
 export const prefixedId = (prefix: string) =>
 	z.string().regex(new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`), { message: `Must be a ${prefix}_ id` });
+
+export const MIN_PASSWORD_LENGTH = 10;
+
+/** A password being set: long enough to resist guessing, bounded so hashing stays cheap. */
+export const newPassword = z
+	.string()
+	.min(MIN_PASSWORD_LENGTH, { message: `Password must be at least ${MIN_PASSWORD_LENGTH} characters` })
+	.max(256);

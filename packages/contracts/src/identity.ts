@@ -1,15 +1,10 @@
 import { z } from "zod";
-import { currency, email, isoDateTime, plainText, prefixedId, slug } from "./fields.ts";
-
-export const MIN_PASSWORD_LENGTH = 10;
+import { currency, email, isoDateTime, newPassword, plainText, prefixedId, slug } from "./fields.ts";
 
 export const SignupInput = z
 	.object({
 		email,
-		password: z
-			.string()
-			.min(MIN_PASSWORD_LENGTH, { message: `Password must be at least ${MIN_PASSWORD_LENGTH} characters` })
-			.max(256),
+		password: newPassword,
 		name: plainText(100),
 		storeName: plainText(80),
 		storeSlug: slug,

@@ -1,17 +1,15 @@
-import { hashPassword, signAccessToken, verifyPassword } from "@oja/auth";
+import { hashPassword, signAccessToken } from "@oja/auth";
 import type { Customer, CustomerAuthResult, CustomerLoginInput, CustomerPrincipal, CustomerSignupInput } from "@oja/contracts";
 import { ProblemError, problem } from "@oja/contracts";
 import { type Database, newId, schema } from "@oja/db";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
-import type { Throttle } from "./login.ts";
-import type { ThrottleStatus } from "./login-throttle.ts";
+import { assertNotLocked, failSignIn, passwordMatches, type Throttle } from "./credentials.ts";
 import type { AuthConfig } from "./sessions.ts";
 
 // Shoppers' accounts at one store. Every query is scoped by the store the gateway resolved
 // from the storefront slug; a token minted for one store names it and is refused at others.
 
 const SESSION_TTL_MS = 30 * 24 * 60 * 60_000;
-let decoy: Promise<string> | undefined;
 
 function view(row: typeof schema.customers.$inferSelect): Customer {
 	return {
@@ -72,14 +70,6 @@ export async function customerSignup(
 	return { customer: view(row), accessToken: await startSession(db, auth, row) };
 }
 
-function locked(status: Extract<ThrottleStatus, { locked: true }>): ProblemError {
-	return new ProblemError(
-		problem("rate-limited", `Too many failed sign-ins; locked until ${status.lockedUntil}.`, {
-			extensions: { code: "account-locked", lockedUntil: status.lockedUntil, retryAfter: status.retryAfterSeconds },
-		}),
-	);
-}
-
 export async function customerLogin(
 	db: Database,
 	auth: AuthConfig,
@@ -87,23 +77,14 @@ export async function customerLogin(
 	input: CustomerLoginInput,
 	throttle: Throttle,
 ): Promise<CustomerAuthResult> {
-	const before = await throttle.check();
-	if (before.locked) throw locked(before);
+	await assertNotLocked(throttle);
 	const [row] = await db
 		.select()
 		.from(schema.customers)
 		.where(and(eq(schema.customers.storeId, storeId), eq(schema.customers.email, input.email)))
 		.limit(1);
-	decoy ??= hashPassword("not-a-real-password");
 	// Guests have no password: they fail exactly like an unknown email.
-	const ok = await verifyPassword(input.password, row?.passwordHash ?? (await decoy));
-	if (!row?.passwordHash || !ok) {
-		const after = await throttle.recordFailure();
-		if (after.locked) throw locked(after);
-		throw new ProblemError(
-			problem("unauthorized", "Email or password is incorrect.", { extensions: { code: "invalid-credentials" } }),
-		);
-	}
+	if (!row || !(await passwordMatches(input.password, row.passwordHash))) return failSignIn(throttle);
 	await throttle.recordSuccess();
 	return { customer: view(row), accessToken: await startSession(db, auth, row) };
 }

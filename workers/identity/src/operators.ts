@@ -1,4 +1,4 @@
-import { hashPassword, openSealed, signAccessToken, verifyPassword, verifyTotp } from "@oja/auth";
+import { openSealed, signAccessToken, verifyTotp } from "@oja/auth";
 import type {
 	AuditEntry,
 	AuditInput,
@@ -11,24 +11,8 @@ import type {
 import { ProblemError, problem } from "@oja/contracts";
 import { type Database, newId, schema } from "@oja/db";
 import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
-import type { Throttle } from "./login.ts";
-import type { ThrottleStatus } from "./login-throttle.ts";
+import { assertNotLocked, failSignIn, passwordMatches, type Throttle } from "./credentials.ts";
 import type { AuthConfig } from "./sessions.ts";
-
-let decoy: Promise<string> | undefined;
-
-const invalid = () =>
-	new ProblemError(
-		problem("unauthorized", "Email, password or code is incorrect.", { extensions: { code: "invalid-credentials" } }),
-	);
-
-function locked(status: Extract<ThrottleStatus, { locked: true }>): ProblemError {
-	return new ProblemError(
-		problem("rate-limited", `Too many failed sign-ins; locked until ${status.lockedUntil}.`, {
-			extensions: { code: "account-locked", lockedUntil: status.lockedUntil, retryAfter: status.retryAfterSeconds },
-		}),
-	);
-}
 
 /**
  * Password, then TOTP (±1 step), then a conditional UPDATE that accepts each time step at
@@ -43,16 +27,10 @@ export async function operatorLogin(
 	throttle: Throttle,
 	meta: { requestId: string; ip: string | null },
 ): Promise<OperatorLoginResult> {
-	const before = await throttle.check();
-	if (before.locked) throw locked(before);
-	const fail = async (): Promise<never> => {
-		const after = await throttle.recordFailure();
-		if (after.locked) throw locked(after);
-		throw invalid();
-	};
+	await assertNotLocked(throttle);
+	const fail = () => failSignIn(throttle, "Email, password or code is incorrect.");
 	const [op] = await db.select().from(schema.operators).where(eq(schema.operators.email, input.email)).limit(1);
-	decoy ??= hashPassword("not-a-real-password");
-	const passwordOk = await verifyPassword(input.password, op?.passwordHash ?? (await decoy));
+	const passwordOk = await passwordMatches(input.password, op?.passwordHash);
 	if (!op || !passwordOk || op.disabledAt) return fail();
 	const step = await verifyTotp(await openSealed(totpKey, op.totpSecretSealed), input.totp);
 	if (step === null) return fail();

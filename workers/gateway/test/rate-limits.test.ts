@@ -80,4 +80,27 @@ describe("per-IP limits (Workers Rate Limiting)", () => {
 		expect(statuses[100]).toBe(429);
 		expect((await gateway("/v1/storefront/no-such-store", { headers: fromIp("198.51.100.31") })).status).toBe(404);
 	});
+
+	it("allows 600 requests a minute per secret API key, whatever the address", async () => {
+		const merchant = await postJson("/v1/auth/signup", signupInput(), fromIp("203.0.113.50"));
+		const { store, accessToken } = (await merchant.json()) as { store: { id: string }; accessToken: string };
+		const created = await gateway(`/v1/stores/${store.id}/api-keys`, {
+			method: "POST",
+			headers: { authorization: `Bearer ${accessToken}`, "content-type": "application/json" },
+			body: JSON.stringify({ name: "busy integration", role: "staff" }),
+		});
+		const { key } = (await created.json()) as { key: string };
+		const statuses: number[] = [];
+		for (let i = 0; i < 601; i++) {
+			// Spread over addresses: the key's own limit is what is being measured.
+			const res = await gateway(`/v1/stores/${store.id}`, {
+				headers: { authorization: `Bearer ${key}`, ...fromIp(`203.0.113.${i % 200}`) },
+			});
+			statuses.push(res.status);
+		}
+		expect(statuses.slice(0, 600).every((s) => s === 200)).toBe(true);
+		expect(statuses[600]).toBe(429);
+		// The merchant's own token is not affected by the key's limit.
+		expect((await gateway(`/v1/stores/${store.id}`, { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(200);
+	});
 });

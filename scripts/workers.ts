@@ -30,6 +30,7 @@ export const DOMAIN_WORKERS: WorkerManifest[] = [
 		envInterface: "IdentityEnv",
 		database: true,
 	},
+	{ dir: "catalog", name: "oja-catalog", config: "workers/catalog/wrangler.toml", envInterface: "CatalogEnv", database: true },
 	{ dir: "ops", name: "oja-ops", config: "workers/ops/wrangler.toml", envInterface: "OpsEnv", database: true },
 ];
 

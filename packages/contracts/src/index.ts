@@ -1,4 +1,5 @@
 export * from "./auth.ts";
+export * from "./catalog.ts";
 export * from "./context.ts";
 export * from "./customers.ts";
 export * from "./fields.ts";

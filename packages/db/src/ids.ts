@@ -13,6 +13,9 @@ export const ID_PREFIXES = {
 	audit: "aud",
 	customer: "cus",
 	customerSession: "cs",
+	product: "prd",
+	variant: "var",
+	adjustment: "adj",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -19,6 +19,18 @@ export const EVENT_PAYLOADS = {
 		by: z.string().nullable(),
 	}),
 	"identity.member.removed": z.object({ storeId: z.string(), userId: z.string(), by: z.string().nullable() }),
+	"catalog.product.created": z.object({ storeId: z.string(), productId: z.string(), handle: z.string() }),
+	"catalog.product.updated": z.object({ storeId: z.string(), productId: z.string(), handle: z.string() }),
+	"catalog.product.deleted": z.object({ storeId: z.string(), productId: z.string(), handle: z.string() }),
+	// Either a relative change (delta) or an absolute count (setTo); the resulting level is in
+	// inventory_adjustments, and consumers re-read stock rather than trust an event for it.
+	"inventory.adjusted": z.object({
+		storeId: z.string(),
+		variantId: z.string(),
+		delta: z.number().int().nullable(),
+		setTo: z.number().int().nullable(),
+		reason: z.string(),
+	}),
 	"identity.user.created": z.object({
 		userId: z.string(),
 		email: z.string(),

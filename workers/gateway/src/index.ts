@@ -8,6 +8,7 @@ import { limitByIp } from "./middleware/rate-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { problemResponse } from "./problem-response.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { catalogRoutes } from "./routes/catalog.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { opsRoutes } from "./routes/ops.ts";
@@ -79,6 +80,7 @@ app.route("/", docsRoutes);
 app.route("/", authRoutes);
 app.route("/", storefrontRoutes);
 app.route("/", storeRoutes);
+app.route("/", catalogRoutes);
 app.route("/", opsRoutes);
 
 app.notFound((c) => problemResponse(problem("not-found", `No route for ${c.req.method} ${c.req.path}.`), c.get("requestId")));

@@ -13,7 +13,7 @@ describe("liveness and readiness", () => {
 		const body = (await res.json()) as { status: string; checks: Record<string, { ok: boolean }> };
 		expect(res.status, JSON.stringify(body)).toBe(200);
 		expect(body.status).toBe("ready");
-		expect(Object.keys(body.checks).sort()).toEqual(["database", "identity", "ops"]);
+		expect(Object.keys(body.checks).sort()).toEqual(["catalog", "database", "identity", "ops"]);
 		for (const check of Object.values(body.checks)) expect(check.ok).toBe(true);
 	});
 });

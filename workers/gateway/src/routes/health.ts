@@ -59,6 +59,7 @@ export const healthRoutes = new Hono<GatewayEnv>()
 		const entries = await Promise.all([
 			timed(() => createSql(c.env)`SELECT 1`).then((r) => ["database", r] as const),
 			timed(() => c.env.IDENTITY.ping()).then((r) => ["identity", r] as const),
+			timed(() => c.env.CATALOG.ping()).then((r) => ["catalog", r] as const),
 			timed(() => c.env.OPS.ping()).then((r) => ["ops", r] as const),
 		]);
 		const checks = Object.fromEntries(entries);

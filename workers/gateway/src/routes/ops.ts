@@ -80,8 +80,9 @@ export const opsRoutes = new Hono<GatewayEnv>()
 		return c.json(store, 200);
 	})
 	.get(auditLog.path, opsRoute("admin"), async (c) => {
-		const query = auditLog.query.safeParse(c.req.query());
-		const entries = unwrap(await c.env.IDENTITY.auditLog(query.success ? query.data : c.req.query(), ctxOf(c)));
+		// Spread: Hono's query object has no prototype, which RPC cannot serialise.
+		const query = auditLog.query.safeParse({ ...c.req.query() });
+		const entries = unwrap(await c.env.IDENTITY.auditLog(query.success ? query.data : { ...c.req.query() }, ctxOf(c)));
 		return c.json({ entries }, 200);
 	})
 	.post(relay.path, opsRoute("admin"), async (c) => {

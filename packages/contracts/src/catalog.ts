@@ -1,0 +1,178 @@
+import { z } from "zod";
+import { currency, isoDateTime, minorUnits, plainText, prefixedId } from "./fields.ts";
+
+export const handle = z
+	.string()
+	.min(1)
+	.max(100)
+	.regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, { message: "Handles use lowercase letters, digits and inner hyphens" });
+
+export const ProductStatus = z.enum(["draft", "active", "archived"]);
+
+const Image = z
+	.object({ url: z.url({ protocol: /^https$/, message: "Images must be https URLs" }).max(2000), alt: plainText(200, 0) })
+	.strict();
+const Option = z.object({ name: plainText(40), values: z.array(plainText(60)).min(1).max(50) }).strict();
+
+export const VariantInput = z
+	.object({
+		sku: z
+			.string()
+			.trim()
+			.min(1)
+			.max(64)
+			.regex(/^[A-Za-z0-9._\-/]+$/, { message: "SKUs use letters, digits and . _ - /" })
+			.optional(),
+		title: plainText(120).optional(),
+		optionValues: z.array(plainText(60)).max(3).default([]),
+		priceMinor: minorUnits.describe("Price in minor units (kobo) of the store's currency"),
+		compareAtMinor: minorUnits.optional(),
+		weightGrams: z.number().int().nonnegative().max(1_000_000).optional(),
+		inventory: z
+			.object({ onHand: z.number().int().nonnegative().max(1_000_000_000) })
+			.strict()
+			.optional(),
+	})
+	.strict();
+export type VariantInput = z.infer<typeof VariantInput>;
+
+export const CreateProductInput = z
+	.object({
+		title: plainText(200),
+		handle: handle.optional(),
+		description: plainText(5000, 0).default(""),
+		status: ProductStatus.default("draft"),
+		tags: z.array(plainText(40)).max(50).default([]),
+		images: z.array(Image).max(20).default([]),
+		options: z.array(Option).max(3).default([]),
+		variants: z.array(VariantInput).min(1).max(100),
+	})
+	.strict()
+	.superRefine((p, ctx) => {
+		const skus = new Set<string>();
+		p.variants.forEach((v, i) => {
+			if (v.optionValues.length !== p.options.length) {
+				ctx.addIssue({
+					code: "custom",
+					path: ["variants", i, "optionValues"],
+					message: `Give one value for each of the ${p.options.length} option(s)`,
+				});
+			}
+			v.optionValues.forEach((value, j) => {
+				const option = p.options[j];
+				if (option && !option.values.includes(value)) {
+					ctx.addIssue({
+						code: "custom",
+						path: ["variants", i, "optionValues", j],
+						message: `"${value}" is not a value of ${option.name}`,
+					});
+				}
+			});
+			if (v.sku) {
+				if (skus.has(v.sku))
+					ctx.addIssue({ code: "custom", path: ["variants", i, "sku"], message: "Duplicate SKU in this product" });
+				skus.add(v.sku);
+			}
+			if (v.compareAtMinor !== undefined && v.compareAtMinor <= v.priceMinor) {
+				ctx.addIssue({
+					code: "custom",
+					path: ["variants", i, "compareAtMinor"],
+					message: "Compare-at price must be above the price",
+				});
+			}
+		});
+		const combos = new Set(p.variants.map((v) => v.optionValues.join("\u0000")));
+		if (combos.size !== p.variants.length)
+			ctx.addIssue({ code: "custom", path: ["variants"], message: "Two variants have the same option values" });
+	});
+export type CreateProductInput = z.infer<typeof CreateProductInput>;
+
+export const UpdateProductInput = z
+	.object({
+		title: plainText(200),
+		handle,
+		description: plainText(5000, 0),
+		status: ProductStatus,
+		tags: z.array(plainText(40)).max(50),
+		images: z.array(Image).max(20),
+	})
+	.partial()
+	.strict()
+	.refine((u) => Object.keys(u).length > 0, { message: "Nothing to update" });
+export type UpdateProductInput = z.infer<typeof UpdateProductInput>;
+
+export const Variant = z.object({
+	id: prefixedId("var"),
+	sku: z.string().nullable(),
+	title: z.string(),
+	optionValues: z.array(z.string()),
+	priceMinor: z.number().int(),
+	compareAtMinor: z.number().int().nullable(),
+	currency,
+	weightGrams: z.number().int().nullable(),
+	inventory: z.object({ onHand: z.number().int(), reserved: z.number().int(), available: z.number().int() }),
+});
+export type Variant = z.infer<typeof Variant>;
+
+export const Product = z.object({
+	id: prefixedId("prd"),
+	handle: z.string(),
+	title: z.string(),
+	description: z.string(),
+	status: ProductStatus,
+	tags: z.array(z.string()),
+	images: z.array(z.object({ url: z.string(), alt: z.string() })),
+	options: z.array(z.object({ name: z.string(), values: z.array(z.string()) })),
+	variants: z.array(Variant),
+	createdAt: isoDateTime,
+	updatedAt: isoDateTime,
+});
+export type Product = z.infer<typeof Product>;
+
+export const ProductListQuery = z.object({
+	status: ProductStatus.optional(),
+	q: z.string().trim().max(100).optional(),
+	cursor: z.string().max(200).optional(),
+	limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+export type ProductListQuery = z.infer<typeof ProductListQuery>;
+
+export const ProductList = z.object({ items: z.array(Product), nextCursor: z.string().nullable() });
+export type ProductList = z.infer<typeof ProductList>;
+
+export const ProductParams = z.object({ storeId: prefixedId("st"), productId: prefixedId("prd") });
+export const InventoryParams = z.object({ storeId: prefixedId("st"), variantId: prefixedId("var") });
+
+export const SetInventoryInput = z.object({ onHand: z.number().int().nonnegative().max(1_000_000_000) }).strict();
+export const AdjustInventoryInput = z
+	.object({
+		delta: z
+			.number()
+			.int()
+			.min(-1_000_000_000)
+			.max(1_000_000_000)
+			.refine((d) => d !== 0, { message: "Delta must not be zero" }),
+		reason: plainText(200),
+	})
+	.strict();
+
+export const InventoryLevel = z.object({
+	variantId: prefixedId("var"),
+	onHand: z.number().int(),
+	reserved: z.number().int(),
+	available: z.number().int(),
+});
+export type InventoryLevel = z.infer<typeof InventoryLevel>;
+
+/** What shoppers see: availability as a label, never merchant-only fields. */
+export const Availability = z.enum(["in_stock", "low", "sold_out"]);
+export const StorefrontVariant = Variant.omit({ inventory: true }).extend({ availability: Availability });
+export const StorefrontProduct = Product.omit({ status: true, variants: true, createdAt: true, updatedAt: true }).extend({
+	variants: z.array(StorefrontVariant),
+});
+export type StorefrontProduct = z.infer<typeof StorefrontProduct>;
+export const StorefrontProductList = z.object({ items: z.array(StorefrontProduct), nextCursor: z.string().nullable() });
+export const StorefrontListQuery = z.object({
+	cursor: z.string().max(200).optional(),
+	limit: z.coerce.number().int().min(1).max(50).default(20),
+});

@@ -1,0 +1,178 @@
+import {
+	AdjustInventoryInput,
+	CreateProductInput,
+	handle,
+	InventoryLevel,
+	InventoryParams,
+	Product,
+	ProductList,
+	ProductListQuery,
+	ProductParams,
+	SetInventoryInput,
+	type StoreAccess,
+	StorefrontListQuery,
+	StorefrontProduct,
+	StorefrontProductList,
+	StoreIdParam,
+	slug,
+	UpdateProductInput,
+} from "@oja/contracts";
+import { type Context, Hono } from "hono";
+import { z } from "zod";
+import type { GatewayEnv } from "../app-env.ts";
+import { storeRoute } from "../middleware/store-access.ts";
+import { defineRoute } from "../openapi/registry.ts";
+import { jsonBody, pathParams, sendResult, unwrap } from "../validate.ts";
+
+const ctxOf = (c: Context<GatewayEnv>) => ({ requestId: c.get("requestId"), principal: c.get("principal") });
+const accessOf = (c: Context<GatewayEnv>) => c.get("storeAccess") as StoreAccess;
+const PROBLEMS = ["unauthorized", "forbidden", "not-found"] as const;
+
+const create = defineRoute({
+	method: "post",
+	path: "/v1/stores/:storeId/products",
+	operationId: "createProduct",
+	summary: "Create a product with its options, variants and opening stock",
+	tags: ["catalog"],
+	params: StoreIdParam,
+	body: CreateProductInput,
+	responses: { 201: { description: "The product", schema: Product } },
+	problems: [...PROBLEMS, "conflict"],
+});
+
+const list = defineRoute({
+	method: "get",
+	path: "/v1/stores/:storeId/products",
+	operationId: "listProducts",
+	summary: "Products, newest first (cursor pagination; filter by status or title text)",
+	tags: ["catalog"],
+	params: StoreIdParam,
+	query: ProductListQuery,
+	responses: { 200: { description: "A page of products", schema: ProductList } },
+	problems: [...PROBLEMS],
+});
+
+const get = defineRoute({
+	method: "get",
+	path: "/v1/stores/:storeId/products/:productId",
+	operationId: "getProduct",
+	summary: "One product with variants and stock",
+	tags: ["catalog"],
+	params: ProductParams,
+	responses: { 200: { description: "The product", schema: Product } },
+	problems: [...PROBLEMS],
+});
+
+const update = defineRoute({
+	method: "patch",
+	path: "/v1/stores/:storeId/products/:productId",
+	operationId: "updateProduct",
+	summary: "Change a product's title, handle, description, status, tags or images",
+	tags: ["catalog"],
+	params: ProductParams,
+	body: UpdateProductInput,
+	responses: { 200: { description: "The product", schema: Product } },
+	problems: [...PROBLEMS, "conflict"],
+});
+
+const remove = defineRoute({
+	method: "delete",
+	path: "/v1/stores/:storeId/products/:productId",
+	operationId: "deleteProduct",
+	summary: "Delete a product and its variants",
+	tags: ["catalog"],
+	params: ProductParams,
+	responses: { 204: { description: "Deleted" } },
+	problems: [...PROBLEMS],
+});
+
+const setStock = defineRoute({
+	method: "put",
+	path: "/v1/stores/:storeId/inventory/:variantId",
+	operationId: "setInventory",
+	summary: "Set a variant's on-hand count (never below what is reserved)",
+	tags: ["catalog"],
+	params: InventoryParams,
+	body: SetInventoryInput,
+	responses: { 200: { description: "The new level", schema: InventoryLevel } },
+	problems: [...PROBLEMS, "conflict"],
+});
+
+const adjustStock = defineRoute({
+	method: "post",
+	path: "/v1/stores/:storeId/inventory/:variantId/adjustments",
+	operationId: "adjustInventory",
+	summary: "Move a variant's stock by a delta, with a reason (kept in the history)",
+	tags: ["catalog"],
+	params: InventoryParams,
+	body: AdjustInventoryInput,
+	responses: { 201: { description: "The new level", schema: InventoryLevel } },
+	problems: [...PROBLEMS, "conflict"],
+});
+
+const storefrontList = defineRoute({
+	method: "get",
+	path: "/v1/storefront/:slug/products",
+	operationId: "storefrontProducts",
+	summary: "A store's active products (public)",
+	tags: ["storefront"],
+	params: z.object({ slug }),
+	query: StorefrontListQuery,
+	responses: { 200: { description: "A page of products", schema: StorefrontProductList } },
+	problems: ["not-found", "rate-limited"],
+});
+
+const storefrontProduct = defineRoute({
+	method: "get",
+	path: "/v1/storefront/:slug/products/:handle",
+	operationId: "storefrontProduct",
+	summary: "One active product by handle (public)",
+	tags: ["storefront"],
+	params: z.object({ slug, handle }),
+	responses: { 200: { description: "The product", schema: StorefrontProduct } },
+	problems: ["not-found", "rate-limited"],
+});
+
+export const catalogRoutes = new Hono<GatewayEnv>()
+	.post(create.path, storeRoute("catalog:manage"), async (c) => {
+		const input = await jsonBody(c, create.body);
+		return sendResult(c, await c.env.CATALOG.createProduct(accessOf(c), input, ctxOf(c)), 201);
+	})
+	.get(list.path, storeRoute("store:read"), async (c) =>
+		sendResult(c, await c.env.CATALOG.listProducts(accessOf(c), { ...c.req.query() }, ctxOf(c))),
+	)
+	.get(get.path, storeRoute("store:read"), async (c) => {
+		const { productId } = pathParams(c, get.params);
+		return sendResult(c, await c.env.CATALOG.getProduct(accessOf(c), productId, ctxOf(c)));
+	})
+	.patch(update.path, storeRoute("catalog:manage"), async (c) => {
+		const { productId } = pathParams(c, update.params);
+		const input = await jsonBody(c, update.body);
+		return sendResult(c, await c.env.CATALOG.updateProduct(accessOf(c), productId, input, ctxOf(c)));
+	})
+	.delete(remove.path, storeRoute("catalog:manage"), async (c) => {
+		const { productId } = pathParams(c, remove.params);
+		unwrap(await c.env.CATALOG.deleteProduct(accessOf(c), productId, ctxOf(c)));
+		return c.body(null, 204);
+	})
+	.put(setStock.path, storeRoute("catalog:manage"), async (c) => {
+		const { variantId } = pathParams(c, setStock.params);
+		const input = await jsonBody(c, setStock.body);
+		return sendResult(c, await c.env.CATALOG.setInventory(accessOf(c), variantId, input, ctxOf(c)));
+	})
+	.post(adjustStock.path, storeRoute("catalog:manage"), async (c) => {
+		const { variantId } = pathParams(c, adjustStock.params);
+		const input = await jsonBody(c, adjustStock.body);
+		return sendResult(c, await c.env.CATALOG.adjustInventory(accessOf(c), variantId, input, ctxOf(c)), 201);
+	})
+	.get(storefrontList.path, async (c) => {
+		const { slug: storeSlug } = pathParams(c, storefrontList.params);
+		return sendResult(
+			c,
+			await c.env.CATALOG.storefrontProducts(storeSlug, { ...c.req.query() }, { requestId: c.get("requestId") }),
+		);
+	})
+	.get(storefrontProduct.path, async (c) => {
+		const { slug: storeSlug, handle: productHandle } = pathParams(c, storefrontProduct.params);
+		return sendResult(c, await c.env.CATALOG.storefrontProduct(storeSlug, productHandle, { requestId: c.get("requestId") }));
+	});

@@ -176,3 +176,8 @@ export const StorefrontListQuery = z.object({
 	cursor: z.string().max(200).optional(),
 	limit: z.coerce.number().int().min(1).max(50).default(20),
 });
+
+export const StorefrontSearchQuery = z.object({
+	q: z.string().trim().min(1).max(100),
+	limit: z.coerce.number().int().min(1).max(50).default(20),
+});

@@ -15,6 +15,7 @@ import {
 	type StoreAccess,
 	StorefrontListQuery,
 	type StorefrontProduct,
+	StorefrontSearchQuery,
 	slug as slugSchema,
 	UpdateProductInput,
 } from "@oja/contracts";
@@ -23,6 +24,7 @@ import { relayOutbox } from "@oja/events";
 import { z } from "zod";
 import { changeInventory } from "./inventory.ts";
 import { createProduct, deleteProduct, getProduct, listProducts, updateProduct } from "./products.ts";
+import { searchProducts } from "./search.ts";
 import { storefrontList, storefrontProduct, storeIdForSlug } from "./storefront.ts";
 
 const WORKER = "catalog";
@@ -143,6 +145,19 @@ export default class CatalogService extends WorkerEntrypoint<CatalogEnv> {
 			const db = createDb(this.env);
 			const storeId = await storeIdForSlug(db, parseOrThrow(slugSchema, storeSlug, "store slug"));
 			return storefrontProduct(db, storeId, parseOrThrow(handleSchema, handle, "handle"));
+		});
+	}
+
+	async storefrontSearch(
+		storeSlug: unknown,
+		query: unknown,
+		ctx: RequestContext,
+	): Promise<Result<{ items: StorefrontProduct[] }>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const db = createDb(this.env);
+			const storeId = await storeIdForSlug(db, parseOrThrow(slugSchema, storeSlug, "store slug"));
+			const { q, limit } = parseOrThrow(StorefrontSearchQuery, query, "query");
+			return { items: await searchProducts(db, storeId, q, limit) };
 		});
 	}
 

@@ -57,8 +57,15 @@ export async function changeInventory(
 		},
 		ctx.requestId,
 	);
+	// The batch is one transaction. Locking the row in its first statement means the next
+	// statement (a fresh READ COMMITTED snapshot) reads the latest on_hand as "before" and no
+	// concurrent adjustment can slip in between; a FOR UPDATE inside the CTE itself would not
+	// see the row once the same statement's UPDATE has touched it.
+	const lock = db.execute(
+		sql`SELECT 1 FROM inventory WHERE variant_id = ${variantId} AND store_id = ${access.storeId} FOR UPDATE`,
+	);
 	try {
-		const [result, eventResult] = await db.batch([statement, event]);
+		const [, result, eventResult] = await db.batch([lock, statement, event]);
 		const row = result.rows[0];
 		const onHand = Number(row?.on_hand);
 		const reserved = Number(row?.reserved);

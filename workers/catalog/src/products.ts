@@ -163,7 +163,7 @@ export async function createProduct(db: Database, access: StoreAccess, input: Cr
 	}
 }
 
-async function load(db: Database, storeId: string, where: SQL | undefined, limit: number, cursor?: string) {
+export async function loadProducts(db: Database, storeId: string, where: SQL | undefined, limit: number, cursor?: string) {
 	const conditions = [eq(schema.products.storeId, storeId), where, cursor ? lt(schema.products.id, cursor) : undefined].filter(
 		(c): c is SQL => c !== undefined,
 	);
@@ -190,7 +190,7 @@ async function load(db: Database, storeId: string, where: SQL | undefined, limit
 }
 
 export async function getProduct(db: Database, storeId: string, productId: string): Promise<Product> {
-	const { products, variants, stock } = await load(db, storeId, eq(schema.products.id, productId), 1);
+	const { products, variants, stock } = await loadProducts(db, storeId, eq(schema.products.id, productId), 1);
 	const product = products[0];
 	if (!product) throw new ProblemError(problem("not-found", "No such product."));
 	return toProduct(product, variants, stock);
@@ -202,7 +202,7 @@ export async function listProducts(db: Database, storeId: string, query: Product
 		query.q ? ilike(schema.products.title, `%${query.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`) : undefined,
 		extra,
 	].filter((c): c is SQL => c !== undefined);
-	const { products, variants, stock } = await load(
+	const { products, variants, stock } = await loadProducts(
 		db,
 		storeId,
 		filters.length > 0 ? and(...filters) : undefined,

@@ -263,3 +263,37 @@ describe("storefront catalog", () => {
 		await problemOf(await gateway(`/v1/storefront/${b.slug}/products/ankara-wrap-dress`), 404);
 	});
 });
+
+describe("storefront search", () => {
+	it("ranks title matches first, matches prefixes in any script, and never returns drafts or other stores' products", async () => {
+		const m = await merchant();
+		const add = (title: string, extra: Record<string, unknown> = {}) =>
+			as(m, "POST", `/v1/stores/${m.storeId}/products`, { title, status: "active", variants: [{ priceMinor: 1000 }], ...extra });
+		await add("Ankara Wrap Dress");
+		await add("Plain Kaftan", { tags: ["ankara"] });
+		await add("Leather Sandals", { description: "Pairs well with ankara prints." });
+		await add("Ankara Draft", { status: "draft" });
+		await add("Ọ̀fàdà Rice 5kg");
+		const other = await merchant();
+		await as(other, "POST", `/v1/stores/${other.storeId}/products`, {
+			title: "Ankara Elsewhere",
+			status: "active",
+			variants: [{ priceMinor: 1 }],
+		});
+
+		const search = async (q: string) =>
+			(
+				(await (await gateway(`/v1/storefront/${m.slug}/search?q=${encodeURIComponent(q)}`)).json()) as {
+					items: { title: string }[];
+				}
+			).items.map((p) => p.title);
+		expect(await search("ankara")).toEqual(["Ankara Wrap Dress", "Plain Kaftan", "Leather Sandals"]);
+		expect(await search("ank dre")).toEqual(["Ankara Wrap Dress"]);
+		expect(await search("ọ̀fàdà")).toEqual(["Ọ̀fàdà Rice 5kg"]);
+		expect(await search("5kg")).toEqual(["Ọ̀fàdà Rice 5kg"]);
+		expect(await search("zzz")).toEqual([]);
+		// tsquery syntax in the input is just text.
+		expect(await search("ankara & !dress | (")).toEqual(["Ankara Wrap Dress"]);
+		await problemOf(await gateway(`/v1/storefront/${m.slug}/search?q=`), 422);
+	});
+});

@@ -13,6 +13,7 @@ import {
 	StorefrontListQuery,
 	StorefrontProduct,
 	StorefrontProductList,
+	StorefrontSearchQuery,
 	StoreIdParam,
 	slug,
 	UpdateProductInput,
@@ -122,6 +123,18 @@ const storefrontList = defineRoute({
 	problems: ["not-found", "rate-limited"],
 });
 
+const storefrontSearch = defineRoute({
+	method: "get",
+	path: "/v1/storefront/:slug/search",
+	operationId: "storefrontSearch",
+	summary: "Search a store's active products (prefix matching, ranked: title, then tags, then description)",
+	tags: ["storefront"],
+	params: z.object({ slug }),
+	query: StorefrontSearchQuery,
+	responses: { 200: { description: "Matches, best first", schema: z.object({ items: z.array(StorefrontProduct) }) } },
+	problems: ["not-found", "rate-limited"],
+});
+
 const storefrontProduct = defineRoute({
 	method: "get",
 	path: "/v1/storefront/:slug/products/:handle",
@@ -170,6 +183,13 @@ export const catalogRoutes = new Hono<GatewayEnv>()
 		return sendResult(
 			c,
 			await c.env.CATALOG.storefrontProducts(storeSlug, { ...c.req.query() }, { requestId: c.get("requestId") }),
+		);
+	})
+	.get(storefrontSearch.path, async (c) => {
+		const { slug: storeSlug } = pathParams(c, storefrontSearch.params);
+		return sendResult(
+			c,
+			await c.env.CATALOG.storefrontSearch(storeSlug, { ...c.req.query() }, { requestId: c.get("requestId") }),
 		);
 	})
 	.get(storefrontProduct.path, async (c) => {

@@ -9,7 +9,6 @@ import {
 	ProductListQuery,
 	ProductParams,
 	SetInventoryInput,
-	type StoreAccess,
 	StorefrontListQuery,
 	StorefrontProduct,
 	StorefrontProductList,
@@ -18,15 +17,14 @@ import {
 	slug,
 	UpdateProductInput,
 } from "@oja/contracts";
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import { z } from "zod";
 import type { GatewayEnv } from "../app-env.ts";
 import { storeRoute } from "../middleware/store-access.ts";
 import { defineRoute } from "../openapi/registry.ts";
+import { rpcContext, storeAccessOf } from "../route-context.ts";
 import { jsonBody, pathParams, sendResult, unwrap } from "../validate.ts";
 
-const ctxOf = (c: Context<GatewayEnv>) => ({ requestId: c.get("requestId"), principal: c.get("principal") });
-const accessOf = (c: Context<GatewayEnv>) => c.get("storeAccess") as StoreAccess;
 const PROBLEMS = ["unauthorized", "forbidden", "not-found"] as const;
 
 const create = defineRoute({
@@ -149,34 +147,34 @@ const storefrontProduct = defineRoute({
 export const catalogRoutes = new Hono<GatewayEnv>()
 	.post(create.path, storeRoute("catalog:manage"), async (c) => {
 		const input = await jsonBody(c, create.body);
-		return sendResult(c, await c.env.CATALOG.createProduct(accessOf(c), input, ctxOf(c)), 201);
+		return sendResult(c, await c.env.CATALOG.createProduct(storeAccessOf(c), input, rpcContext(c)), 201);
 	})
 	.get(list.path, storeRoute("store:read"), async (c) =>
-		sendResult(c, await c.env.CATALOG.listProducts(accessOf(c), { ...c.req.query() }, ctxOf(c))),
+		sendResult(c, await c.env.CATALOG.listProducts(storeAccessOf(c), { ...c.req.query() }, rpcContext(c))),
 	)
 	.get(get.path, storeRoute("store:read"), async (c) => {
 		const { productId } = pathParams(c, get.params);
-		return sendResult(c, await c.env.CATALOG.getProduct(accessOf(c), productId, ctxOf(c)));
+		return sendResult(c, await c.env.CATALOG.getProduct(storeAccessOf(c), productId, rpcContext(c)));
 	})
 	.patch(update.path, storeRoute("catalog:manage"), async (c) => {
 		const { productId } = pathParams(c, update.params);
 		const input = await jsonBody(c, update.body);
-		return sendResult(c, await c.env.CATALOG.updateProduct(accessOf(c), productId, input, ctxOf(c)));
+		return sendResult(c, await c.env.CATALOG.updateProduct(storeAccessOf(c), productId, input, rpcContext(c)));
 	})
 	.delete(remove.path, storeRoute("catalog:manage"), async (c) => {
 		const { productId } = pathParams(c, remove.params);
-		unwrap(await c.env.CATALOG.deleteProduct(accessOf(c), productId, ctxOf(c)));
+		unwrap(await c.env.CATALOG.deleteProduct(storeAccessOf(c), productId, rpcContext(c)));
 		return c.body(null, 204);
 	})
 	.put(setStock.path, storeRoute("catalog:manage"), async (c) => {
 		const { variantId } = pathParams(c, setStock.params);
 		const input = await jsonBody(c, setStock.body);
-		return sendResult(c, await c.env.CATALOG.setInventory(accessOf(c), variantId, input, ctxOf(c)));
+		return sendResult(c, await c.env.CATALOG.setInventory(storeAccessOf(c), variantId, input, rpcContext(c)));
 	})
 	.post(adjustStock.path, storeRoute("catalog:manage"), async (c) => {
 		const { variantId } = pathParams(c, adjustStock.params);
 		const input = await jsonBody(c, adjustStock.body);
-		return sendResult(c, await c.env.CATALOG.adjustInventory(accessOf(c), variantId, input, ctxOf(c)), 201);
+		return sendResult(c, await c.env.CATALOG.adjustInventory(storeAccessOf(c), variantId, input, rpcContext(c)), 201);
 	})
 	.get(storefrontList.path, async (c) => {
 		const { slug: storeSlug } = pathParams(c, storefrontList.params);

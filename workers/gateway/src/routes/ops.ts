@@ -12,16 +12,15 @@ import { z } from "zod";
 import type { GatewayEnv } from "../app-env.ts";
 import { opsRoute } from "../middleware/operator.ts";
 import { defineRoute } from "../openapi/registry.ts";
+import { rpcContext } from "../route-context.ts";
 import { clientMeta } from "../session-cookies.ts";
 import { jsonBody, pathParams, sendResult, unwrap } from "../validate.ts";
 
 // Platform operator routes. Every action is written to the append-only audit log with the
 // operator, the target and the request id; reads of merchant data are actions too.
 
-const ctxOf = (c: Context<GatewayEnv>) => ({ requestId: c.get("requestId"), principal: c.get("principal") });
-
 async function audit(c: Context<GatewayEnv>, entry: AuditInput): Promise<void> {
-	unwrap(await c.env.IDENTITY.recordAudit(entry, ctxOf(c), clientMeta(c)));
+	unwrap(await c.env.IDENTITY.recordAudit(entry, rpcContext(c), clientMeta(c)));
 }
 
 const login = defineRoute({
@@ -75,14 +74,14 @@ export const opsRoutes = new Hono<GatewayEnv>()
 	})
 	.get(storeLookup.path, opsRoute("support"), async (c) => {
 		const { slug: storeSlug } = pathParams(c, storeLookup.params);
-		const store = unwrap(await c.env.IDENTITY.storeBySlug(storeSlug, ctxOf(c)));
+		const store = unwrap(await c.env.IDENTITY.storeBySlug(storeSlug, rpcContext(c)));
 		await audit(c, { action: "store.viewed", targetType: "store", targetId: store.id });
 		return c.json(store, 200);
 	})
 	.get(auditLog.path, opsRoute("admin"), async (c) => {
 		// Spread: Hono's query object has no prototype, which RPC cannot serialise.
 		const query = auditLog.query.safeParse({ ...c.req.query() });
-		const entries = unwrap(await c.env.IDENTITY.auditLog(query.success ? query.data : { ...c.req.query() }, ctxOf(c)));
+		const entries = unwrap(await c.env.IDENTITY.auditLog(query.success ? query.data : { ...c.req.query() }, rpcContext(c)));
 		return c.json({ entries }, 200);
 	})
 	.post(relay.path, opsRoute("admin"), async (c) => {

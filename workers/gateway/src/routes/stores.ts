@@ -6,24 +6,22 @@ import {
 	CreatedApiKey,
 	Member,
 	MemberParams,
-	type StoreAccess,
 	StoreDetails,
 	StoreIdParam,
 	UpdateStoreInput,
 } from "@oja/contracts";
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import { z } from "zod";
 import type { GatewayEnv } from "../app-env.ts";
 import { storeRoute } from "../middleware/store-access.ts";
 import { defineRoute } from "../openapi/registry.ts";
+import { rpcContext, storeAccessOf } from "../route-context.ts";
 import { jsonBody, pathParams, sendResult, unwrap } from "../validate.ts";
 
 // Store-scoped routes. `storeRoute(permission)` has already authenticated the caller,
 // resolved their role in the store named by the path and checked the permission; handlers
 // pass that StoreAccess on, so domain code never sees a client-chosen store id.
 
-const ctxOf = (c: Context<GatewayEnv>) => ({ requestId: c.get("requestId"), principal: c.get("principal") });
-const accessOf = (c: Context<GatewayEnv>) => c.get("storeAccess") as StoreAccess;
 const STORE_PROBLEMS = ["unauthorized", "forbidden", "not-found"] as const;
 
 const getStore = defineRoute({
@@ -118,32 +116,34 @@ const revokeApiKey = defineRoute({
 });
 
 export const storeRoutes = new Hono<GatewayEnv>()
-	.get(getStore.path, storeRoute("store:read"), async (c) => sendResult(c, await c.env.IDENTITY.getStore(accessOf(c), ctxOf(c))))
+	.get(getStore.path, storeRoute("store:read"), async (c) =>
+		sendResult(c, await c.env.IDENTITY.getStore(storeAccessOf(c), rpcContext(c))),
+	)
 	.patch(updateStore.path, storeRoute("store:update"), async (c) => {
 		const input = await jsonBody(c, updateStore.body);
-		return sendResult(c, await c.env.IDENTITY.updateStore(accessOf(c), input, ctxOf(c)));
+		return sendResult(c, await c.env.IDENTITY.updateStore(storeAccessOf(c), input, rpcContext(c)));
 	})
 	.get(listMembers.path, storeRoute("team:read"), async (c) => {
-		return c.json({ members: unwrap(await c.env.IDENTITY.listMembers(accessOf(c), ctxOf(c))) }, 200);
+		return c.json({ members: unwrap(await c.env.IDENTITY.listMembers(storeAccessOf(c), rpcContext(c))) }, 200);
 	})
 	.post(addMember.path, storeRoute("team:manage"), async (c) => {
 		const input = await jsonBody(c, addMember.body);
-		return sendResult(c, await c.env.IDENTITY.addMember(accessOf(c), input, ctxOf(c)), 201);
+		return sendResult(c, await c.env.IDENTITY.addMember(storeAccessOf(c), input, rpcContext(c)), 201);
 	})
 	.delete(removeMember.path, storeRoute("team:manage"), async (c) => {
 		const { userId } = pathParams(c, removeMember.params);
-		unwrap(await c.env.IDENTITY.removeMember(accessOf(c), userId, ctxOf(c)));
+		unwrap(await c.env.IDENTITY.removeMember(storeAccessOf(c), userId, rpcContext(c)));
 		return c.body(null, 204);
 	})
 	.post(createApiKey.path, storeRoute("api_keys:manage"), async (c) => {
 		const input = await jsonBody(c, createApiKey.body);
-		return sendResult(c, await c.env.IDENTITY.createApiKey(accessOf(c), input, ctxOf(c)), 201);
+		return sendResult(c, await c.env.IDENTITY.createApiKey(storeAccessOf(c), input, rpcContext(c)), 201);
 	})
 	.get(listApiKeys.path, storeRoute("api_keys:manage"), async (c) => {
-		return c.json({ apiKeys: unwrap(await c.env.IDENTITY.listApiKeys(accessOf(c), ctxOf(c))) }, 200);
+		return c.json({ apiKeys: unwrap(await c.env.IDENTITY.listApiKeys(storeAccessOf(c), rpcContext(c))) }, 200);
 	})
 	.delete(revokeApiKey.path, storeRoute("api_keys:manage"), async (c) => {
 		const { keyId } = pathParams(c, revokeApiKey.params);
-		unwrap(await c.env.IDENTITY.revokeApiKey(accessOf(c), keyId, ctxOf(c)));
+		unwrap(await c.env.IDENTITY.revokeApiKey(storeAccessOf(c), keyId, rpcContext(c)));
 		return c.body(null, 204);
 	});

@@ -1,19 +1,13 @@
 // docs/benchmarks.json and docs/benchmarks.md. The markdown is regenerated whole on every run
 // so the page never mixes numbers from different machines or days.
 import { writeFile } from "node:fs/promises";
+import type { LoadResult } from "./load.ts";
 
-export interface ScenarioResult {
+/** One scenario: the load generator's numbers plus what the harness measured around them. */
+export interface ScenarioResult extends Omit<LoadResult, "durationSeconds"> {
 	name: string;
 	method: string;
 	path: string;
-	requestsPerSecond: number;
-	requests: number;
-	latencyP50Ms: number;
-	latencyP99Ms: number;
-	latencyMeanMs: number;
-	non2xx: number;
-	errors: number;
-	statusCodes: Record<string, number>;
 	/** neon-local POST /sql calls during the measured run, per completed request. */
 	sqlRoundTripsPerRequest: number;
 	/** Worker console lines per completed request (0 for the bare Worker, which never logs). */

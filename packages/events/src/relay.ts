@@ -98,3 +98,20 @@ export async function drainOutbox(options: Omit<RelayOptions, "ids">, maxRounds 
 	}
 	return { published };
 }
+
+/**
+ * What a domain Worker calls after a write: publish exactly that write's events once the
+ * response is on its way. A failure here is only logged — the events are safe in the outbox
+ * and the ops cron sweep publishes them.
+ */
+export function relayAfterResponse(
+	waitUntil: (promise: Promise<unknown>) => void,
+	options: { db: Database; queues: EventQueues; ids: string[]; worker: string },
+): void {
+	if (options.ids.length === 0) return;
+	waitUntil(
+		relayOutbox(options).catch((error: unknown) =>
+			console.error(JSON.stringify({ level: "error", msg: "outbox.relay_failed", worker: options.worker, error: String(error) })),
+		),
+	);
+}

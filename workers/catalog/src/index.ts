@@ -20,7 +20,7 @@ import {
 	UpdateProductInput,
 } from "@oja/contracts";
 import { createDb } from "@oja/db";
-import { relayOutbox } from "@oja/events";
+import { relayAfterResponse } from "@oja/events";
 import { z } from "zod";
 import { changeInventory } from "./inventory.ts";
 import { createProduct, deleteProduct, getProduct, listProducts, updateProduct } from "./products.ts";
@@ -162,11 +162,11 @@ export default class CatalogService extends WorkerEntrypoint<CatalogEnv> {
 	}
 
 	private relay(eventIds: string[]): void {
-		if (eventIds.length === 0) return;
-		this.ctx.waitUntil(
-			relayOutbox({ db: createDb(this.env), queues: { EVENTS: this.env.EVENTS }, ids: eventIds }).catch((error: unknown) =>
-				console.error(JSON.stringify({ level: "error", msg: "outbox.relay_failed", worker: WORKER, error: String(error) })),
-			),
-		);
+		relayAfterResponse((p) => this.ctx.waitUntil(p), {
+			db: createDb(this.env),
+			queues: { EVENTS: this.env.EVENTS },
+			ids: eventIds,
+			worker: WORKER,
+		});
 	}
 }

@@ -41,7 +41,7 @@ import {
 	type UserPrincipal,
 } from "@oja/contracts";
 import { createDb } from "@oja/db";
-import { relayOutbox } from "@oja/events";
+import { relayAfterResponse } from "@oja/events";
 import { z } from "zod";
 import { createApiKey, listApiKeys, resolveStoreAccess, revokeApiKey, verifyApiKey } from "./access.ts";
 import { currentCustomer, customerLogin, customerLogout, customerSignup } from "./customers.ts";
@@ -119,7 +119,7 @@ export default class IdentityService extends WorkerEntrypoint<IdentityEnv> {
 			const db = createDb(this.env);
 			const { result, tokens, eventIds } = await signup(db, await this.auth(), parseOrThrow(SignupInput, input), ctx, meta);
 			// Publish right after the response; the ops cron sweep catches anything this misses.
-			this.ctx.waitUntil(relayOutbox({ db, queues: { EVENTS: this.env.EVENTS }, ids: eventIds }).catch(logRelayFailure));
+			this.relay(eventIds);
 			return { body: result, tokens };
 		});
 	}
@@ -243,9 +243,12 @@ export default class IdentityService extends WorkerEntrypoint<IdentityEnv> {
 	}
 
 	private relay(eventIds: string[]): void {
-		if (eventIds.length === 0) return;
-		const db = createDb(this.env);
-		this.ctx.waitUntil(relayOutbox({ db, queues: { EVENTS: this.env.EVENTS }, ids: eventIds }).catch(logRelayFailure));
+		relayAfterResponse((p) => this.ctx.waitUntil(p), {
+			db: createDb(this.env),
+			queues: { EVENTS: this.env.EVENTS },
+			ids: eventIds,
+			worker: WORKER,
+		});
 	}
 
 	async operatorLogin(input: unknown, ctx: RequestContext, meta: ClientMeta): Promise<Result<OperatorLoginResult>> {
@@ -325,8 +328,4 @@ export default class IdentityService extends WorkerEntrypoint<IdentityEnv> {
 	async storeBySlug(slug: unknown, ctx: RequestContext): Promise<Result<PublicStore>> {
 		return runRpc(ctx.requestId, WORKER, () => storeBySlug(createDb(this.env), parseOrThrow(slugSchema, slug, "store slug")));
 	}
-}
-
-function logRelayFailure(error: unknown): void {
-	console.error(JSON.stringify({ level: "error", msg: "outbox.relay_failed", worker: WORKER, error: String(error) }));
 }

@@ -67,6 +67,7 @@ function auxiliaryWorkers(file: string): AuxiliaryWorker[] {
 				QUEUE_RETRY_BASE_SECONDS: "0",
 			},
 			queueProducers: workerOptions.queueProducers,
+			kvNamespaces: workerOptions.kvNamespaces,
 			queueConsumers: workerOptions.queueConsumers,
 			serviceBindings: workerOptions.serviceBindings,
 			durableObjects: workerOptions.durableObjects,
@@ -108,6 +109,20 @@ export default defineConfig({
 		projects: [
 			{ test: { name: "unit", include: [UNIT_GLOB], environment: "node", testTimeout: 30_000 } },
 			...(endpoint ? integrationFiles().map(integrationProject) : []),
+			// Real Chromium against the whole stack on workerd (needs the Worker bundles npm test builds).
+			...(endpoint
+				? [
+						{
+							test: {
+								name: "browser",
+								include: ["test/browser/**/*.test.ts"],
+								environment: "node",
+								testTimeout: 60_000,
+								hookTimeout: 180_000,
+							},
+						},
+					]
+				: []),
 		],
 	},
 });

@@ -11,6 +11,8 @@ export interface LoadRequest {
 	body: string | undefined;
 	connections: number;
 	durationSeconds: number;
+	/** Append a unique `_r=<n>` query parameter to every request (each one misses any cache). */
+	unique?: boolean;
 }
 
 export interface LoadResult {
@@ -38,6 +40,7 @@ interface AutocannonOptions {
 	body: string | undefined;
 	connections: number;
 	duration: number;
+	requests?: { setupRequest: (request: { path: string }) => { path: string } }[];
 }
 interface AutocannonSummary {
 	requests: { mean: number; total: number };
@@ -62,6 +65,12 @@ function percentile(sorted: Float64Array, p: number): number {
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
+let uniqueCounter = 0;
+function uniquePath(request: { path: string }): { path: string } {
+	uniqueCounter++;
+	return { ...request, path: `${request.path}${request.path.includes("?") ? "&" : "?"}_r=${process.pid}-${uniqueCounter}` };
+}
+
 async function runLoad(request: LoadRequest): Promise<LoadResult> {
 	// autocannon's own histogram has 1 ms resolution, too coarse for sub-millisecond Workers;
 	// its response event carries the hrtime duration, so percentiles are computed from that.
@@ -73,6 +82,7 @@ async function runLoad(request: LoadRequest): Promise<LoadResult> {
 		body: request.body,
 		connections: request.connections,
 		duration: request.durationSeconds,
+		...(request.unique ? { requests: [{ setupRequest: uniquePath }] } : {}),
 	});
 	instance.on("response", (_client, _status, _bytes, responseTimeMs) => {
 		latencies.push(responseTimeMs);

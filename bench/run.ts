@@ -1,4 +1,4 @@
-// `npm run bench`: builds the Workers, starts the stack on workerd (bench/stack.ts), drives
+// `npm run bench`: builds the Workers, starts the stack on workerd (scripts/local-stack.ts), drives
 // every scenario in bench/scenarios.ts from a separate load process (bench/load.ts) and writes
 // docs/benchmarks.json and docs/benchmarks.md. Exits non-zero if any scenario saw errors.
 //
@@ -13,10 +13,11 @@ import { cpus, platform, release, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildWorkers } from "../scripts/build-workers.ts";
+import { type Stack, startStack } from "../scripts/local-stack.ts";
+import { seedBulkCatalog } from "../scripts/seed.ts";
 import type { LoadReply, LoadRequest, LoadResult } from "./load.ts";
 import { type Report, type ScenarioResult, writeReport } from "./report.ts";
 import { BASELINE, type BenchContext, SCENARIOS, type Scenario } from "./scenarios.ts";
-import { type Stack, startStack } from "./stack.ts";
 import { measureTokenVerification } from "./token-verify.ts";
 
 const TARGET = { scenario: "GET /health", minPercentOfBaseline: 60 };
@@ -136,7 +137,7 @@ async function runScenario(
 	const probeText = await probe.text();
 	if (!probe.ok) console.error(`bench: ${scenario.name}: probe answered ${probe.status}: ${probeText.slice(0, 500)}`);
 
-	const run = { url, method, headers, body, connections: parameters.connections };
+	const run = { url, method, headers, body, connections: parameters.connections, unique: scenario.unique };
 	await load({ ...run, durationSeconds: parameters.warmupSeconds });
 	// Let the warm-up's last in-flight requests finish so their SQL isn't counted below.
 	await sleep(250);
@@ -199,6 +200,7 @@ async function main(): Promise<number> {
 	buildWorkers();
 	console.log(`bench: Workers built (${elapsed()})`);
 	const stack = await startStack({ databaseUrl }, disposers);
+	await seedBulkCatalog(stack.databaseUrl, stack.sqlEndpoint, { products: 1000, variantsPerProduct: 5 });
 	console.log(
 		`bench: stack up on ${stack.backend}: gateway ${stack.gatewayUrl}, hello-world ${stack.helloWorldUrl} (${elapsed()})`,
 	);

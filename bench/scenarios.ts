@@ -27,11 +27,13 @@ export interface Scenario {
 	headers?: Record<string, string>;
 	/** A string is sent as is; anything else as JSON (with content-type set). */
 	body?: unknown;
+	/** Cold: every request gets a unique query parameter, so none is served from the edge cache. */
+	unique?: boolean;
 	/** Runs once before the warm-up, outside any measurement. */
 	setup?: (ctx: BenchContext) => Promise<RequestOverrides | undefined>;
 }
 
-import { DEMO } from "../scripts/seed.ts";
+import { BENCH_STORE, DEMO } from "../scripts/seed.ts";
 
 export const BASELINE = "hello-world (bare workerd)";
 
@@ -60,4 +62,23 @@ export const SCENARIOS: Scenario[] = [
 		path: "/v1/auth/login",
 		body: { email: DEMO.email, password: DEMO.password },
 	},
+	// Storefront reads against a store of 1,000 products / 5,000 variants (scripts/seed.ts
+	// seedBulkCatalog). Warm: the same URL again and again, served from the edge cache.
+	// Cold: a unique query parameter per request, so every request misses and reads Postgres.
+	...storefrontScenarios(),
 ];
+
+function storefrontScenarios(): Scenario[] {
+	const s = BENCH_STORE.slug;
+	const reads: [string, string][] = [
+		["storefront product list (API)", `/v1/storefront/${s}/products?limit=20`],
+		["storefront product (API)", `/v1/storefront/${s}/products/bench-product-500`],
+		["storefront product page (HTML)", `/s/${s}/products/bench-product-500`],
+		["storefront home page (HTML)", `/s/${s}/`],
+		["storefront search (API)", `/v1/storefront/${s}/search?q=kente+dress`],
+	];
+	return reads.flatMap(([name, path]): Scenario[] => [
+		{ name: `${name}, warm`, path },
+		{ name: `${name}, cold`, path, unique: true },
+	]);
+}

@@ -19,7 +19,11 @@ export async function seedDemo(databaseUrl: string, localEndpoint?: string): Pro
 	if (localEndpoint) neonConfig.fetchEndpoint = localEndpoint;
 	const sql = neon(databaseUrl);
 	const existing = await sql.query("SELECT 1 FROM stores WHERE id = $1", [DEMO.storeId]);
-	if (existing.length > 0) return { created: false };
+	if (existing.length > 0) {
+		// Older local databases may predate the demo catalog.
+		await seedDemoCatalog(databaseUrl, localEndpoint);
+		return { created: false };
+	}
 	const passwordHash = await hashPassword(DEMO.password);
 	await sql.transaction([
 		sql.query("INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", [
@@ -39,5 +43,169 @@ export async function seedDemo(databaseUrl: string, localEndpoint?: string): Pro
 			DEMO.userId,
 		]),
 	]);
+	await seedDemoCatalog(databaseUrl, localEndpoint);
 	return { created: true };
+}
+
+interface DemoProduct {
+	handle: string;
+	title: string;
+	description: string;
+	tags: string[];
+	options: { name: string; values: string[] }[];
+	/** [option values, price in kobo, on hand] */
+	variants: [string[], number, number][];
+}
+
+// A small, believable catalog so the storefront pages have something to show.
+const DEMO_PRODUCTS: DemoProduct[] = [
+	{
+		handle: "ankara-wrap-dress",
+		title: "Ankara Wrap Dress",
+		description: "Hand-finished cotton wax print, cut and sewn in Aba.",
+		tags: ["dresses", "ankara"],
+		options: [{ name: "Size", values: ["S", "M", "L"] }],
+		variants: [
+			[["S"], 1_500_000, 4],
+			[["M"], 1_650_000, 12],
+			[["L"], 1_700_000, 0],
+		],
+	},
+	{
+		handle: "adire-shirt",
+		title: "Adire Shirt",
+		description: "Indigo tie-dye from Abeokuta.",
+		tags: ["shirts", "adire"],
+		options: [
+			{ name: "Size", values: ["M", "L"] },
+			{ name: "Colour", values: ["Indigo", "Rust"] },
+		],
+		variants: [
+			[["M", "Indigo"], 900_000, 8],
+			[["M", "Rust"], 900_000, 3],
+			[["L", "Indigo"], 950_000, 6],
+			[["L", "Rust"], 950_000, 0],
+		],
+	},
+	{
+		handle: "jollof-spice-mix",
+		title: "Jollof Spice Mix",
+		description: "Smoky party jollof blend, 250 g.",
+		tags: ["kitchen", "spices"],
+		options: [],
+		variants: [[[], 350_000, 40]],
+	},
+	{
+		handle: "aso-oke-gele",
+		title: "Aso Oke Gele",
+		description: "Hand-woven head tie for owambe season.",
+		tags: ["aso-oke", "accessories"],
+		options: [{ name: "Colour", values: ["Gold", "Wine"] }],
+		variants: [
+			[["Gold"], 2_200_000, 2],
+			[["Wine"], 2_200_000, 5],
+		],
+	},
+];
+
+function demoId(prefix: string, n: number): string {
+	return `${prefix}_01JDEMX${String(n).padStart(19, "0")}`;
+}
+
+/** The demo store's catalog: fixed ids, ON CONFLICT DO NOTHING, so re-running changes nothing. */
+export async function seedDemoCatalog(databaseUrl: string, localEndpoint?: string): Promise<void> {
+	if (localEndpoint) neonConfig.fetchEndpoint = localEndpoint;
+	const sql = neon(databaseUrl);
+	const statements = [];
+	let variantNo = 0;
+	for (const [i, p] of DEMO_PRODUCTS.entries()) {
+		const productId = demoId("prd", i + 1);
+		statements.push(
+			sql.query(
+				`INSERT INTO products (id, store_id, handle, title, description, status, tags, options, created_at)
+				VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, now() - make_interval(mins => $8)) ON CONFLICT DO NOTHING`,
+				[productId, DEMO.storeId, p.handle, p.title, p.description, p.tags, JSON.stringify(p.options), i],
+			),
+		);
+		for (const [position, [values, price, onHand]] of p.variants.entries()) {
+			const variantId = demoId("var", ++variantNo);
+			statements.push(
+				sql.query(
+					`INSERT INTO variants (id, store_id, product_id, title, option_values, price_minor, currency, position)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+					[variantId, DEMO.storeId, productId, values.join(" / ") || "Default", values, price, DEMO.currency, position],
+				),
+				sql.query(
+					"INSERT INTO inventory (variant_id, store_id, on_hand, reserved) VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING",
+					[variantId, DEMO.storeId, onHand],
+				),
+			);
+		}
+	}
+	const collectionId = demoId("col", 1);
+	statements.push(
+		sql.query(
+			"INSERT INTO collections (id, store_id, handle, title, description) VALUES ($1, $2, 'owambe-ready', 'Owambe Ready', 'Dressed for the party.') ON CONFLICT DO NOTHING",
+			[collectionId, DEMO.storeId],
+		),
+		sql.query(
+			`INSERT INTO collection_products (collection_id, product_id, store_id, position)
+			VALUES ($1, $2, $4, 1), ($1, $3, $4, 2) ON CONFLICT DO NOTHING`,
+			[collectionId, demoId("prd", 4), demoId("prd", 1), DEMO.storeId],
+		),
+	);
+	await sql.transaction(statements);
+}
+
+/**
+ * A large catalog for benchmarks: `products` active products with `variantsPerProduct`
+ * variants each (sizes), stock on every variant, in one statement per table.
+ */
+export const BENCH_STORE = { id: "st_01BENCH0000000000000000000", slug: "bench", name: "Bench Fabrics" } as const;
+
+export async function seedBulkCatalog(
+	databaseUrl: string,
+	localEndpoint: string | undefined,
+	options: { products: number; variantsPerProduct: number },
+): Promise<void> {
+	if (localEndpoint) neonConfig.fetchEndpoint = localEndpoint;
+	const sql = neon(databaseUrl);
+	const storeId = BENCH_STORE.id;
+	const { products, variantsPerProduct } = options;
+	const sizes = ["XS", "S", "M", "L", "XL", "XXL", "3XL", "4XL"].slice(0, variantsPerProduct);
+	const words = ["Ankara", "Adire", "Aso Oke", "Kente", "Lace", "Batik", "Linen", "Silk", "Cotton", "Wax"];
+	const kinds = ["Dress", "Shirt", "Gown", "Kaftan", "Skirt", "Wrapper", "Cap", "Gele", "Bag", "Scarf"];
+	await sql.transaction([
+		sql.query("INSERT INTO stores (id, slug, name, currency) VALUES ($1, $2, $3, 'NGN') ON CONFLICT DO NOTHING", [
+			storeId,
+			BENCH_STORE.slug,
+			BENCH_STORE.name,
+		]),
+		sql.query(
+			`INSERT INTO products (id, store_id, handle, title, description, status, tags, options)
+			SELECT 'prd_01BENCH' || lpad(n::text, 19, '0'), $1, 'bench-product-' || n,
+				($2::text[])[1 + n % 10] || ' ' || ($3::text[])[1 + (n / 10) % 10] || ' ' || n,
+				'Benchmark product number ' || n || ', hand finished.', 'active',
+				ARRAY[lower(($3::text[])[1 + (n / 10) % 10])], $4::jsonb
+			FROM generate_series(1, $5::int) AS n
+			ON CONFLICT DO NOTHING`,
+			[storeId, words, kinds, JSON.stringify([{ name: "Size", values: sizes }]), products],
+		),
+		sql.query(
+			`INSERT INTO variants (id, store_id, product_id, sku, title, option_values, price_minor, currency, position)
+			SELECT 'var_01BENCH' || lpad((n * 10 + k)::text, 19, '0'), $1, 'prd_01BENCH' || lpad(n::text, 19, '0'),
+				'BENCH-' || n || '-' || k, ($2::text[])[k], ARRAY[($2::text[])[k]], 100000 + (n * 7919 % 5000) * 100 + k * 5000,
+				'NGN', k - 1
+			FROM generate_series(1, $3::int) AS n, generate_series(1, $4::int) AS k
+			ON CONFLICT DO NOTHING`,
+			[storeId, sizes, products, variantsPerProduct],
+		),
+		sql.query(
+			`INSERT INTO inventory (variant_id, store_id, on_hand, reserved)
+			SELECT v.id, v.store_id, abs(hashtext(v.id)) % 40, 0
+			FROM variants v WHERE v.store_id = $1 AND v.id LIKE 'var_01BENCH%'
+			ON CONFLICT DO NOTHING`,
+			[storeId],
+		),
+	]);
 }

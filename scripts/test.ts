@@ -4,8 +4,8 @@
 //  3. migrate a template database over the Neon HTTP protocol and clone one database per
 //     integration test file from it, so every file starts clean and files run in parallel;
 //  4. run Vitest (extra arguments are passed through), then tear everything down.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateSecretBoxKey, generateSigningJwk } from "@oja/auth";
@@ -15,6 +15,27 @@ import { buildWorkers } from "./build-workers.ts";
 import { databaseFor, integrationFiles, TEMPLATE_DATABASE } from "./test-projects.ts";
 
 const started = performance.now();
+
+/**
+ * The browser test drives Debian's Chromium (browser downloads are not possible here). A
+ * fresh machine of this kind lacks it, so `npm test` installs it when it can (root + apt).
+ */
+function ensureChromium(): void {
+	const path = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+	if (existsSync(path)) return;
+	if (process.getuid?.() !== 0 || !existsSync("/usr/bin/apt-get")) {
+		throw new Error(`${path} is missing: install Debian's chromium package (apt-get install chromium) or set CHROMIUM_PATH`);
+	}
+	console.log("test setup: installing Debian's chromium for the browser test (once per machine)…");
+	const apt = (args: string[]) =>
+		spawnSync("apt-get", args, { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } }).status;
+	if (apt(["install", "-y", "chromium"]) !== 0) {
+		apt(["update"]);
+		if (apt(["install", "-y", "chromium"]) !== 0) throw new Error("could not install chromium");
+	}
+}
+
+ensureChromium();
 const databaseUrl = process.env.DATABASE_URL || undefined;
 const dataDir = mkdtempSync(join(tmpdir(), "oja-test-"));
 

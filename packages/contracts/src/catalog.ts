@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { currency, isoDateTime, minorUnits, plainText, prefixedId } from "./fields.ts";
+import type { PublicStore } from "./identity.ts";
 
 export const handle = z
 	.string()
@@ -131,6 +132,7 @@ export type Product = z.infer<typeof Product>;
 
 export const ProductListQuery = z.object({
 	status: ProductStatus.optional(),
+	collection: prefixedId("col").optional().describe("Only products in this collection"),
 	q: z.string().trim().max(100).optional(),
 	cursor: z.string().max(200).optional(),
 	limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -166,18 +168,128 @@ export type InventoryLevel = z.infer<typeof InventoryLevel>;
 
 /** What shoppers see: availability as a label, never merchant-only fields. */
 export const Availability = z.enum(["in_stock", "low", "sold_out"]);
-export const StorefrontVariant = Variant.omit({ inventory: true }).extend({ availability: Availability });
+export const StorefrontVariant = Variant.omit({ inventory: true }).extend({
+	availability: Availability,
+	available: z.number().int().optional().describe("Units available; only when the store opts to show counts"),
+});
 export const StorefrontProduct = Product.omit({ status: true, variants: true, createdAt: true, updatedAt: true }).extend({
 	variants: z.array(StorefrontVariant),
 });
 export type StorefrontProduct = z.infer<typeof StorefrontProduct>;
 export const StorefrontProductList = z.object({ items: z.array(StorefrontProduct), nextCursor: z.string().nullable() });
+export const StorefrontSort = z.enum(["newest", "price-asc", "price-desc", "title"]);
+export type StorefrontSort = z.infer<typeof StorefrontSort>;
 export const StorefrontListQuery = z.object({
-	cursor: z.string().max(200).optional(),
+	collection: handle.optional().describe("Only products in the collection with this handle"),
+	sort: z
+		.enum(["manual", ...StorefrontSort.options])
+		.optional()
+		.describe("Defaults to the collection's own order when filtering by collection, otherwise newest first"),
+	cursor: z.string().max(300).optional(),
 	limit: z.coerce.number().int().min(1).max(50).default(20),
 });
+export type StorefrontListQuery = z.infer<typeof StorefrontListQuery>;
 
 export const StorefrontSearchQuery = z.object({
 	q: z.string().trim().min(1).max(100),
 	limit: z.coerce.number().int().min(1).max(50).default(20),
 });
+
+// Variants on their own: add, change, remove one variant of an existing product.
+export const CreateVariantInput = VariantInput;
+export const UpdateVariantInput = z
+	.object({
+		sku: VariantInput.shape.sku.unwrap().nullable(),
+		title: plainText(120),
+		priceMinor: minorUnits,
+		compareAtMinor: minorUnits.nullable(),
+		weightGrams: z.number().int().nonnegative().max(1_000_000).nullable(),
+	})
+	.partial()
+	.strict()
+	.refine((u) => Object.keys(u).length > 0, { message: "Nothing to update" });
+export type UpdateVariantInput = z.infer<typeof UpdateVariantInput>;
+export const VariantParams = z.object({ storeId: prefixedId("st"), productId: prefixedId("prd"), variantId: prefixedId("var") });
+
+// Manual collections: the merchant picks the products and their order.
+export const CollectionInput = z
+	.object({
+		title: plainText(200),
+		handle: handle.optional(),
+		description: plainText(5000, 0).default(""),
+		productIds: z
+			.array(prefixedId("prd"))
+			.max(1000)
+			.default([])
+			.refine((ids) => new Set(ids).size === ids.length, { message: "A product appears twice" })
+			.describe("The collection's products, in display order"),
+	})
+	.strict();
+export type CollectionInput = z.infer<typeof CollectionInput>;
+export const UpdateCollectionInput = z
+	.object({
+		title: plainText(200),
+		handle,
+		description: plainText(5000, 0),
+		productIds: CollectionInput.shape.productIds.unwrap(),
+	})
+	.partial()
+	.strict()
+	.refine((u) => Object.keys(u).length > 0, { message: "Nothing to update" });
+export type UpdateCollectionInput = z.infer<typeof UpdateCollectionInput>;
+export const Collection = z.object({
+	id: prefixedId("col"),
+	handle: z.string(),
+	title: z.string(),
+	description: z.string(),
+	productIds: z.array(prefixedId("prd")).describe("In display order"),
+	createdAt: isoDateTime,
+	updatedAt: isoDateTime,
+});
+export type Collection = z.infer<typeof Collection>;
+export const CollectionList = z.object({ items: z.array(Collection), nextCursor: z.string().nullable() });
+export type CollectionList = z.infer<typeof CollectionList>;
+export const CollectionListQuery = z.object({
+	cursor: z.string().max(200).optional(),
+	limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+export const CollectionParams = z.object({ storeId: prefixedId("st"), collectionId: prefixedId("col") });
+
+export const StorefrontCollection = z.object({
+	handle: z.string(),
+	title: z.string(),
+	description: z.string(),
+	items: z.array(StorefrontProduct),
+	nextCursor: z.string().nullable(),
+});
+export type StorefrontCollection = z.infer<typeof StorefrontCollection>;
+export const StorefrontCollectionSummary = z.object({ handle: z.string(), title: z.string() });
+
+/** What a storefront page needs, read in one go (pages render from it). */
+export const StorefrontViewQuery = z.discriminatedUnion("kind", [
+	z.object({
+		kind: z.literal("home"),
+		sort: StorefrontSort.optional(),
+		cursor: z.string().max(300).optional(),
+		limit: z.number().int().min(1).max(50).default(24),
+	}),
+	z.object({
+		kind: z.literal("collection"),
+		handle,
+		sort: z.enum(["manual", ...StorefrontSort.options]).optional(),
+		cursor: z.string().max(300).optional(),
+		limit: z.number().int().min(1).max(50).default(24),
+	}),
+	z.object({ kind: z.literal("product"), handle }),
+	z.object({ kind: z.literal("search"), q: z.string().trim().max(100), limit: z.number().int().min(1).max(50).default(24) }),
+	/** The products holding these variants (a cart's lines), read live: never from a cache. */
+	z.object({ kind: z.literal("variants"), ids: z.array(prefixedId("var")).max(50) }),
+]);
+export type StorefrontViewQuery = z.output<typeof StorefrontViewQuery>;
+export interface StorefrontView {
+	store: PublicStore;
+	collections: z.infer<typeof StorefrontCollectionSummary>[];
+	collection: { handle: string; title: string; description: string } | null;
+	items: StorefrontProduct[];
+	nextCursor: string | null;
+}

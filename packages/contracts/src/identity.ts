@@ -37,5 +37,8 @@ export const SignupResult = z.object({
 });
 export type SignupResult = z.infer<typeof SignupResult>;
 
-export const PublicStore = Store.pick({ id: true, slug: true, name: true, currency: true });
+export const PublicStore = Store.pick({ id: true, slug: true, name: true, currency: true }).extend({
+	contact: z.object({ email: z.string().nullable(), phone: z.string().nullable() }),
+	showStockCounts: z.boolean(),
+});
 export type PublicStore = z.infer<typeof PublicStore>;

@@ -16,6 +16,7 @@ export const ID_PREFIXES = {
 	product: "prd",
 	variant: "var",
 	adjustment: "adj",
+	collection: "col",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

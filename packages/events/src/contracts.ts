@@ -11,7 +11,13 @@ export const EVENT_PAYLOADS = {
 		currency: z.string().length(3),
 		ownerUserId: z.string(),
 	}),
-	"identity.store.updated": z.object({ storeId: z.string(), name: z.string() }),
+	"identity.store.updated": z.object({
+		storeId: z.string(),
+		changed: z.array(z.string()),
+		// Set when the custom domain changed, so its host mapping can move.
+		customDomain: z.string().nullable().optional(),
+		previousCustomDomain: z.string().nullable().optional(),
+	}),
 	"identity.member.added": z.object({
 		storeId: z.string(),
 		userId: z.string(),
@@ -20,8 +26,22 @@ export const EVENT_PAYLOADS = {
 	}),
 	"identity.member.removed": z.object({ storeId: z.string(), userId: z.string(), by: z.string().nullable() }),
 	"catalog.product.created": z.object({ storeId: z.string(), productId: z.string(), handle: z.string() }),
-	"catalog.product.updated": z.object({ storeId: z.string(), productId: z.string(), handle: z.string() }),
+	// previousHandle is set when the handle changed, so the old product URL can be purged too.
+	"catalog.product.updated": z.object({
+		storeId: z.string(),
+		productId: z.string(),
+		handle: z.string(),
+		previousHandle: z.string().optional(),
+	}),
 	"catalog.product.deleted": z.object({ storeId: z.string(), productId: z.string(), handle: z.string() }),
+	"catalog.collection.created": z.object({ storeId: z.string(), collectionId: z.string(), handle: z.string() }),
+	"catalog.collection.updated": z.object({
+		storeId: z.string(),
+		collectionId: z.string(),
+		handle: z.string(),
+		previousHandle: z.string().optional(),
+	}),
+	"catalog.collection.deleted": z.object({ storeId: z.string(), collectionId: z.string(), handle: z.string() }),
 	// Either a relative change (delta) or an absolute count (setTo); the resulting level is in
 	// inventory_adjustments, and consumers re-read stock rather than trust an event for it.
 	"inventory.adjusted": z.object({

@@ -1,10 +1,12 @@
 // Cloudflare Queues have exactly one consumer Worker per queue, so fan-out happens at
 // publish time: the relay sends each event to every queue whose subscription matches.
-// Later domains add their queue here (e.g. catalog cache invalidation).
 
 export const EVENT_SUBSCRIPTIONS = {
 	/** oja-events → ops Worker: the platform event log. Takes everything. */
 	EVENTS: (_type: string) => true,
+	/** oja-storefront-cache → catalog Worker: new storefront cache versions for what changed. */
+	STOREFRONT_CACHE: (type: string) =>
+		type.startsWith("catalog.") || type === "inventory.adjusted" || type === "identity.store.updated",
 } as const satisfies Record<string, (type: string) => boolean>;
 
 export type EventQueueBinding = keyof typeof EVENT_SUBSCRIPTIONS;

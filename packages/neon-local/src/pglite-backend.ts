@@ -3,6 +3,7 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { messages } from "@electric-sql/pglite";
 import { PGlite, protocol } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { Mutex } from "./mutex.ts";
 import { beginStatement, parseCommandTag } from "./protocol.ts";
 import {
@@ -13,6 +14,9 @@ import {
 	type StatementResult,
 	type TransactionOptions,
 } from "./types.ts";
+
+// The Postgres extensions Oja's migrations create (Neon ships them; PGlite loads them on open).
+const EXTENSIONS = { pg_trgm };
 
 interface Database {
 	pg: PGlite;
@@ -102,7 +106,7 @@ export class PgliteBackend implements Backend {
 				const source = await this.#open(template);
 				image = await source.mutex.run(() => source.pg.dumpDataDir("none"));
 			}
-			const pg = await PGlite.create({ loadDataDir: image });
+			const pg = await PGlite.create({ loadDataDir: image, extensions: EXTENSIONS });
 			this.#databases.set(name, Promise.resolve({ pg, mutex: new Mutex() }));
 		});
 	}
@@ -144,7 +148,7 @@ export class PgliteBackend implements Backend {
 		if (!pending) {
 			const dir = join(this.#dataDir, name);
 			pending = mkdir(dir, { recursive: true }).then(async () => ({
-				pg: await PGlite.create({ dataDir: dir }),
+				pg: await PGlite.create({ dataDir: dir, extensions: EXTENSIONS }),
 				mutex: new Mutex(),
 			}));
 			this.#databases.set(name, pending);
@@ -159,7 +163,7 @@ export class PgliteBackend implements Backend {
 	#blank(): Promise<Blob> {
 		if (!this.#blankImage) {
 			this.#blankImage = (async () => {
-				const pg = await PGlite.create();
+				const pg = await PGlite.create({ extensions: EXTENSIONS });
 				try {
 					return await pg.dumpDataDir("none");
 				} finally {

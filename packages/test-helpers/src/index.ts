@@ -11,6 +11,12 @@ export function gateway(path: string, init?: RequestInit): Promise<Response> {
 	return main.fetch(new Request(`${ORIGIN}${path}`, init));
 }
 
+/** A request through the gateway to any URL (e.g. a merchant's custom domain). */
+export function gatewayAt(url: string, init?: RequestInit): Promise<Response> {
+	const main = (exports as unknown as { default: { fetch(request: Request): Promise<Response> } }).default;
+	return main.fetch(new Request(url, init));
+}
+
 export function postJson(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
 	return gateway(path, {
 		method: "POST",
@@ -79,4 +85,36 @@ export async function problemOf(res: Response, status: number): Promise<ProblemB
 	if (body.requestId !== res.headers.get("x-request-id")) throw new Error("problem requestId differs from x-request-id header");
 	if (/\bat .+:\d+:\d+/.test(text)) throw new Error(`problem leaks a stack trace: ${text}`);
 	return body;
+}
+
+export interface TestMerchant {
+	storeId: string;
+	slug: string;
+	token: string;
+	email: string;
+}
+
+/** Signs up a fresh merchant with their own store (owner role) through the gateway. */
+export async function signUpMerchant(overrides: Record<string, unknown> = {}): Promise<TestMerchant> {
+	const input = signupInput(overrides);
+	const res = await postJson("/v1/auth/signup", input);
+	if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${await res.text()}`);
+	const body = (await res.json()) as { store: { id: string; slug: string }; accessToken: string };
+	return { storeId: body.store.id, slug: body.store.slug, token: body.accessToken, email: String(input.email) };
+}
+
+/** A request through the gateway as this merchant (Bearer token; JSON body if given). */
+export function asMerchant(m: { token: string }, method: string, path: string, body?: unknown): Promise<Response> {
+	return gateway(path, {
+		method,
+		headers: { authorization: `Bearer ${m.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+		body: body === undefined ? undefined : JSON.stringify(body),
+	});
+}
+
+/** The JSON body of a response that must have the given status. */
+export async function jsonOf<T>(res: Response, status = 200): Promise<T> {
+	const text = await res.text();
+	if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${text}`);
+	return JSON.parse(text) as T;
 }

@@ -1,7 +1,12 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import {
 	AdjustInventoryInput,
+	type Collection,
+	CollectionInput,
+	type CollectionList,
+	CollectionListQuery,
 	CreateProductInput,
+	CreateVariantInput,
 	handle as handleSchema,
 	type InventoryLevel,
 	type Product,
@@ -13,23 +18,35 @@ import {
 	runRpc,
 	SetInventoryInput,
 	type StoreAccess,
+	type StorefrontCollection,
 	StorefrontListQuery,
 	type StorefrontProduct,
 	StorefrontSearchQuery,
+	type StorefrontView,
+	StorefrontViewQuery,
 	slug as slugSchema,
+	UpdateCollectionInput,
 	UpdateProductInput,
+	UpdateVariantInput,
+	type Variant,
 } from "@oja/contracts";
 import { createDb } from "@oja/db";
-import { relayAfterResponse } from "@oja/events";
+import { consumeBatch, relayAfterResponse } from "@oja/events";
 import { z } from "zod";
+import { applyBumps, bumpsFor, slugOf, syncHosts } from "./cache-invalidation.ts";
+import { createCollection, deleteCollection, getCollection, listCollections, updateCollection } from "./collections.ts";
+import { importFromRpc, type ProductImportReport } from "./import.ts";
 import { changeInventory } from "./inventory.ts";
 import { createProduct, deleteProduct, getProduct, listProducts, updateProduct } from "./products.ts";
-import { searchProducts } from "./search.ts";
-import { storefrontList, storefrontProduct, storeIdForSlug } from "./storefront.ts";
+import { storefrontSearch } from "./search.ts";
+import { storefrontCollection, storefrontList, storefrontProduct } from "./storefront.ts";
+import { addVariant, deleteVariant, getVariant, updateVariant } from "./variants.ts";
+import { storefrontView } from "./view.ts";
 
 const WORKER = "catalog";
 const ProductId = z.string().regex(/^prd_[0-9A-HJKMNP-TV-Z]{26}$/, { message: "Must be a prd_ id" });
 const VariantId = z.string().regex(/^var_[0-9A-HJKMNP-TV-Z]{26}$/, { message: "Must be a var_ id" });
+const CollectionId = z.string().regex(/^col_[0-9A-HJKMNP-TV-Z]{26}$/, { message: "Must be a col_ id" });
 
 /**
  * The catalog Worker's RPC surface. Merchant methods take the StoreAccess the gateway
@@ -127,25 +144,186 @@ export default class CatalogService extends WorkerEntrypoint<CatalogEnv> {
 		});
 	}
 
+	async listVariants(access: StoreAccess, productId: unknown, ctx: RequestContext): Promise<Result<{ items: Variant[] }>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const product = await getProduct(createDb(this.env), access.storeId, parseOrThrow(ProductId, productId, "product id"));
+			return { items: product.variants };
+		});
+	}
+
+	async getVariant(access: StoreAccess, productId: unknown, variantId: unknown, ctx: RequestContext): Promise<Result<Variant>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			getVariant(
+				createDb(this.env),
+				access.storeId,
+				parseOrThrow(ProductId, productId, "product id"),
+				parseOrThrow(VariantId, variantId, "variant id"),
+			),
+		);
+	}
+
+	async addVariant(access: StoreAccess, productId: unknown, input: unknown, ctx: RequestContext): Promise<Result<Variant>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const { variant, eventIds } = await addVariant(
+				createDb(this.env),
+				access,
+				parseOrThrow(ProductId, productId, "product id"),
+				parseOrThrow(CreateVariantInput, input),
+				ctx,
+			);
+			this.relay(eventIds);
+			return variant;
+		});
+	}
+
+	async updateVariant(
+		access: StoreAccess,
+		productId: unknown,
+		variantId: unknown,
+		input: unknown,
+		ctx: RequestContext,
+	): Promise<Result<Variant>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const { variant, eventIds } = await updateVariant(
+				createDb(this.env),
+				access,
+				parseOrThrow(ProductId, productId, "product id"),
+				parseOrThrow(VariantId, variantId, "variant id"),
+				parseOrThrow(UpdateVariantInput, input),
+				ctx,
+			);
+			this.relay(eventIds);
+			return variant;
+		});
+	}
+
+	async deleteVariant(
+		access: StoreAccess,
+		productId: unknown,
+		variantId: unknown,
+		ctx: RequestContext,
+	): Promise<Result<{ ok: true }>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const { eventIds } = await deleteVariant(
+				createDb(this.env),
+				access,
+				parseOrThrow(ProductId, productId, "product id"),
+				parseOrThrow(VariantId, variantId, "variant id"),
+				ctx,
+			);
+			this.relay(eventIds);
+			return { ok: true as const };
+		});
+	}
+
+	async createCollection(access: StoreAccess, input: unknown, ctx: RequestContext): Promise<Result<Collection>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const { collection, eventIds } = await createCollection(
+				createDb(this.env),
+				access,
+				parseOrThrow(CollectionInput, input),
+				ctx,
+			);
+			this.relay(eventIds);
+			return collection;
+		});
+	}
+
+	async listCollections(access: StoreAccess, query: unknown, ctx: RequestContext): Promise<Result<CollectionList>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			listCollections(createDb(this.env), access.storeId, parseOrThrow(CollectionListQuery, query, "query")),
+		);
+	}
+
+	async getCollection(access: StoreAccess, collectionId: unknown, ctx: RequestContext): Promise<Result<Collection>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			getCollection(createDb(this.env), access.storeId, parseOrThrow(CollectionId, collectionId, "collection id")),
+		);
+	}
+
+	async updateCollection(
+		access: StoreAccess,
+		collectionId: unknown,
+		input: unknown,
+		ctx: RequestContext,
+	): Promise<Result<Collection>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const { collection, eventIds } = await updateCollection(
+				createDb(this.env),
+				access,
+				parseOrThrow(CollectionId, collectionId, "collection id"),
+				parseOrThrow(UpdateCollectionInput, input),
+				ctx,
+			);
+			this.relay(eventIds);
+			return collection;
+		});
+	}
+
+	async deleteCollection(access: StoreAccess, collectionId: unknown, ctx: RequestContext): Promise<Result<{ ok: true }>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const { eventIds } = await deleteCollection(
+				createDb(this.env),
+				access,
+				parseOrThrow(CollectionId, collectionId, "collection id"),
+				ctx,
+			);
+			this.relay(eventIds);
+			return { ok: true as const };
+		});
+	}
+
+	// Storefront reads: public, by slug, each one SQL statement (one round trip).
+
 	async storefrontProducts(
 		storeSlug: unknown,
 		query: unknown,
 		ctx: RequestContext,
 	): Promise<Result<{ items: StorefrontProduct[]; nextCursor: string | null }>> {
-		return runRpc(ctx.requestId, WORKER, async () => {
-			const db = createDb(this.env);
-			const storeId = await storeIdForSlug(db, parseOrThrow(slugSchema, storeSlug, "store slug"));
-			const { cursor, limit } = parseOrThrow(StorefrontListQuery, query, "query");
-			return storefrontList(db, storeId, cursor, limit);
-		});
+		return runRpc(ctx.requestId, WORKER, () =>
+			storefrontList(
+				createDb(this.env),
+				parseOrThrow(slugSchema, storeSlug, "store slug"),
+				parseOrThrow(StorefrontListQuery, query, "query"),
+			),
+		);
+	}
+
+	async storefrontCollection(
+		storeSlug: unknown,
+		handle: unknown,
+		query: unknown,
+		ctx: RequestContext,
+	): Promise<Result<StorefrontCollection>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			storefrontCollection(
+				createDb(this.env),
+				parseOrThrow(slugSchema, storeSlug, "store slug"),
+				parseOrThrow(handleSchema, handle, "handle"),
+				parseOrThrow(StorefrontListQuery, query, "query"),
+			),
+		);
 	}
 
 	async storefrontProduct(storeSlug: unknown, handle: unknown, ctx: RequestContext): Promise<Result<StorefrontProduct>> {
-		return runRpc(ctx.requestId, WORKER, async () => {
-			const db = createDb(this.env);
-			const storeId = await storeIdForSlug(db, parseOrThrow(slugSchema, storeSlug, "store slug"));
-			return storefrontProduct(db, storeId, parseOrThrow(handleSchema, handle, "handle"));
-		});
+		return runRpc(ctx.requestId, WORKER, () =>
+			storefrontProduct(
+				createDb(this.env),
+				parseOrThrow(slugSchema, storeSlug, "store slug"),
+				parseOrThrow(handleSchema, handle, "handle"),
+			),
+		);
+	}
+
+	/** One page's worth of storefront data (store, navigation, products) for server rendering. */
+	async storefrontView(storeSlug: unknown, view: unknown, ctx: RequestContext): Promise<Result<StorefrontView>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			storefrontView(
+				createDb(this.env),
+				parseOrThrow(slugSchema, storeSlug, "store slug"),
+				parseOrThrow(StorefrontViewQuery, view, "view"),
+			),
+		);
 	}
 
 	async storefrontSearch(
@@ -153,18 +331,50 @@ export default class CatalogService extends WorkerEntrypoint<CatalogEnv> {
 		query: unknown,
 		ctx: RequestContext,
 	): Promise<Result<{ items: StorefrontProduct[] }>> {
-		return runRpc(ctx.requestId, WORKER, async () => {
-			const db = createDb(this.env);
-			const storeId = await storeIdForSlug(db, parseOrThrow(slugSchema, storeSlug, "store slug"));
+		return runRpc(ctx.requestId, WORKER, () => {
 			const { q, limit } = parseOrThrow(StorefrontSearchQuery, query, "query");
-			return { items: await searchProducts(db, storeId, q, limit) };
+			return storefrontSearch(createDb(this.env), parseOrThrow(slugSchema, storeSlug, "store slug"), q, limit);
 		});
+	}
+
+	/** oja-storefront-cache: new storefront cache versions for whatever the events changed. */
+	override async queue(batch: MessageBatch<unknown>): Promise<void> {
+		const db = createDb(this.env);
+		const slugs = new Map<string, string | undefined>();
+		await consumeBatch(batch, {
+			consumer: "catalog.storefront-cache",
+			db,
+			handle: async (event) => {
+				const storeId = event.storeId;
+				if (!storeId) return [];
+				if (!slugs.has(storeId)) slugs.set(storeId, await slugOf(db, storeId));
+				const slug = slugs.get(storeId);
+				// A deleted store has no storefront left to serve stale.
+				if (slug) await applyBumps(this.env.STOREFRONT_VERSIONS, slug, await bumpsFor(db, event));
+				await syncHosts(db, this.env.STOREFRONT_VERSIONS, event);
+				// KV writes are outside Postgres; repeating them on a retry only invalidates again.
+				return [];
+			},
+			retry: { baseDelaySeconds: Number(this.env.QUEUE_RETRY_BASE_SECONDS ?? 5), maxDelaySeconds: 15 * 60 },
+		});
+	}
+
+	/** Bulk import: the file arrives as a byte stream (CSV or JSON lines) and is read as it streams. */
+	async importProducts(
+		access: StoreAccess,
+		format: unknown,
+		body: ReadableStream<Uint8Array>,
+		ctx: RequestContext,
+	): Promise<Result<ProductImportReport>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			importFromRpc(createDb(this.env), access, format, body, ctx, { relay: (ids) => this.relay(ids) }),
+		);
 	}
 
 	private relay(eventIds: string[]): void {
 		relayAfterResponse((p) => this.ctx.waitUntil(p), {
 			db: createDb(this.env),
-			queues: { EVENTS: this.env.EVENTS },
+			queues: { EVENTS: this.env.EVENTS, STOREFRONT_CACHE: this.env.STOREFRONT_CACHE },
 			ids: eventIds,
 			worker: WORKER,
 		});

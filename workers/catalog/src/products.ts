@@ -65,7 +65,7 @@ export function toProduct(p: ProductRow, vs: VariantRow[], stock: Map<string, In
 	};
 }
 
-function conflict(error: unknown): never {
+export function conflict(error: unknown): never {
 	if (isUniqueViolation(error, "products_store_handle_key")) {
 		throw new ProblemError(
 			problem("conflict", "Another product in this store has that handle.", {
@@ -83,7 +83,7 @@ function conflict(error: unknown): never {
 	throw error;
 }
 
-const eventIdsOf = (result: { rows: unknown[] }) => result.rows.map((r) => String((r as { id: unknown }).id));
+export const eventIdsOf = (result: { rows: unknown[] }) => result.rows.map((r) => String((r as { id: unknown }).id));
 
 export async function createProduct(db: Database, access: StoreAccess, input: CreateProductInput, ctx: RequestContext) {
 	const [store] = await db
@@ -91,70 +91,14 @@ export async function createProduct(db: Database, access: StoreAccess, input: Cr
 		.from(schema.stores)
 		.where(eq(schema.stores.id, access.storeId));
 	if (!store) throw new ProblemError(problem("not-found", "No such store."));
-	const now = new Date();
-	const product: ProductRow = {
-		id: newId("product"),
-		storeId: access.storeId,
-		handle: input.handle ?? slugify(input.title),
-		title: input.title,
-		description: input.description,
-		status: input.status,
-		tags: input.tags,
-		images: input.images,
-		options: input.options,
-		createdAt: now,
-		updatedAt: now,
-	};
-	const variantRows: VariantRow[] = input.variants.map((v, position) => ({
-		id: newId("variant"),
-		storeId: access.storeId,
-		productId: product.id,
-		sku: v.sku ?? null,
-		title: v.title ?? (v.optionValues.length > 0 ? v.optionValues.join(" / ") : "Default"),
-		optionValues: v.optionValues,
-		priceMinor: v.priceMinor,
-		compareAtMinor: v.compareAtMinor ?? null,
-		currency: store.currency,
-		weightGrams: v.weightGrams ?? null,
-		position,
-		createdAt: now,
-		updatedAt: now,
-	}));
-	const stock: InventoryRow[] = variantRows.map((v, i) => ({
-		variantId: v.id,
-		storeId: access.storeId,
-		onHand: input.variants[i]?.inventory?.onHand ?? 0,
-		reserved: 0,
-		updatedAt: now,
-	}));
-	const initial = stock
-		.filter((s) => s.onHand > 0)
-		.map((s) => ({
-			id: newId("adjustment"),
-			storeId: access.storeId,
-			variantId: s.variantId,
-			delta: s.onHand,
-			reason: "initial stock",
-			onHandAfter: s.onHand,
-			actor: access.userId ?? access.apiKeyId,
-			requestId: ctx.requestId,
-		}));
+	const { product, variantRows, stock, initial } = buildProductRows(access, input, store.currency, ctx);
 	try {
 		const results = await db.batch([
 			db.insert(schema.products).values(product),
 			db.insert(schema.variants).values(variantRows),
 			db.insert(schema.inventory).values(stock),
 			...(initial.length > 0 ? [db.insert(schema.inventoryAdjustments).values(initial)] : []),
-			appendEvent(
-				db,
-				{
-					type: "catalog.product.created",
-					storeId: access.storeId,
-					aggregateId: product.id,
-					payload: { storeId: access.storeId, productId: product.id, handle: product.handle },
-				},
-				ctx.requestId,
-			),
+			productCreatedEvent(db, access, product, ctx),
 		]);
 		const event = results[results.length - 1] as { rows: unknown[] };
 		return { product: toProduct(product, variantRows, new Map(stock.map((s) => [s.variantId, s]))), eventIds: eventIdsOf(event) };
@@ -200,6 +144,17 @@ export async function listProducts(db: Database, storeId: string, query: Product
 	const filters = [
 		query.status ? eq(schema.products.status, query.status) : undefined,
 		query.q ? ilike(schema.products.title, `%${query.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`) : undefined,
+		query.collection
+			? inArray(
+					schema.products.id,
+					db
+						.select({ id: schema.collectionProducts.productId })
+						.from(schema.collectionProducts)
+						.where(
+							and(eq(schema.collectionProducts.storeId, storeId), eq(schema.collectionProducts.collectionId, query.collection)),
+						),
+				)
+			: undefined,
 		extra,
 	].filter((c): c is SQL => c !== undefined);
 	const { products, variants, stock } = await loadProducts(
@@ -242,7 +197,12 @@ export async function updateProduct(
 					type: "catalog.product.updated",
 					storeId: access.storeId,
 					aggregateId: productId,
-					payload: { storeId: access.storeId, productId, handle: handleNow },
+					payload: {
+						storeId: access.storeId,
+						productId,
+						handle: handleNow,
+						...(handleNow !== existing.handle ? { previousHandle: existing.handle } : {}),
+					},
 				},
 				ctx.requestId,
 			),
@@ -277,4 +237,74 @@ export async function deleteProduct(db: Database, access: StoreAccess, productId
 	]);
 	if (deleted.length === 0) throw new ProblemError(problem("not-found", "No such product."));
 	return { eventIds: eventIdsOf(event) };
+}
+
+/**
+ * The rows one new product writes (product, variants, stock, initial-stock history), shared by
+ * single create and bulk import so both apply the same defaults.
+ */
+export function buildProductRows(access: StoreAccess, input: CreateProductInput, currency: string, ctx: RequestContext) {
+	const now = new Date();
+	const product: ProductRow = {
+		id: newId("product"),
+		storeId: access.storeId,
+		handle: input.handle ?? slugify(input.title),
+		title: input.title,
+		description: input.description,
+		status: input.status,
+		tags: input.tags,
+		images: input.images,
+		options: input.options,
+		createdAt: now,
+		updatedAt: now,
+	};
+	const variantRows: VariantRow[] = input.variants.map((v, position) => ({
+		id: newId("variant"),
+		storeId: access.storeId,
+		productId: product.id,
+		sku: v.sku ?? null,
+		title: v.title ?? (v.optionValues.length > 0 ? v.optionValues.join(" / ") : "Default"),
+		optionValues: v.optionValues,
+		priceMinor: v.priceMinor,
+		compareAtMinor: v.compareAtMinor ?? null,
+		currency,
+		weightGrams: v.weightGrams ?? null,
+		position,
+		createdAt: now,
+		updatedAt: now,
+	}));
+	const stock: InventoryRow[] = variantRows.map((v, i) => ({
+		variantId: v.id,
+		storeId: access.storeId,
+		onHand: input.variants[i]?.inventory?.onHand ?? 0,
+		reserved: 0,
+		updatedAt: now,
+	}));
+	const initial = stock
+		.filter((s) => s.onHand > 0)
+		.map((s) => ({
+			id: newId("adjustment"),
+			storeId: access.storeId,
+			variantId: s.variantId,
+			delta: s.onHand,
+			reason: "initial stock",
+			onHandAfter: s.onHand,
+			actor: access.userId ?? access.apiKeyId,
+			requestId: ctx.requestId,
+		}));
+	return { product, variantRows, stock, initial };
+}
+
+/** The catalog.product.created outbox statement, for the product's own write batch. */
+export function productCreatedEvent(db: Database, access: StoreAccess, product: ProductRow, ctx: RequestContext) {
+	return appendEvent(
+		db,
+		{
+			type: "catalog.product.created",
+			storeId: access.storeId,
+			aggregateId: product.id,
+			payload: { storeId: access.storeId, productId: product.id, handle: product.handle },
+		},
+		ctx.requestId,
+	);
 }

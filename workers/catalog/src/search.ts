@@ -1,8 +1,6 @@
-import type { StorefrontProduct } from "@oja/contracts";
-import { type Database, schema } from "@oja/db";
-import { inArray, sql } from "drizzle-orm";
-import { loadProducts, toProduct } from "./products.ts";
-import { toStorefront } from "./storefront.ts";
+import type { Database } from "@oja/db";
+import { sql } from "drizzle-orm";
+import { type PageSpec, readPage, toStorefrontProducts } from "./storefront.ts";
 
 /**
  * Turns what a shopper typed into a prefix-matching tsquery: every word must match the
@@ -10,29 +8,40 @@ import { toStorefront } from "./storefront.ts";
  * (any script, accents kept, as in the index) survive, so no input can inject tsquery syntax.
  */
 export function toPrefixQuery(text: string): string | null {
-	const terms = text
+	const terms = searchTerms(text);
+	return terms.length === 0 ? null : terms.map((t) => `${t}:*`).join(" & ");
+}
+
+function searchTerms(text: string): string[] {
+	return text
 		.toLowerCase()
 		.split(/[^\p{L}\p{M}\p{N}]+/u)
 		.filter((t) => t.length > 0)
 		.slice(0, 8);
-	return terms.length === 0 ? null : terms.map((t) => `${t}:*`).join(" & ");
 }
 
-/** Active products ranked by relevance (title > tags > description), best first. */
-export async function searchProducts(db: Database, storeId: string, text: string, limit: number): Promise<StorefrontProduct[]> {
+/**
+ * Active products ranked by relevance, best first: full-text matches (title > tags >
+ * description, prefix matching) rank above typo matches, which come from trigram word
+ * similarity on the title ("ankra" finds "Ankara"), so a misspelt search still finds
+ * something without making exact searches noisier. One statement, one round trip.
+ */
+export async function storefrontSearch(db: Database, slug: string, text: string, limit: number) {
+	const page = await readPage(db, { slug, ...searchSpec(text), limit });
+	return { items: toStorefrontProducts(page) };
+}
+
+/** The page spec for a search; nothing searchable (only punctuation) matches nothing. */
+export function searchSpec(text: string): Pick<PageSpec, "where" | "order" | "rank"> {
 	const query = toPrefixQuery(text);
-	if (!query) return [];
-	const hits = await db.execute<{ id: string }>(sql`
-		SELECT id FROM products
-		WHERE store_id = ${storeId} AND status = 'active' AND search @@ to_tsquery('simple', ${query})
-		ORDER BY ts_rank_cd(search, to_tsquery('simple', ${query})) DESC, id DESC
-		LIMIT ${limit}`);
-	const ids = hits.rows.map((h) => h.id);
-	if (ids.length === 0) return [];
-	const { products, variants, stock } = await loadProducts(db, storeId, inArray(schema.products.id, ids), ids.length);
-	const byId = new Map(products.map((p) => [p.id, p]));
-	return ids.flatMap((id) => {
-		const product = byId.get(id);
-		return product ? [toStorefront(toProduct(product, variants, stock))] : [];
-	});
+	if (!query) return { where: sql`false`, order: "relevance" };
+	const words = searchTerms(text).join(" ");
+	const fts = sql`p.search @@ to_tsquery('simple', ${query})`;
+	// Typos only count for words long enough that a trigram match means something.
+	const fuzzy = words.length >= 4 ? sql`word_similarity(${words}, p.title) >= 0.5` : sql`false`;
+	return {
+		where: sql`(${fts} OR ${fuzzy})`,
+		order: "relevance",
+		rank: sql`(CASE WHEN ${fts} THEN 1 + ts_rank_cd(p.search, to_tsquery('simple', ${query})) ELSE word_similarity(${words}, p.title) END)`,
+	};
 }

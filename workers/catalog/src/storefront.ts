@@ -1,15 +1,189 @@
-import type { Product, StorefrontProduct } from "@oja/contracts";
+import type { PublicStore, StorefrontListQuery, StorefrontProduct, StorefrontSort } from "@oja/contracts";
 import { ProblemError, problem } from "@oja/contracts";
-import { type Database, schema } from "@oja/db";
-import { and, eq } from "drizzle-orm";
-import { getProduct, listProducts } from "./products.ts";
+import type { Database } from "@oja/db";
+import { type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
 
-/** Below this many available units a variant shows as "low". */
+/** At or below this many available units a variant shows as "low". */
 const LOW_STOCK = 5;
 
-// Shoppers see active products only, availability as a label, and nothing merchant-only.
-export function toStorefront(p: Product): StorefrontProduct {
-	return {
+// Every storefront read is ONE SQL statement (one Neon round trip on a cache miss): the store
+// is found by slug, the page of active products, their variants and stock are selected in
+// CTEs, and Postgres returns the whole answer as one JSON value. Shoppers see active products
+// only, availability as a label (or a count if the store opts in), nothing merchant-only.
+
+export interface StoreRow {
+	id: string;
+	slug: string;
+	name: string;
+	currency: PublicStore["currency"];
+	contact: PublicStore["contact"];
+	showStockCounts: boolean;
+}
+interface ProductJson {
+	id: string;
+	handle: string;
+	title: string;
+	description: string;
+	tags: string[];
+	images: { url: string; alt: string }[];
+	options: { name: string; values: string[] }[];
+	key: string | number | null;
+}
+interface VariantJson {
+	id: string;
+	productId: string;
+	sku: string | null;
+	title: string;
+	optionValues: string[];
+	priceMinor: number;
+	compareAtMinor: number | null;
+	currency: StorefrontProduct["variants"][number]["currency"];
+	weightGrams: number | null;
+	available: number;
+}
+interface CollectionJson {
+	handle: string;
+	title: string;
+	description: string;
+}
+interface PageJson {
+	store: StoreRow | null;
+	collection: CollectionJson | null;
+	collections: { handle: string; title: string }[] | null;
+	products: ProductJson[];
+	variants: VariantJson[];
+}
+
+type Order = "manual" | StorefrontSort | "relevance";
+
+/** Sort key and direction per order; the product id breaks ties so keyset pages never overlap. */
+const ORDERS: Record<Order, { key: SQL; dir: "asc" | "desc" }> = {
+	newest: { key: sql`null::text`, dir: "desc" },
+	title: { key: sql`lower(p.title)`, dir: "asc" },
+	"price-asc": { key: sql`(SELECT min(v.price_minor) FROM variants v WHERE v.product_id = p.id)`, dir: "asc" },
+	"price-desc": { key: sql`(SELECT min(v.price_minor) FROM variants v WHERE v.product_id = p.id)`, dir: "desc" },
+	manual: { key: sql`cp.position`, dir: "asc" },
+	relevance: { key: sql`null::text`, dir: "desc" },
+};
+
+const Cursor = z.tuple([z.union([z.string(), z.number(), z.null()]), z.string().regex(/^prd_[0-9A-Z]{26}$/)]);
+
+function encodeCursor(key: string | number | null, id: string): string {
+	return btoa(JSON.stringify([key, id]))
+		.replace(/\+/g, "-")
+		.replace(/\//g, "_")
+		.replace(/=+$/, "");
+}
+
+function decodeCursor(cursor: string): z.infer<typeof Cursor> {
+	try {
+		return Cursor.parse(JSON.parse(atob(cursor.replace(/-/g, "+").replace(/_/g, "/"))));
+	} catch {
+		throw new ProblemError(
+			problem("validation-failed", "The cursor is not one this API issued.", {
+				errors: [{ path: "cursor", message: "Invalid cursor", code: "invalid" }],
+			}),
+		);
+	}
+}
+
+export interface PageSpec {
+	slug: string;
+	/** Restrict to a collection (by handle); 404 if it does not exist. */
+	collection?: string;
+	/** Extra condition on `p` (products). */
+	where?: SQL;
+	order: Order;
+	/** Ranking for `relevance` order (higher first). */
+	rank?: SQL;
+	cursor?: string;
+	limit: number;
+	/** Also return the store's collections (for navigation on pages). */
+	withCollections?: boolean;
+}
+
+/** How many collections a page's navigation lists. */
+const NAV_COLLECTIONS = 50;
+
+export async function readPage(db: Database, spec: PageSpec): Promise<PageJson> {
+	const { key, dir } = ORDERS[spec.order];
+	const after = spec.cursor ? decodeCursor(spec.cursor) : undefined;
+	let keyset = sql`true`;
+	if (after) {
+		const [k, id] = after;
+		if (spec.order === "newest") keyset = sql`p.id < ${id}`;
+		else if (dir === "asc") keyset = sql`(${key}, p.id) > (${k}, ${id})`;
+		else keyset = sql`(${key}, p.id) < (${k}, ${id})`;
+	}
+	const orderBy =
+		spec.order === "relevance"
+			? sql`${spec.rank ?? sql`0`} DESC, p.id DESC`
+			: spec.order === "newest"
+				? sql`p.id DESC`
+				: dir === "asc"
+					? sql`${key} ASC, p.id ASC`
+					: sql`${key} DESC, p.id DESC`;
+	const collectionJoin = spec.collection
+		? sql`JOIN collection_products cp ON cp.product_id = p.id AND cp.store_id = p.store_id
+			JOIN col ON col.id = cp.collection_id`
+		: sql``;
+	const result = await db.execute<{ page: PageJson }>(sql`
+		WITH s AS (
+			SELECT id, slug, name, currency, contact_email, contact_phone, show_stock_counts FROM stores WHERE slug = ${spec.slug}
+		), col AS (
+			SELECT c.id, c.handle, c.title, c.description FROM collections c, s
+			WHERE c.store_id = s.id AND c.handle = ${spec.collection ?? null}
+		), page AS (
+			SELECT p.id, p.handle, p.title, p.description, p.tags, p.images, p.options, ${key} AS key,
+				row_number() OVER (ORDER BY ${orderBy}) AS ord
+			FROM products p
+			JOIN s ON s.id = p.store_id
+			${collectionJoin}
+			WHERE p.status = 'active' AND ${spec.where ?? sql`true`} AND ${keyset}
+			ORDER BY ${orderBy}
+			LIMIT ${spec.limit}
+		)
+		SELECT json_build_object(
+			'store', (SELECT json_build_object('id', id, 'slug', slug, 'name', name, 'currency', currency,
+				'contact', json_build_object('email', contact_email, 'phone', contact_phone),
+				'showStockCounts', show_stock_counts) FROM s),
+			'collections', ${
+				spec.withCollections
+					? sql`(SELECT json_agg(json_build_object('handle', n.handle, 'title', n.title) ORDER BY n.title)
+						FROM (SELECT c.handle, c.title FROM collections c JOIN s ON s.id = c.store_id ORDER BY c.title LIMIT ${NAV_COLLECTIONS}) n)`
+					: sql`null::json`
+			},
+			'collection', (SELECT json_build_object('handle', handle, 'title', title, 'description', description) FROM col),
+			'products', coalesce((SELECT json_agg(json_build_object(
+				'id', id, 'handle', handle, 'title', title, 'description', description, 'tags', tags,
+				'images', images, 'options', options, 'key', key) ORDER BY ord) FROM page), '[]'::json),
+			'variants', coalesce((SELECT json_agg(json_build_object(
+				'id', v.id, 'productId', v.product_id, 'sku', v.sku, 'title', v.title, 'optionValues', v.option_values,
+				'priceMinor', v.price_minor, 'compareAtMinor', v.compare_at_minor, 'currency', v.currency,
+				'weightGrams', v.weight_grams,
+				'available', greatest(coalesce(i.on_hand, 0) - coalesce(i.reserved, 0), 0)) ORDER BY v.position, v.id)
+				FROM variants v JOIN page ON page.id = v.product_id LEFT JOIN inventory i ON i.variant_id = v.id), '[]'::json)
+		) AS page`);
+	const page = result.rows[0]?.page;
+	if (!page?.store) throw new ProblemError(problem("not-found", `No store at /${spec.slug}.`));
+	if (spec.collection && !page.collection) throw new ProblemError(problem("not-found", "No such collection."));
+	return page;
+}
+
+function availabilityOf(available: number): StorefrontProduct["variants"][number]["availability"] {
+	return available <= 0 ? "sold_out" : available <= LOW_STOCK ? "low" : "in_stock";
+}
+
+export function toStorefrontProducts(page: PageJson): StorefrontProduct[] {
+	const showCounts = page.store?.showStockCounts ?? false;
+	const byProduct = new Map<string, VariantJson[]>();
+	for (const v of page.variants) {
+		const list = byProduct.get(v.productId) ?? [];
+		list.push(v);
+		byProduct.set(v.productId, list);
+	}
+	return page.products.map((p) => ({
 		id: p.id,
 		handle: p.handle,
 		title: p.title,
@@ -17,29 +191,47 @@ export function toStorefront(p: Product): StorefrontProduct {
 		tags: p.tags,
 		images: p.images,
 		options: p.options,
-		variants: p.variants.map(({ inventory, ...v }) => ({
+		variants: (byProduct.get(p.id) ?? []).map(({ productId: _, available, ...v }) => ({
 			...v,
-			availability: inventory.available <= 0 ? "sold_out" : inventory.available <= LOW_STOCK ? "low" : "in_stock",
+			priceMinor: Number(v.priceMinor),
+			compareAtMinor: v.compareAtMinor === null ? null : Number(v.compareAtMinor),
+			availability: availabilityOf(available),
+			...(showCounts ? { available: Math.max(0, available) } : {}),
 		})),
-	};
+	}));
 }
 
-export async function storeIdForSlug(db: Database, slug: string): Promise<string> {
-	const [store] = await db.select({ id: schema.stores.id }).from(schema.stores).where(eq(schema.stores.slug, slug));
-	if (!store) throw new ProblemError(problem("not-found", `No store at /${slug}.`));
-	return store.id;
+export function paged(page: PageJson, limit: number) {
+	const items = toStorefrontProducts(page);
+	const more = items.length > limit;
+	const shown = items.slice(0, limit);
+	const last = page.products[shown.length - 1];
+	return { items: shown, nextCursor: more && last ? encodeCursor(last.key, last.id) : null };
 }
 
-export async function storefrontList(db: Database, storeId: string, cursor: string | undefined, limit: number) {
-	const page = await listProducts(db, storeId, { status: "active", cursor, limit });
-	return { items: page.items.map(toStorefront), nextCursor: page.nextCursor };
+export async function storefrontList(db: Database, slug: string, query: StorefrontListQuery) {
+	const order: Order = query.sort ?? (query.collection ? "manual" : "newest");
+	if (order === "manual" && !query.collection) {
+		throw new ProblemError(
+			problem("validation-failed", "Manual order needs a collection.", {
+				errors: [{ path: "sort", message: "Use manual only with collection", code: "invalid" }],
+			}),
+		);
+	}
+	const page = await readPage(db, { slug, collection: query.collection, order, cursor: query.cursor, limit: query.limit + 1 });
+	return paged(page, query.limit);
 }
 
-export async function storefrontProduct(db: Database, storeId: string, handle: string): Promise<StorefrontProduct> {
-	const [row] = await db
-		.select({ id: schema.products.id })
-		.from(schema.products)
-		.where(and(eq(schema.products.storeId, storeId), eq(schema.products.handle, handle), eq(schema.products.status, "active")));
-	if (!row) throw new ProblemError(problem("not-found", "No such product."));
-	return toStorefront(await getProduct(db, storeId, row.id));
+export async function storefrontCollection(db: Database, slug: string, handle: string, query: StorefrontListQuery) {
+	const order: Order = query.sort ?? "manual";
+	const page = await readPage(db, { slug, collection: handle, order, cursor: query.cursor, limit: query.limit + 1 });
+	const collection = page.collection as CollectionJson;
+	return { ...collection, ...paged(page, query.limit) };
+}
+
+export async function storefrontProduct(db: Database, slug: string, handle: string): Promise<StorefrontProduct> {
+	const page = await readPage(db, { slug, where: sql`p.handle = ${handle}`, order: "newest", limit: 1 });
+	const product = toStorefrontProducts(page)[0];
+	if (!product) throw new ProblemError(problem("not-found", "No such product."));
+	return product;
 }

@@ -9,11 +9,17 @@ import { requestContext } from "./middleware/request-context.ts";
 import { problemResponse } from "./problem-response.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { catalogRoutes } from "./routes/catalog.ts";
+import { catalogImportRoutes, hasOwnBodyLimit } from "./routes/catalog-import.ts";
+import { collectionRoutes } from "./routes/collections.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { opsRoutes } from "./routes/ops.ts";
 import { storefrontRoutes } from "./routes/storefront.ts";
+import { storefrontCatalogRoutes } from "./routes/storefront-catalog.ts";
+import { storefrontPageRoutes } from "./routes/storefront-pages.tsx";
 import { storeRoutes } from "./routes/stores.ts";
+import { variantRoutes } from "./routes/variants.ts";
+import { routeCustomDomain } from "./storefront/custom-domains.ts";
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
@@ -57,11 +63,13 @@ app.use(
 app.use(
 	perIsolate((env) => {
 		const maxSize = Number(env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES;
-		return bodyLimit({
+		const limit = bodyLimit({
 			maxSize,
 			onError: (c) =>
 				problemResponse(problem("payload-too-large", `Bodies are limited to ${maxSize} bytes.`), c.get("requestId")),
 		});
+		// Bulk import streams a larger body under its own cap (routes/catalog-import.ts).
+		return (c, next) => (hasOwnBodyLimit(c.req.path) ? next() : limit(c, next));
 	}),
 );
 
@@ -73,14 +81,22 @@ app.use("/v1/auth/refresh", authLimit);
 app.use("/v1/ops/auth/login", authLimit);
 app.use("/v1/storefront/:slug/account/signup", authLimit);
 app.use("/v1/storefront/:slug/account/login", authLimit);
-app.use("/v1/storefront/*", limitByIp("PUBLIC_RATE_LIMITER", "requests from your network"));
+const publicLimit = limitByIp("PUBLIC_RATE_LIMITER", "requests from your network");
+app.use("/v1/storefront/*", publicLimit);
+app.use("/s/*", publicLimit);
 
 app.route("/", healthRoutes);
 app.route("/", docsRoutes);
 app.route("/", authRoutes);
 app.route("/", storefrontRoutes);
+app.route("/", storefrontCatalogRoutes);
 app.route("/", storeRoutes);
+// POST …/products/import: no POST route shares its shape, so order is not load-bearing (checked both ways).
+app.route("/", catalogImportRoutes);
+app.route("/", storefrontPageRoutes);
 app.route("/", catalogRoutes);
+app.route("/", variantRoutes);
+app.route("/", collectionRoutes);
 app.route("/", opsRoutes);
 
 app.notFound((c) => problemResponse(problem("not-found", `No route for ${c.req.method} ${c.req.path}.`), c.get("requestId")));
@@ -101,7 +117,10 @@ app.onError((error, c) => {
 });
 
 export default {
-	fetch: app.fetch,
+	// Custom domains are resolved before routing: their requests become /s/{slug}/… requests.
+	async fetch(request, env, ctx) {
+		return app.fetch(await routeCustomDomain(request, env), env, ctx);
+	},
 	// The gateway has no cron trigger of its own: in production ops' cron sweeps the outbox.
 	// `wrangler dev` fires only the primary Worker's scheduled handler, so `npm start`'s
 	// ticker arrives here and is forwarded to the Worker that owns the job.

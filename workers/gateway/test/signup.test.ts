@@ -108,7 +108,8 @@ describe("GET /v1/storefront/:slug", () => {
 		expect(res.status).toBe(200);
 		const body = (await res.json()) as Record<string, unknown>;
 		expect(body).toMatchObject({ slug: input.storeSlug, name: input.storeName, currency: "NGN" });
-		expect(Object.keys(body).sort()).toEqual(["currency", "id", "name", "slug"]);
+		expect(Object.keys(body).sort()).toEqual(["contact", "currency", "id", "name", "showStockCounts", "slug"]);
+		expect(body.contact).toEqual({ email: null, phone: null });
 
 		await problemOf(await gateway("/v1/storefront/no-such-store"), 404);
 		await problemOf(await gateway("/v1/storefront/NOT_A_SLUG"), 422);

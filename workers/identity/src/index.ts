@@ -245,7 +245,7 @@ export default class IdentityService extends WorkerEntrypoint<IdentityEnv> {
 	private relay(eventIds: string[]): void {
 		relayAfterResponse((p) => this.ctx.waitUntil(p), {
 			db: createDb(this.env),
-			queues: { EVENTS: this.env.EVENTS },
+			queues: { EVENTS: this.env.EVENTS, STOREFRONT_CACHE: this.env.STOREFRONT_CACHE },
 			ids: eventIds,
 			worker: WORKER,
 		});

@@ -18,23 +18,61 @@ export async function getStore(db: Database, access: StoreAccess): Promise<Store
 		currency: store.currency as StoreDetails["currency"],
 		createdAt: store.createdAt.toISOString(),
 		role: access.role,
+		contact: { email: store.contactEmail, phone: store.contactPhone },
+		showStockCounts: store.showStockCounts,
+		customDomain: store.customDomain,
 	};
 }
 
 export async function updateStore(db: Database, access: StoreAccess, input: UpdateStoreInput, ctx: RequestContext) {
-	const [, event] = await db.batch([
-		db.update(schema.stores).set({ name: input.name, updatedAt: sql`now()` }).where(eq(schema.stores.id, access.storeId)),
+	const changes = {
+		...(input.name !== undefined ? { name: input.name } : {}),
+		...(input.contact?.email !== undefined ? { contactEmail: input.contact.email } : {}),
+		...(input.contact?.phone !== undefined ? { contactPhone: input.contact.phone } : {}),
+		...(input.showStockCounts !== undefined ? { showStockCounts: input.showStockCounts } : {}),
+		...(input.customDomain !== undefined ? { customDomain: input.customDomain } : {}),
+	};
+	const previous =
+		input.customDomain !== undefined
+			? (
+					await db
+						.select({ customDomain: schema.stores.customDomain })
+						.from(schema.stores)
+						.where(eq(schema.stores.id, access.storeId))
+				)[0]
+			: undefined;
+	const write = db.batch([
+		db
+			.update(schema.stores)
+			.set({ ...changes, updatedAt: sql`now()` })
+			.where(eq(schema.stores.id, access.storeId)),
 		appendEvent(
 			db,
 			{
 				type: "identity.store.updated",
 				storeId: access.storeId,
 				aggregateId: access.storeId,
-				payload: { storeId: access.storeId, name: input.name },
+				payload: {
+					storeId: access.storeId,
+					changed: Object.keys(changes),
+					...(input.customDomain !== undefined
+						? { customDomain: input.customDomain, previousCustomDomain: previous?.customDomain ?? null }
+						: {}),
+				},
 			},
 			ctx.requestId,
 		),
 	]);
+	const [, event] = await write.catch((error: unknown) => {
+		if (isUniqueViolation(error, "stores_custom_domain_key")) {
+			throw new ProblemError(
+				problem("conflict", "Another store already uses that domain.", {
+					errors: [{ path: "customDomain", message: "Already used", code: "taken" }],
+				}),
+			);
+		}
+		throw error;
+	});
 	return { store: await getStore(db, access), eventIds: event.rows.map((r) => String((r as { id: unknown }).id)) };
 }
 

@@ -17,7 +17,10 @@ export default class OpsService extends WorkerEntrypoint<OpsEnv> {
 
 	/** The outbox sweep, callable over RPC so operators (and tests) can run it on demand. */
 	async relayOutbox(): Promise<{ published: number }> {
-		return drainOutbox({ db: createDb(this.env), queues: { EVENTS: this.env.EVENTS } });
+		return drainOutbox({
+			db: createDb(this.env),
+			queues: { EVENTS: this.env.EVENTS, STOREFRONT_CACHE: this.env.STOREFRONT_CACHE },
+		});
 	}
 
 	override async scheduled(): Promise<void> {

@@ -59,6 +59,8 @@ export const variants = pgTable(
 	},
 	(t) => [
 		uniqueIndex("variants_store_sku_key").on(t.storeId, t.sku),
+		// One variant per option combination, enforced where concurrent adds cannot race past it.
+		uniqueIndex("variants_product_options_key").on(t.productId, t.optionValues),
 		index("variants_store_product_idx").on(t.storeId, t.productId),
 		check("variants_price_check", sql`${t.priceMinor} >= 0 and (${t.compareAtMinor} is null or ${t.compareAtMinor} >= 0)`),
 	],
@@ -98,4 +100,41 @@ export const inventoryAdjustments = pgTable(
 		createdAt: createdAt(),
 	},
 	(t) => [index("inventory_adjustments_store_variant_idx").on(t.storeId, t.variantId, t.createdAt)],
+);
+
+/** A manual collection: products in the merchant's chosen order. */
+export const collections = pgTable(
+	"collections",
+	{
+		id: text("id").primaryKey(),
+		storeId: storeId().references(() => stores.id, { onDelete: "cascade" }),
+		handle: text("handle").notNull(),
+		title: text("title").notNull(),
+		description: text("description").notNull().default(""),
+		createdAt: createdAt(),
+		updatedAt: updatedAt(),
+	},
+	(t) => [
+		uniqueIndex("collections_store_handle_key").on(t.storeId, t.handle),
+		index("collections_store_id_idx").on(t.storeId, t.id),
+	],
+);
+
+export const collectionProducts = pgTable(
+	"collection_products",
+	{
+		collectionId: text("collection_id")
+			.notNull()
+			.references(() => collections.id, { onDelete: "cascade" }),
+		productId: text("product_id")
+			.notNull()
+			.references(() => products.id, { onDelete: "cascade" }),
+		storeId: storeId().references(() => stores.id, { onDelete: "cascade" }),
+		position: integer("position").notNull(),
+	},
+	(t) => [
+		primaryKey({ columns: [t.collectionId, t.productId], name: "collection_products_pkey" }),
+		index("collection_products_order_idx").on(t.collectionId, t.position),
+		index("collection_products_product_idx").on(t.storeId, t.productId),
+	],
 );

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, index, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { boolean, check, index, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { createdAt, currency, storeId, updatedAt } from "./columns.ts";
 
 export const stores = pgTable(
@@ -9,11 +9,19 @@ export const stores = pgTable(
 		slug: text("slug").notNull(),
 		name: text("name").notNull(),
 		currency: currency(),
+		/** Public contact shown on the storefront (both optional). */
+		contactEmail: text("contact_email"),
+		contactPhone: text("contact_phone"),
+		/** Storefront shows exact available counts instead of in-stock/low/sold-out labels. */
+		showStockCounts: boolean("show_stock_counts").notNull().default(false),
+		/** The merchant's own domain serving the storefront (lowercase hostname), if any. */
+		customDomain: text("custom_domain"),
 		createdAt: createdAt(),
 		updatedAt: updatedAt(),
 	},
 	(t) => [
 		uniqueIndex("stores_slug_key").on(t.slug),
+		uniqueIndex("stores_custom_domain_key").on(t.customDomain),
 		check("stores_slug_format", sql`${t.slug} ~ '^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$'`),
 	],
 );

@@ -17,6 +17,8 @@ export interface RouteSpec {
 	params?: z.ZodObject;
 	query?: z.ZodObject;
 	body?: z.ZodType;
+	/** A body that is not JSON (an uploaded file): documented as given, read by the handler itself. */
+	rawBody?: { description: string; content: Record<string, { schema: Record<string, unknown> }> };
 	responses: Partial<Record<200 | 201 | 202 | 204, { description: string; schema?: z.ZodType }>>;
 	/** Problem types this route can answer with (validation and internal errors are implied). */
 	problems?: ProblemType[];
@@ -89,6 +91,10 @@ export function openApiDocument(info: { title: string; version: string; descript
 		}
 		const problems = new Set<ProblemType>([...(route.problems ?? []), "internal"]);
 		if (route.body || route.params || route.query) problems.add("validation-failed");
+		if (route.rawBody) {
+			problems.add("payload-too-large");
+			problems.add("unsupported-media-type");
+		}
 		if (route.body) {
 			problems.add("malformed-json");
 			problems.add("payload-too-large");
@@ -113,6 +119,9 @@ export function openApiDocument(info: { title: string; version: string; descript
 			...(parameters.length > 0 ? { parameters } : {}),
 			...(route.body
 				? { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(route.body, "input") } } } }
+				: {}),
+			...(route.rawBody
+				? { requestBody: { required: true, description: route.rawBody.description, content: route.rawBody.content } }
 				: {}),
 			responses,
 		};

@@ -1,7 +1,6 @@
 import {
 	AdjustInventoryInput,
 	CreateProductInput,
-	handle,
 	InventoryLevel,
 	InventoryParams,
 	Product,
@@ -9,16 +8,10 @@ import {
 	ProductListQuery,
 	ProductParams,
 	SetInventoryInput,
-	StorefrontListQuery,
-	StorefrontProduct,
-	StorefrontProductList,
-	StorefrontSearchQuery,
 	StoreIdParam,
-	slug,
 	UpdateProductInput,
 } from "@oja/contracts";
 import { Hono } from "hono";
-import { z } from "zod";
 import type { GatewayEnv } from "../app-env.ts";
 import { storeRoute } from "../middleware/store-access.ts";
 import { defineRoute } from "../openapi/registry.ts";
@@ -109,41 +102,6 @@ const adjustStock = defineRoute({
 	problems: [...PROBLEMS, "conflict"],
 });
 
-const storefrontList = defineRoute({
-	method: "get",
-	path: "/v1/storefront/:slug/products",
-	operationId: "storefrontProducts",
-	summary: "A store's active products (public)",
-	tags: ["storefront"],
-	params: z.object({ slug }),
-	query: StorefrontListQuery,
-	responses: { 200: { description: "A page of products", schema: StorefrontProductList } },
-	problems: ["not-found", "rate-limited"],
-});
-
-const storefrontSearch = defineRoute({
-	method: "get",
-	path: "/v1/storefront/:slug/search",
-	operationId: "storefrontSearch",
-	summary: "Search a store's active products (prefix matching, ranked: title, then tags, then description)",
-	tags: ["storefront"],
-	params: z.object({ slug }),
-	query: StorefrontSearchQuery,
-	responses: { 200: { description: "Matches, best first", schema: z.object({ items: z.array(StorefrontProduct) }) } },
-	problems: ["not-found", "rate-limited"],
-});
-
-const storefrontProduct = defineRoute({
-	method: "get",
-	path: "/v1/storefront/:slug/products/:handle",
-	operationId: "storefrontProduct",
-	summary: "One active product by handle (public)",
-	tags: ["storefront"],
-	params: z.object({ slug, handle }),
-	responses: { 200: { description: "The product", schema: StorefrontProduct } },
-	problems: ["not-found", "rate-limited"],
-});
-
 export const catalogRoutes = new Hono<GatewayEnv>()
 	.post(create.path, storeRoute("catalog:manage"), async (c) => {
 		const input = await jsonBody(c, create.body);
@@ -175,22 +133,4 @@ export const catalogRoutes = new Hono<GatewayEnv>()
 		const { variantId } = pathParams(c, adjustStock.params);
 		const input = await jsonBody(c, adjustStock.body);
 		return sendResult(c, await c.env.CATALOG.adjustInventory(storeAccessOf(c), variantId, input, rpcContext(c)), 201);
-	})
-	.get(storefrontList.path, async (c) => {
-		const { slug: storeSlug } = pathParams(c, storefrontList.params);
-		return sendResult(
-			c,
-			await c.env.CATALOG.storefrontProducts(storeSlug, { ...c.req.query() }, { requestId: c.get("requestId") }),
-		);
-	})
-	.get(storefrontSearch.path, async (c) => {
-		const { slug: storeSlug } = pathParams(c, storefrontSearch.params);
-		return sendResult(
-			c,
-			await c.env.CATALOG.storefrontSearch(storeSlug, { ...c.req.query() }, { requestId: c.get("requestId") }),
-		);
-	})
-	.get(storefrontProduct.path, async (c) => {
-		const { slug: storeSlug, handle: productHandle } = pathParams(c, storefrontProduct.params);
-		return sendResult(c, await c.env.CATALOG.storefrontProduct(storeSlug, productHandle, { requestId: c.get("requestId") }));
 	});

@@ -13,6 +13,7 @@ import { z } from "zod";
 import type { GatewayEnv } from "../app-env.ts";
 import { verifyCustomer } from "../middleware/authenticate.ts";
 import { defineRoute } from "../openapi/registry.ts";
+import { edgeCached } from "../storefront/edge-cache.ts";
 import { jsonBody, pathParams, sendResult, unwrap } from "../validate.ts";
 
 const SlugParam = z.object({ slug });
@@ -87,9 +88,11 @@ async function shopper(c: Context<GatewayEnv>) {
 export const storefrontRoutes = new Hono<GatewayEnv>()
 	.get(storeBySlug.path, async (c) => {
 		const { slug: storeSlug } = pathParams(c, storeBySlug.params);
-		const result = await c.env.IDENTITY.storeBySlug(storeSlug, { requestId: c.get("requestId") });
-		if (result.ok) c.set("storeId", result.value.id);
-		return sendResult(c, result);
+		return edgeCached(c, { slug: storeSlug }, async () => {
+			const result = await c.env.IDENTITY.storeBySlug(storeSlug, { requestId: c.get("requestId") });
+			if (result.ok) c.set("storeId", result.value.id);
+			return sendResult(c, result);
+		});
 	})
 	.post(customerSignup.path, async (c) => {
 		const { slug: storeSlug } = pathParams(c, customerSignup.params);

@@ -1,5 +1,6 @@
-// The system under test: neon-local with a fresh, migrated, seeded database, the Oja Workers
-// on workerd through the Miniflare API, and a bare hello-world Worker as the ceiling.
+// The whole stack on workerd for benchmarks and browser tests: neon-local with a fresh,
+// migrated, seeded database, the Oja Workers through the Miniflare API, and (for the bench)
+// a bare hello-world Worker as the ceiling.
 //
 // `wrangler dev` is deliberately not used: its proxy Worker, bundler watcher and inspector
 // sit on every request and would dominate what is measured. The Workers run as the same
@@ -12,10 +13,10 @@ import { migrate } from "@oja/db/migrate";
 import { type NeonLocalAdmin, neonLocalAdmin, startNeonLocal } from "@oja/neon-local";
 import { convertV4MiniflareOptions, Miniflare, type V4SharedOptions, type V4WorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { BUILD_DIR } from "../scripts/build-workers.ts";
-import { workerDatabaseUrl } from "../scripts/local-database.ts";
-import { seedDemo } from "../scripts/seed.ts";
-import { ALL_WORKERS, type WorkerManifest } from "../scripts/workers.ts";
+import { BUILD_DIR } from "./build-workers.ts";
+import { workerDatabaseUrl } from "./local-database.ts";
+import { seedDemo } from "./seed.ts";
+import { ALL_WORKERS, type WorkerManifest } from "./workers.ts";
 
 export const BENCH_DATABASE = "oja_bench";
 const COMPATIBILITY_DATE = "2026-11-01";
@@ -51,7 +52,11 @@ type Disposer = () => Promise<void>;
  * Starts the stack, registering a disposer for each part as soon as it is up, so a failure
  * half-way still lets the caller tear down what did start.
  */
-export async function startStack(options: { databaseUrl: string | undefined }, disposers: Disposer[]): Promise<Stack> {
+export async function startStack(
+	options: { databaseUrl: string | undefined; database?: string },
+	disposers: Disposer[],
+): Promise<Stack> {
+	const database = options.database ?? BENCH_DATABASE;
 	// Embedded databases made by createDatabase live in memory, so nothing is written to the
 	// data dir unless a request names some other database. Pointing it at a path that does not
 	// exist keeps the bench off the developer's .data/ and leaves nothing behind after a kill.
@@ -65,14 +70,14 @@ export async function startStack(options: { databaseUrl: string | undefined }, d
 	disposers.push(() => neon.close());
 	const admin = neonLocalAdmin(neon.url);
 
-	await admin.createDatabase(BENCH_DATABASE, undefined, { replace: true });
+	await admin.createDatabase(database, undefined, { replace: true });
 	if (options.databaseUrl) {
 		// A real server keeps databases; don't leave a copy of the bench's behind.
 		disposers.push(async () => {
-			await admin.dropDatabase(BENCH_DATABASE).catch(() => false);
+			await admin.dropDatabase(database).catch(() => false);
 		});
 	}
-	const databaseUrl = workerDatabaseUrl(BENCH_DATABASE);
+	const databaseUrl = workerDatabaseUrl(database);
 	await migrate({ databaseUrl, localEndpoint: neon.sqlEndpoint, migrationsDir: "migrations" });
 	await seedDemo(databaseUrl, neon.sqlEndpoint);
 
@@ -123,6 +128,7 @@ function bundledWorker(worker: WorkerManifest, databaseBindings: Record<string, 
 		serviceBindings: workerOptions.serviceBindings,
 		queueProducers: workerOptions.queueProducers,
 		queueConsumers: workerOptions.queueConsumers,
+		kvNamespaces: workerOptions.kvNamespaces,
 		durableObjects: workerOptions.durableObjects,
 		// No cronTriggers: nothing fires them here, and a sweep mid-run would only add noise.
 	};

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "variants_product_options_key" ON "variants" USING btree ("product_id","option_values");

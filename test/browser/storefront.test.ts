@@ -1,0 +1,89 @@
+// A real browser against the real stack: Debian's Chromium (driven by playwright-core) opens
+// the demo storefront served by the Oja Workers on workerd, searches, opens a product and
+// picks a variant, once with JavaScript and once without. Screenshots land in test-results/.
+import { mkdir } from "node:fs/promises";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startStack } from "../../scripts/local-stack.ts";
+import { DEMO } from "../../scripts/seed.ts";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const ARTEFACTS = "test-results";
+
+const disposers: (() => Promise<void>)[] = [];
+let browser: Browser;
+let base: string;
+
+beforeAll(async () => {
+	const stack = await startStack({ databaseUrl: process.env.DATABASE_URL || undefined, database: "oja_browser" }, disposers);
+	base = `${stack.gatewayUrl}/s/${DEMO.storeSlug}`;
+	browser = await chromium.launch({
+		executablePath: CHROMIUM,
+		headless: true,
+		args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+	});
+	disposers.push(() => browser.close());
+	await mkdir(ARTEFACTS, { recursive: true });
+}, 120_000);
+
+afterAll(async () => {
+	for (const dispose of disposers.reverse()) await dispose().catch(() => undefined);
+});
+
+describe("storefront in Chromium", () => {
+	it("home → search → product → pick a variant (JavaScript on)", async () => {
+		const page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+		await page.goto(`${base}/`);
+		expect(await page.title()).toBe(DEMO.storeName);
+		await expect.poll(() => page.locator(".card").count()).toBeGreaterThanOrEqual(4);
+
+		// Search with a typo, the way shoppers type on a phone.
+		await page.getByRole("searchbox").fill("ankra");
+		await page.getByRole("button", { name: "Search" }).click();
+		await page.waitForURL(/\/search\?q=ankra/);
+		await page.getByRole("link", { name: /Ankara Wrap Dress/ }).click();
+		await page.waitForURL(/\/products\/ankara-wrap-dress/);
+		expect(await page.locator("h1").textContent()).toBe("Ankara Wrap Dress");
+		expect(await page.locator('meta[property="og:title"]').getAttribute("content")).toBe("Ankara Wrap Dress");
+
+		// With JavaScript, picking M swaps price and variant in place (no reload).
+		await page.getByLabel("M", { exact: true }).check();
+		await expect.poll(() => page.locator("#price").textContent()).toContain("₦16,500");
+		expect(page.url()).toMatch(/\?variant=var_/);
+		expect(await page.locator("#stock").textContent()).toBe("In stock");
+		expect(await page.locator("#stock").getAttribute("class")).toBe("badge in_stock");
+		expect(await page.locator("#add").isDisabled()).toBe(false);
+		// L is sold out: the add button turns off.
+		await page.getByLabel("L", { exact: true }).check();
+		await expect.poll(() => page.locator("#add").isDisabled()).toBe(true);
+		await page.getByLabel("M", { exact: true }).check();
+		await page.screenshot({ path: `${ARTEFACTS}/storefront-product.png`, fullPage: true });
+
+		await page.getByRole("button", { name: "Add to cart" }).click();
+		await page.waitForURL(/\/cart$/);
+		expect(await page.locator("#cart-total").textContent()).toBe("₦16,500");
+		await page.screenshot({ path: `${ARTEFACTS}/storefront-cart.png`, fullPage: true });
+		await page.close();
+	});
+
+	it("works without JavaScript: the option form reloads the page with the chosen variant", async () => {
+		const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
+		const page = await context.newPage();
+		await page.goto(`${base}/products/adire-shirt`);
+		await page.getByLabel("L", { exact: true }).check();
+		await page.getByLabel("Rust", { exact: true }).check();
+		await page.getByRole("button", { name: "Show this option" }).click();
+		await page.waitForURL(/o0=L&o1=Rust/);
+		expect(await page.locator("#stock").textContent()).toBe("Sold out");
+		expect(await page.locator("#add").isDisabled()).toBe(true);
+		await page.getByLabel("Indigo", { exact: true }).check();
+		await page.getByRole("button", { name: "Show this option" }).click();
+		await page.waitForURL(/o1=Indigo/);
+		expect(await page.locator("#price").textContent()).toContain("₦9,500");
+		await page.getByRole("button", { name: "Add to cart" }).click();
+		await page.waitForURL(/\/cart$/);
+		expect(await page.locator("tbody tr").count()).toBe(1);
+		await page.screenshot({ path: `${ARTEFACTS}/storefront-no-js.png`, fullPage: true });
+		await context.close();
+	});
+});

@@ -1,0 +1,239 @@
+import { handle, ProblemError, prefixedId, problem, type StorefrontView, type StorefrontViewQuery, slug } from "@oja/contracts";
+import { type Context, Hono } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import { z } from "zod";
+import type { GatewayEnv } from "../app-env.ts";
+import { type CartLine, CartPage } from "../pages/cart.tsx";
+import { ErrorPage } from "../pages/error.tsx";
+import { ListingPage } from "../pages/listing.tsx";
+import { ProductPage, selectVariant } from "../pages/product.tsx";
+import { CUSTOM_DOMAIN_HEADER } from "../storefront/custom-domains.ts";
+import { edgeCached } from "../storefront/edge-cache.ts";
+import { unwrap } from "../validate.ts";
+
+// Server-rendered storefront pages under /s/{slug}/…, and at the root of a merchant's custom
+// domain (storefront/custom-domains.ts rewrites those requests to here). Catalog pages are
+// edge-cached like the storefront API; the cart is per shopper and never cached.
+
+const PageParams = z.object({ slug, handle: handle.optional() });
+const CART_COOKIE = "oja_cart";
+const CART_MAX_LINES = 50;
+const CartCookie = z.array(z.tuple([prefixedId("var"), z.number().int().min(1).max(99)])).max(CART_MAX_LINES);
+const AddToCart = z.object({
+	variantId: prefixedId("var"),
+	quantity: z.coerce.number().int().min(1).max(99).default(1),
+});
+const RemoveFromCart = z.object({ variantId: prefixedId("var") });
+
+interface PageContext {
+	slug: string;
+	/** `/s/{slug}` on the platform host; "" on the store's own domain. */
+	base: string;
+	origin: string;
+}
+
+function pageContext(c: Context<GatewayEnv>): PageContext {
+	const params = PageParams.safeParse(c.req.param());
+	if (!params.success) throw new ProblemError(problem("not-found", "No such page."));
+	const customDomain = c.req.header(CUSTOM_DOMAIN_HEADER) !== undefined;
+	return { slug: params.data.slug, base: customDomain ? "" : `/s/${params.data.slug}`, origin: new URL(c.req.url).origin };
+}
+
+async function view(c: Context<GatewayEnv>, storeSlug: string, query: StorefrontViewQuery): Promise<StorefrontView> {
+	const result = await c.env.CATALOG.storefrontView(storeSlug, query, { requestId: c.get("requestId") });
+	if (result.ok) c.set("storeId", result.value.store.id);
+	return unwrap(result);
+}
+
+/** Renders a page; a problem (unknown store or product, bad input) becomes an HTML error page. */
+async function htmlPage(c: Context<GatewayEnv>, render: (page: PageContext) => Promise<Response>): Promise<Response> {
+	try {
+		return await render(pageContext(c));
+	} catch (error) {
+		if (!(error instanceof ProblemError) || error.problem.status >= 500) throw error;
+		return c.html(<ErrorPage status={error.problem.status} title={error.problem.title} />, error.problem.status as 404);
+	}
+}
+
+function readCart(c: Context<GatewayEnv>): CartLine[] {
+	const raw = getCookie(c, CART_COOKIE);
+	if (!raw) return [];
+	try {
+		const parsed = CartCookie.safeParse(JSON.parse(atob(raw.replace(/-/g, "+").replace(/_/g, "/"))));
+		return parsed.success ? parsed.data.map(([variantId, quantity]) => ({ variantId, quantity })) : [];
+	} catch {
+		return [];
+	}
+}
+
+function writeCart(c: Context<GatewayEnv>, page: PageContext, lines: CartLine[]): void {
+	const value = btoa(JSON.stringify(lines.map((l) => [l.variantId, l.quantity])))
+		.replace(/\+/g, "-")
+		.replace(/\//g, "_")
+		.replace(/=+$/, "");
+	setCookie(c, CART_COOKIE, value, {
+		path: page.base || "/",
+		httpOnly: true,
+		sameSite: "Lax",
+		secure: page.origin.startsWith("https:"),
+		maxAge: 30 * 24 * 3600,
+	});
+}
+
+/**
+ * Cart forms are plain POSTs, so a cross-site page could submit them; browsers say where a
+ * request came from (Sec-Fetch-Site, Origin) and anything not same-origin is refused.
+ */
+function assertSameOrigin(c: Context<GatewayEnv>, page: PageContext): void {
+	const site = c.req.header("sec-fetch-site");
+	const origin = c.req.header("origin");
+	if ((site && site !== "same-origin" && site !== "none") || (origin && origin !== page.origin)) {
+		throw new ProblemError(problem("forbidden", "Cart changes must come from this store's own pages."));
+	}
+}
+
+async function formOf<S extends z.ZodType>(c: Context<GatewayEnv>, schema: S): Promise<z.output<S>> {
+	const type = c.req.header("content-type") ?? "";
+	if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) {
+		throw new ProblemError(problem("unsupported-media-type", "Send the form as application/x-www-form-urlencoded."));
+	}
+	const parsed = schema.safeParse(await c.req.parseBody());
+	if (!parsed.success) throw new ProblemError(problem("validation-failed", "That is not something we can add to a cart."));
+	return parsed.data;
+}
+
+const home = (c: Context<GatewayEnv>) =>
+	htmlPage(c, async (page) =>
+		edgeCached(c, { slug: page.slug, list: true }, async () => {
+			const cursor = c.req.query("cursor");
+			const data = await view(c, page.slug, { kind: "home", cursor, limit: 24 });
+			return c.html(
+				<ListingPage
+					store={data.store}
+					base={page.base}
+					origin={page.origin}
+					path="/"
+					collections={data.collections}
+					heading={data.store.name}
+					products={data.items}
+					more={data.nextCursor ? `${page.base}/?cursor=${data.nextCursor}` : null}
+					empty="This store has no products yet."
+				/>,
+			);
+		}),
+	);
+
+export const storefrontPageRoutes = new Hono<GatewayEnv>()
+	.get("/s/:slug", home)
+	.get("/s/:slug/", home)
+	.get("/s/:slug/collections/:handle", (c) =>
+		htmlPage(c, async (page) =>
+			edgeCached(c, { slug: page.slug, list: true }, async () => {
+				const collectionHandle = c.req.param("handle");
+				const data = await view(c, page.slug, {
+					kind: "collection",
+					handle: collectionHandle,
+					cursor: c.req.query("cursor"),
+					limit: 24,
+				});
+				const path = `/collections/${collectionHandle}`;
+				return c.html(
+					<ListingPage
+						store={data.store}
+						base={page.base}
+						origin={page.origin}
+						path={path}
+						collections={data.collections}
+						heading={data.collection?.title ?? ""}
+						intro={data.collection?.description}
+						products={data.items}
+						more={data.nextCursor ? `${page.base}${path}?cursor=${data.nextCursor}` : null}
+						empty="Nothing in this collection right now."
+					/>,
+				);
+			}),
+		),
+	)
+	.get("/s/:slug/products/:handle", (c) =>
+		htmlPage(c, async (page) =>
+			edgeCached(c, { slug: page.slug, product: c.req.param("handle") }, async () => {
+				const data = await view(c, page.slug, { kind: "product", handle: c.req.param("handle") });
+				const product = data.items[0];
+				const selected = product ? selectVariant(product, { ...c.req.query() }) : undefined;
+				if (!product || !selected) throw new ProblemError(problem("not-found", "No such product."));
+				return c.html(
+					<ProductPage
+						store={data.store}
+						base={page.base}
+						origin={page.origin}
+						collections={data.collections}
+						product={product}
+						selected={selected}
+					/>,
+				);
+			}),
+		),
+	)
+	.get("/s/:slug/search", (c) =>
+		htmlPage(c, async (page) =>
+			edgeCached(c, { slug: page.slug, list: true }, async () => {
+				const q = (c.req.query("q") ?? "").trim().slice(0, 100);
+				const data = await view(c, page.slug, { kind: "search", q, limit: 24 });
+				return c.html(
+					<ListingPage
+						store={data.store}
+						base={page.base}
+						origin={page.origin}
+						path={`/search?q=${encodeURIComponent(q)}`}
+						collections={data.collections}
+						heading={q ? `Results for “${q}”` : "Search"}
+						query={q}
+						products={data.items}
+						more={null}
+						empty={q ? "No products match that search." : "Type what you are looking for above."}
+					/>,
+				);
+			}),
+		),
+	)
+	.get("/s/:slug/cart", (c) =>
+		htmlPage(c, async (page) => {
+			const lines = readCart(c);
+			const data = await view(c, page.slug, { kind: "variants", ids: lines.map((l) => l.variantId) });
+			c.header("cache-control", "private, no-store");
+			return c.html(
+				<CartPage
+					store={data.store}
+					base={page.base}
+					origin={page.origin}
+					collections={data.collections}
+					lines={lines}
+					products={data.items}
+				/>,
+			);
+		}),
+	)
+	.post("/s/:slug/cart", (c) =>
+		htmlPage(c, async (page) => {
+			assertSameOrigin(c, page);
+			const { variantId, quantity } = await formOf(c, AddToCart);
+			const lines = readCart(c);
+			const existing = lines.find((l) => l.variantId === variantId);
+			if (existing) existing.quantity = Math.min(99, existing.quantity + quantity);
+			else lines.push({ variantId, quantity });
+			writeCart(c, page, lines.slice(-CART_MAX_LINES));
+			return c.redirect(`${page.base}/cart`, 303);
+		}),
+	)
+	.post("/s/:slug/cart/remove", (c) =>
+		htmlPage(c, async (page) => {
+			assertSameOrigin(c, page);
+			const { variantId } = await formOf(c, RemoveFromCart);
+			writeCart(
+				c,
+				page,
+				readCart(c).filter((l) => l.variantId !== variantId),
+			);
+			return c.redirect(`${page.base}/cart`, 303);
+		}),
+	);

@@ -6,6 +6,8 @@
 //   --duration <s>       measured seconds per scenario   (env BENCH_DURATION, default 10)
 //   --warmup <s>         warm-up seconds per scenario    (env BENCH_WARMUP, default 3)
 //   --connections <n>    concurrent connections          (env BENCH_CONNECTIONS, default 32)
+//   --only <text>        run only scenarios whose name contains <text> (plus the baseline);
+//                        for investigating, it does not write docs/
 //   DATABASE_URL=...     benchmark against that PostgreSQL instead of embedded PGlite
 import { type ChildProcess, fork } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -31,6 +33,7 @@ const { values: flags } = parseArgs({
 		duration: { type: "string" },
 		warmup: { type: "string" },
 		connections: { type: "string" },
+		only: { type: "string" },
 	},
 });
 
@@ -139,8 +142,8 @@ async function runScenario(
 
 	const run = { url, method, headers, body, connections: parameters.connections, unique: scenario.unique };
 	await load({ ...run, durationSeconds: parameters.warmupSeconds });
-	// Let the warm-up's last in-flight requests finish so their SQL isn't counted below.
-	await sleep(250);
+	// Let the warm-up's last in-flight requests (slow ones take hundreds of ms) finish so their SQL isn't counted below.
+	await sleep(1000);
 	await stack.admin.resetStats();
 	const logLinesBefore = stack.gatewayLogs.lines;
 	const result = await load({ ...run, durationSeconds: parameters.durationSeconds });
@@ -195,7 +198,7 @@ async function main(): Promise<number> {
 	const started = performance.now();
 	const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 	console.log(
-		`bench: ${SCENARIOS.length} scenarios × (${parameters.warmupSeconds} s warm-up + ${parameters.durationSeconds} s), ${parameters.connections} connections`,
+		`bench: ${flags.only ? "selected" : SCENARIOS.length} scenarios × (${parameters.warmupSeconds} s warm-up + ${parameters.durationSeconds} s), ${parameters.connections} connections`,
 	);
 	buildWorkers();
 	console.log(`bench: Workers built (${elapsed()})`);
@@ -207,7 +210,8 @@ async function main(): Promise<number> {
 	const load = startLoadGenerator();
 
 	const measured: Omit<ScenarioResult, "percentOfBaseline">[] = [];
-	for (const scenario of SCENARIOS) {
+	const selected = flags.only ? SCENARIOS.filter((s) => s.name === BASELINE || s.name.includes(flags.only as string)) : SCENARIOS;
+	for (const scenario of selected) {
 		const result = await runScenario(scenario, stack, load);
 		measured.push(result);
 		console.log(
@@ -240,8 +244,11 @@ async function main(): Promise<number> {
 		scenarios,
 		micro: [await measureTokenVerification()],
 	};
-	await writeReport(report, "docs/benchmarks.json", "docs/benchmarks.md");
-	console.log(`bench: wrote docs/benchmarks.md and docs/benchmarks.json (${elapsed()})`);
+	if (flags.only) console.log("bench: --only run, docs/ left as they were");
+	else {
+		await writeReport(report, "docs/benchmarks.json", "docs/benchmarks.md");
+		console.log(`bench: wrote docs/benchmarks.md and docs/benchmarks.json (${elapsed()})`);
+	}
 
 	const failed = scenarios.filter((s) => s.non2xx + s.errors > 0);
 	for (const s of failed) console.error(`bench: ${s.name} had errors: status codes ${JSON.stringify(s.statusCodes)}`);

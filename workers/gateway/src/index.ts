@@ -81,9 +81,13 @@ app.use("/v1/auth/refresh", authLimit);
 app.use("/v1/ops/auth/login", authLimit);
 app.use("/v1/storefront/:slug/account/signup", authLimit);
 app.use("/v1/storefront/:slug/account/login", authLimit);
+// Cached storefront reads are limited only when they miss (storefront/edge-cache.ts); the
+// routes below always reach the origin.
 const publicLimit = limitByIp("PUBLIC_RATE_LIMITER", "requests from your network");
-app.use("/v1/storefront/*", publicLimit);
-app.use("/s/*", publicLimit);
+app.use("/v1/storefront/:slug/account/*", publicLimit);
+app.use("/v1/storefront/:slug/account", publicLimit);
+app.use("/s/:slug/cart/*", publicLimit);
+app.use("/s/:slug/cart", publicLimit);
 
 app.route("/", healthRoutes);
 app.route("/", docsRoutes);

@@ -93,6 +93,21 @@ describe("per-IP limits (Workers Rate Limiting)", () => {
 		expect((await gateway("/v1/storefront/no-such-store", { headers: fromIp("198.51.100.31") })).status).toBe(404);
 	});
 
+	it("counts storefront reads that reach the origin, not edge-cache hits", async () => {
+		const merchant = await postJson("/v1/auth/signup", signupInput(), fromIp("203.0.113.60"));
+		const { store } = (await merchant.json()) as { store: { slug: string } };
+		const ip = fromIp("198.51.100.40");
+		const hits = await burst(150, () => gateway(`/v1/storefront/${store.slug}/products`, { headers: ip }));
+		expect(hits.refused).toBeUndefined();
+		expect(hits.statuses.every((s) => s === 200)).toBe(true);
+		// Distinct queries miss the cache every time, so they use up the same IP's allowance.
+		let n = 0;
+		const misses = await burst(100, () =>
+			gateway(`/v1/storefront/${store.slug}/products?limit=${(n++ % 50) + 1}&x=${n}`, { headers: ip }),
+		);
+		expect(misses.refused).toBeDefined();
+	});
+
 	it("allows 600 requests a minute per secret API key, whatever the address", async () => {
 		const merchant = await postJson("/v1/auth/signup", signupInput(), fromIp("203.0.113.50"));
 		const { store, accessToken } = (await merchant.json()) as { store: { id: string }; accessToken: string };

@@ -38,3 +38,11 @@ export function limitByIp(limiter: Limiter, what: string) {
 		await next();
 	});
 }
+
+/**
+ * The per-IP storefront limit, for requests that reach the origin. Edge-cache hits skip it:
+ * the limit exists to protect the database and domain Workers, and a hit touches neither.
+ */
+export function limitStorefrontOrigin(c: Context<GatewayEnv>): Promise<void> {
+	return enforceLimit(c, "PUBLIC_RATE_LIMITER", `PUBLIC_RATE_LIMITER:${clientIp(c)}`, "requests from your network");
+}

@@ -1,6 +1,7 @@
 import { INITIAL_VERSION, listVersionKey, productVersionKey, storeVersionKey } from "@oja/contracts";
 import type { Context } from "hono";
 import type { GatewayEnv } from "../app-env.ts";
+import { limitStorefrontOrigin } from "../middleware/rate-limit.ts";
 
 // Storefront reads and pages are served from the Cache API. The Cache API is per data
 // centre and a purge there does not reach the others, so instead of purging, every cache
@@ -8,9 +9,13 @@ import type { GatewayEnv } from "../app-env.ts";
 // catalog changes, catalog's cache consumer writes new tokens, and every location's next
 // request builds a key that has never been cached and reads fresh data.
 //
+// In front of both sits a small in-isolate tier: version tokens are remembered for a second
+// and hot responses are kept in memory under the same versioned key, so a warm request does
+// no I/O at all. It cannot serve anything the Cache API would not: the key is the same.
+//
 // Staleness bound: queue delivery (≈1 s, max_batch_timeout) + KV's global propagation
-// (up to ~60 s) + the KV edge-read cache below (30 s, KV's minimum). A stale copy never
-// decides a price or stock at checkout: checkout re-reads Postgres.
+// (up to ~60 s) + the KV edge-read cache below (30 s, KV's minimum) + the 1 s token memo.
+// A stale copy never decides a price or stock at checkout: checkout re-reads Postgres.
 
 /** What a response depends on: the store profile always, plus listings or one product. */
 export type CacheScope = { slug: string; list: true } | { slug: string; product: string } | { slug: string };
@@ -22,21 +27,98 @@ const VERSION_READ_TTL_SECONDS = 30;
 /** Browsers and intermediaries revalidate every time; a matching ETag costs a 304. */
 const CLIENT_CACHE_CONTROL = "public, max-age=0, must-revalidate";
 
+/** How long an isolate trusts a version token it read. */
+const VERSION_MEMO_MS = 1000;
+/** The in-memory tier's bounds (an isolate has 128 MB; this stays far below). */
+const MEMORY_MAX_ENTRIES = 512;
+const MEMORY_MAX_BYTES = 16 * 1024 * 1024;
+
+const versionMemo = new Map<string, { token: string; until: number }>();
+
+async function versionOf(kv: KVNamespace, key: string, now: number): Promise<string> {
+	const memo = versionMemo.get(key);
+	if (memo && memo.until > now) return memo.token;
+	const token = (await kv.get(key, { cacheTtl: VERSION_READ_TTL_SECONDS })) ?? INITIAL_VERSION;
+	if (versionMemo.size >= MEMORY_MAX_ENTRIES * 4) versionMemo.clear();
+	versionMemo.set(key, { token, until: now + VERSION_MEMO_MS });
+	return token;
+}
+
 async function versionsFor(kv: KVNamespace, scope: CacheScope): Promise<string> {
 	const keys = [
 		storeVersionKey(scope.slug),
 		...("list" in scope ? [listVersionKey(scope.slug)] : []),
 		...("product" in scope ? [productVersionKey(scope.slug, scope.product)] : []),
 	];
-	const values = await Promise.all(keys.map((key) => kv.get(key, { cacheTtl: VERSION_READ_TTL_SECONDS })));
-	return values.map((v) => v ?? INITIAL_VERSION).join(".");
+	const now = Date.now();
+	// Usually every token is memoised: answer without scheduling any promise work.
+	const memoised = keys.map((key) => {
+		const memo = versionMemo.get(key);
+		return memo && memo.until > now ? memo.token : undefined;
+	});
+	if (memoised.every((t) => t !== undefined)) return memoised.join(".");
+	const values = await Promise.all(keys.map((key) => versionOf(kv, key, now)));
+	return values.join(".");
 }
 
-function cacheKey(url: URL, scope: CacheScope, versions: string): Request {
+interface MemoryEntry {
+	body: ArrayBuffer;
+	/** Headers as served to clients on a hit (cache-control and x-cache already set). */
+	headers: [string, string][];
+	etag: string;
+	until: number;
+}
+
+function memoryEntry(body: ArrayBuffer, stored: Headers, until: number): MemoryEntry {
+	const headers = new Headers(stored);
+	headers.set("cache-control", CLIENT_CACHE_CONTROL);
+	headers.set("x-cache", "HIT");
+	return { body, headers: [...headers], etag: stored.get("etag") ?? "", until };
+}
+
+/** Least-recently-used responses by versioned cache key (a Map iterates in insertion order). */
+class MemoryTier {
+	#entries = new Map<string, MemoryEntry>();
+	#bytes = 0;
+
+	get(key: string, now: number): MemoryEntry | undefined {
+		const entry = this.#entries.get(key);
+		if (!entry) return undefined;
+		this.#entries.delete(key);
+		if (entry.until <= now) {
+			this.#bytes -= entry.body.byteLength;
+			return undefined;
+		}
+		this.#entries.set(key, entry);
+		return entry;
+	}
+
+	set(key: string, entry: MemoryEntry): void {
+		if (entry.body.byteLength > MEMORY_MAX_BYTES / 16) return;
+		const old = this.#entries.get(key);
+		if (old) {
+			this.#entries.delete(key);
+			this.#bytes -= old.body.byteLength;
+		}
+		this.#entries.set(key, entry);
+		this.#bytes += entry.body.byteLength;
+		for (const [oldest, value] of this.#entries) {
+			if (this.#entries.size <= MEMORY_MAX_ENTRIES && this.#bytes <= MEMORY_MAX_BYTES) break;
+			this.#entries.delete(oldest);
+			this.#bytes -= value.body.byteLength;
+		}
+	}
+}
+
+const memory = new MemoryTier();
+
+function cacheKey(url: URL, scope: CacheScope, versions: string): string {
 	// Query parameters sorted, so ?a=1&b=2 and ?b=2&a=1 share a copy.
-	const params = [...url.searchParams.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-	const query = new URLSearchParams(params).toString();
-	return new Request(`https://storefront-cache.oja.internal/${scope.slug}/${versions}${url.pathname}${query ? `?${query}` : ""}`);
+	const query = url.search
+		? new URLSearchParams([...url.searchParams.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))).toString()
+		: "";
+	// The host is part of the key: a custom domain's pages link differently from /s/{slug}'s.
+	return `https://storefront-cache.oja.internal/${url.host}/${scope.slug}/${versions}${url.pathname}${query ? `?${query}` : ""}`;
 }
 
 async function etagOf(body: ArrayBuffer): Promise<string> {
@@ -54,6 +136,12 @@ function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
 		.some((t) => t === etag || t === "*");
 }
 
+function fromMemory(entry: MemoryEntry, ifNoneMatch: string | undefined): Response {
+	if (matchesEtag(ifNoneMatch, entry.etag)) return notModified(entry.etag, "HIT");
+	// The entry's body is shared; each response gets its own copy (a memcpy of a few KB).
+	return new Response(entry.body.slice(0), { status: 200, headers: entry.headers });
+}
+
 function notModified(etag: string, state: string): Response {
 	return new Response(null, { status: 304, headers: { etag, "cache-control": CLIENT_CACHE_CONTROL, "x-cache": state } });
 }
@@ -69,16 +157,18 @@ export async function edgeCached(c: Context<GatewayEnv>, scope: CacheScope, prod
 	const cache = caches.default;
 	const ifNoneMatch = c.req.header("if-none-match");
 
+	const now = Date.now();
+	const inMemory = memory.get(key, now);
+	if (inMemory) return fromMemory(inMemory, ifNoneMatch);
+
 	const hit = await cache.match(key);
 	if (hit) {
-		const etag = hit.headers.get("etag") ?? "";
-		if (matchesEtag(ifNoneMatch, etag)) return notModified(etag, "HIT");
-		const response = new Response(hit.body, hit);
-		response.headers.set("cache-control", CLIENT_CACHE_CONTROL);
-		response.headers.set("x-cache", "HIT");
-		return response;
+		const entry = memoryEntry(await hit.arrayBuffer(), hit.headers, now + EDGE_TTL_SECONDS * 1000);
+		memory.set(key, entry);
+		return fromMemory(entry, ifNoneMatch);
 	}
 
+	await limitStorefrontOrigin(c);
 	const fresh = await produce();
 	if (fresh.status !== 200) return fresh;
 	const body = await fresh.arrayBuffer();
@@ -89,6 +179,7 @@ export async function edgeCached(c: Context<GatewayEnv>, scope: CacheScope, prod
 	const stored = new Headers(headers);
 	stored.set("cache-control", `public, max-age=${EDGE_TTL_SECONDS}`);
 	c.executionCtx.waitUntil(cache.put(key, new Response(body, { status: 200, headers: stored })));
+	memory.set(key, memoryEntry(body.slice(0), stored, now + EDGE_TTL_SECONDS * 1000));
 	if (matchesEtag(ifNoneMatch, etag)) return notModified(etag, "MISS");
 	headers.set("cache-control", CLIENT_CACHE_CONTROL);
 	headers.set("x-cache", "MISS");

@@ -185,7 +185,7 @@ export const StorefrontListQuery = z.object({
 		.enum(["manual", ...StorefrontSort.options])
 		.optional()
 		.describe("Defaults to the collection's own order when filtering by collection, otherwise newest first"),
-	cursor: z.string().max(300).optional(),
+	cursor: z.string().max(2000).optional(),
 	limit: z.coerce.number().int().min(1).max(50).default(20),
 });
 export type StorefrontListQuery = z.infer<typeof StorefrontListQuery>;
@@ -212,17 +212,17 @@ export type UpdateVariantInput = z.infer<typeof UpdateVariantInput>;
 export const VariantParams = z.object({ storeId: prefixedId("st"), productId: prefixedId("prd"), variantId: prefixedId("var") });
 
 // Manual collections: the merchant picks the products and their order.
+const CollectionProductIds = z
+	.array(prefixedId("prd"))
+	.max(1000)
+	.refine((ids) => new Set(ids).size === ids.length, { message: "A product appears twice" })
+	.describe("The collection's products, in display order");
 export const CollectionInput = z
 	.object({
 		title: plainText(200),
 		handle: handle.optional(),
 		description: plainText(5000, 0).default(""),
-		productIds: z
-			.array(prefixedId("prd"))
-			.max(1000)
-			.default([])
-			.refine((ids) => new Set(ids).size === ids.length, { message: "A product appears twice" })
-			.describe("The collection's products, in display order"),
+		productIds: CollectionProductIds.default([]),
 	})
 	.strict();
 export type CollectionInput = z.infer<typeof CollectionInput>;
@@ -231,7 +231,7 @@ export const UpdateCollectionInput = z
 		title: plainText(200),
 		handle,
 		description: plainText(5000, 0),
-		productIds: CollectionInput.shape.productIds.unwrap(),
+		productIds: CollectionProductIds,
 	})
 	.partial()
 	.strict()
@@ -270,14 +270,14 @@ export const StorefrontViewQuery = z.discriminatedUnion("kind", [
 	z.object({
 		kind: z.literal("home"),
 		sort: StorefrontSort.optional(),
-		cursor: z.string().max(300).optional(),
+		cursor: z.string().max(2000).optional(),
 		limit: z.number().int().min(1).max(50).default(24),
 	}),
 	z.object({
 		kind: z.literal("collection"),
 		handle,
 		sort: z.enum(["manual", ...StorefrontSort.options]).optional(),
-		cursor: z.string().max(300).optional(),
+		cursor: z.string().max(2000).optional(),
 		limit: z.number().int().min(1).max(50).default(24),
 	}),
 	z.object({ kind: z.literal("product"), handle }),

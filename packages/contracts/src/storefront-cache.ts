@@ -8,6 +8,8 @@
 export const storeVersionKey = (slug: string) => `v1:store:${slug}`;
 /** Anything listed: product lists, collections, search results. */
 export const listVersionKey = (slug: string) => `v1:list:${slug}`;
+/** The collections navigation every page shows. */
+export const navVersionKey = (slug: string) => `v1:nav:${slug}`;
 /** One product's page. */
 export const productVersionKey = (slug: string, handle: string) => `v1:product:${slug}:${handle}`;
 /** Custom domain → store slug. */

@@ -1,6 +1,6 @@
-import { hostKey, listVersionKey, newVersionToken, productVersionKey, storeVersionKey } from "@oja/contracts";
+import { hostKey, listVersionKey, navVersionKey, newVersionToken, productVersionKey, storeVersionKey } from "@oja/contracts";
 import { type Database, schema } from "@oja/db";
-import type { AnyTypedEnvelope } from "@oja/events";
+import { type AnyTypedEnvelope, backoffSeconds, parseEnvelope, type RetryPolicy } from "@oja/events";
 import { and, eq } from "drizzle-orm";
 
 // Turns catalog events into new storefront cache versions, exactly for what they affect:
@@ -12,6 +12,8 @@ import { and, eq } from "drizzle-orm";
 export interface VersionBumps {
 	store: boolean;
 	list: boolean;
+	/** The collections navigation shown on every page. */
+	nav?: boolean;
 	/** Product handles whose pages changed. */
 	products: string[];
 }
@@ -30,7 +32,7 @@ export async function bumpsFor(db: Database, event: AnyTypedEnvelope): Promise<V
 		case "catalog.collection.created":
 		case "catalog.collection.updated":
 		case "catalog.collection.deleted":
-			return { store: false, list: true, products: [] };
+			return { store: false, list: true, nav: true, products: [] };
 		case "inventory.adjusted": {
 			// The event names a variant; its product's handle is read now (a deleted variant
 			// has no page left to purge, only listings).
@@ -48,15 +50,68 @@ export async function bumpsFor(db: Database, event: AnyTypedEnvelope): Promise<V
 	}
 }
 
-export async function applyBumps(kv: KVNamespace, slug: string, bumps: VersionBumps): Promise<number> {
-	const keys = [
+/** The KV keys a set of bumps writes, for one store. */
+export function keysFor(slug: string, bumps: VersionBumps): string[] {
+	return [
 		...(bumps.store ? [storeVersionKey(slug)] : []),
 		...(bumps.list ? [listVersionKey(slug)] : []),
+		...(bumps.nav ? [navVersionKey(slug)] : []),
 		...bumps.products.map((h) => productVersionKey(slug, h)),
 	];
-	// Each key gets its own fresh token: blind writes, so concurrent consumers cannot lose a bump.
-	await Promise.all(keys.map((key) => kv.put(key, newVersionToken())));
-	return keys.length;
+}
+
+/**
+ * Applies a whole queue batch at once: every key the batch's events touch gets ONE fresh
+ * token, however many events named it. KV accepts about one write per second per key, so a
+ * 1,000-product import (1,000 events) must become one listing write per batch, not 1,000.
+ * Each key gets its own token with a blind write, so concurrent batches cannot lose a bump.
+ * If anything fails, the messages not yet settled are retried with backoff (and after
+ * max_retries go to the DLQ); repeating a write only invalidates again.
+ */
+export async function invalidateBatch(
+	batch: MessageBatch<unknown>,
+	deps: { db: Database; kv: KVNamespace; retry: RetryPolicy; log?: (line: Record<string, unknown>) => void },
+): Promise<{ keys: number; events: number }> {
+	const log = deps.log ?? ((line) => console.log(JSON.stringify(line)));
+	const valid: { message: Message<unknown>; event: AnyTypedEnvelope }[] = [];
+	for (const message of batch.messages) {
+		const parsed = parseEnvelope(message.body);
+		if (parsed.ok) valid.push({ message, event: parsed.event });
+		else {
+			log({ level: "warn", msg: "queue.retry", queue: batch.queue, messageId: message.id, reason: parsed.reason });
+			message.retry({ delaySeconds: backoffSeconds(message.attempts, deps.retry) });
+		}
+	}
+	try {
+		const slugs = new Map<string, string | undefined>();
+		const keys = new Set<string>();
+		for (const { event } of valid) {
+			if (!event.storeId) continue;
+			if (!slugs.has(event.storeId)) slugs.set(event.storeId, await slugOf(deps.db, event.storeId));
+			const slug = slugs.get(event.storeId);
+			// A deleted store has no storefront left to serve stale.
+			if (slug) for (const key of keysFor(slug, await bumpsFor(deps.db, event))) keys.add(key);
+		}
+		await Promise.all([...keys].map((key) => deps.kv.put(key, newVersionToken())));
+		for (const { event } of valid) await syncHosts(deps.db, deps.kv, event);
+		for (const { message } of valid) message.ack();
+		return { keys: keys.size, events: valid.length };
+	} catch (error) {
+		for (const { message } of valid) {
+			const delaySeconds = backoffSeconds(message.attempts, deps.retry);
+			log({
+				level: "warn",
+				msg: "queue.retry",
+				queue: batch.queue,
+				messageId: message.id,
+				attempt: message.attempts,
+				delaySeconds,
+				reason: error instanceof Error ? error.message : String(error),
+			});
+			message.retry({ delaySeconds });
+		}
+		return { keys: 0, events: 0 };
+	}
 }
 
 export async function slugOf(db: Database, storeId: string): Promise<string | undefined> {

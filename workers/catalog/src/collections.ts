@@ -30,6 +30,8 @@ function toCollection(row: CollectionRow, productIds: string[]): Collection {
 }
 
 function handleTaken(error: unknown): never {
+	// The collection was deleted while this write was on its way.
+	if (pgErrorCode(error) === "23503") throw new ProblemError(problem("not-found", "No such collection."));
 	if (isUniqueViolation(error, "collections_store_handle_key")) {
 		throw new ProblemError(
 			problem("conflict", "Another collection in this store has that handle.", {

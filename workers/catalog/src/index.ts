@@ -31,9 +31,9 @@ import {
 	type Variant,
 } from "@oja/contracts";
 import { createDb } from "@oja/db";
-import { consumeBatch, relayAfterResponse } from "@oja/events";
+import { relayAfterResponse } from "@oja/events";
 import { z } from "zod";
-import { applyBumps, bumpsFor, slugOf, syncHosts } from "./cache-invalidation.ts";
+import { invalidateBatch } from "./cache-invalidation.ts";
 import { createCollection, deleteCollection, getCollection, listCollections, updateCollection } from "./collections.ts";
 import { importFromRpc, type ProductImportReport } from "./import.ts";
 import { changeInventory } from "./inventory.ts";
@@ -339,22 +339,9 @@ export default class CatalogService extends WorkerEntrypoint<CatalogEnv> {
 
 	/** oja-storefront-cache: new storefront cache versions for whatever the events changed. */
 	override async queue(batch: MessageBatch<unknown>): Promise<void> {
-		const db = createDb(this.env);
-		const slugs = new Map<string, string | undefined>();
-		await consumeBatch(batch, {
-			consumer: "catalog.storefront-cache",
-			db,
-			handle: async (event) => {
-				const storeId = event.storeId;
-				if (!storeId) return [];
-				if (!slugs.has(storeId)) slugs.set(storeId, await slugOf(db, storeId));
-				const slug = slugs.get(storeId);
-				// A deleted store has no storefront left to serve stale.
-				if (slug) await applyBumps(this.env.STOREFRONT_VERSIONS, slug, await bumpsFor(db, event));
-				await syncHosts(db, this.env.STOREFRONT_VERSIONS, event);
-				// KV writes are outside Postgres; repeating them on a retry only invalidates again.
-				return [];
-			},
+		await invalidateBatch(batch, {
+			db: createDb(this.env),
+			kv: this.env.STOREFRONT_VERSIONS,
 			retry: { baseDelaySeconds: Number(this.env.QUEUE_RETRY_BASE_SECONDS ?? 5), maxDelaySeconds: 15 * 60 },
 		});
 	}

@@ -55,7 +55,7 @@ interface PageJson {
 	variants: VariantJson[];
 }
 
-type Order = "manual" | StorefrontSort | "relevance";
+export type Order = "manual" | StorefrontSort | "relevance";
 
 /** Sort key and direction per order; the product id breaks ties so keyset pages never overlap. */
 const ORDERS: Record<Order, { key: SQL; dir: "asc" | "desc" }> = {
@@ -67,25 +67,54 @@ const ORDERS: Record<Order, { key: SQL; dir: "asc" | "desc" }> = {
 	relevance: { key: sql`null::text`, dir: "desc" },
 };
 
-const Cursor = z.tuple([z.union([z.string(), z.number(), z.null()]), z.string().regex(/^prd_[0-9A-Z]{26}$/)]);
+const ProductIdField = z.string().regex(/^prd_[0-9A-HJKMNP-TV-Z]{26}$/);
+/** What each order's sort key must look like in a cursor (SQL compares it to that column). */
+const CURSOR_KEY: Record<Order, z.ZodType<string | number | null>> = {
+	newest: z.null(),
+	relevance: z.null(),
+	title: z.string().max(1000),
+	"price-asc": z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+	"price-desc": z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+	manual: z.number().int().max(2_147_483_647),
+};
 
-function encodeCursor(key: string | number | null, id: string): string {
-	return btoa(JSON.stringify([key, id]))
-		.replace(/\+/g, "-")
-		.replace(/\//g, "_")
-		.replace(/=+$/, "");
+function toBase64Url(text: string): string {
+	let binary = "";
+	for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+	return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-function decodeCursor(cursor: string): z.infer<typeof Cursor> {
-	try {
-		return Cursor.parse(JSON.parse(atob(cursor.replace(/-/g, "+").replace(/_/g, "/"))));
-	} catch {
-		throw new ProblemError(
-			problem("validation-failed", "The cursor is not one this API issued.", {
-				errors: [{ path: "cursor", message: "Invalid cursor", code: "invalid" }],
+function fromBase64Url(encoded: string): string {
+	const binary = atob(encoded.replace(/-/g, "+").replace(/_/g, "/"));
+	return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0)));
+}
+
+/** Opaque to clients: the order it was made for, the last row's sort key and id (UTF-8, base64url). */
+function encodeCursor(order: Order, key: string | number | null, id: string): string {
+	return toBase64Url(JSON.stringify([order, key, id]));
+}
+
+function decodeCursor(cursor: string, order: Order): [string | number | null, string] {
+	const invalid = (message: string) =>
+		new ProblemError(
+			problem("validation-failed", "The cursor is not one this API issued for this listing.", {
+				errors: [{ path: "cursor", message, code: "invalid" }],
 			}),
 		);
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(fromBase64Url(cursor));
+	} catch {
+		throw invalid("Invalid cursor");
 	}
+	const shape = z.tuple([z.string(), z.unknown(), ProductIdField]).safeParse(parsed);
+	if (!shape.success) throw invalid("Invalid cursor");
+	const [madeFor, key, id] = shape.data;
+	// A cursor from another sort order would compare the wrong column (or types).
+	if (madeFor !== order) throw invalid(`This cursor belongs to a ${madeFor} listing`);
+	const typedKey = CURSOR_KEY[order].safeParse(key);
+	if (!typedKey.success) throw invalid("Invalid cursor");
+	return [typedKey.data, id];
 }
 
 export interface PageSpec {
@@ -108,7 +137,7 @@ const NAV_COLLECTIONS = 50;
 
 export async function readPage(db: Database, spec: PageSpec): Promise<PageJson> {
 	const { key, dir } = ORDERS[spec.order];
-	const after = spec.cursor ? decodeCursor(spec.cursor) : undefined;
+	const after = spec.cursor ? decodeCursor(spec.cursor, spec.order) : undefined;
 	let keyset = sql`true`;
 	if (after) {
 		const [k, id] = after;
@@ -201,12 +230,12 @@ export function toStorefrontProducts(page: PageJson): StorefrontProduct[] {
 	}));
 }
 
-export function paged(page: PageJson, limit: number) {
+export function paged(page: PageJson, limit: number, order: Order) {
 	const items = toStorefrontProducts(page);
 	const more = items.length > limit;
 	const shown = items.slice(0, limit);
 	const last = page.products[shown.length - 1];
-	return { items: shown, nextCursor: more && last ? encodeCursor(last.key, last.id) : null };
+	return { items: shown, nextCursor: more && last ? encodeCursor(order, last.key, last.id) : null };
 }
 
 export async function storefrontList(db: Database, slug: string, query: StorefrontListQuery) {
@@ -219,14 +248,14 @@ export async function storefrontList(db: Database, slug: string, query: Storefro
 		);
 	}
 	const page = await readPage(db, { slug, collection: query.collection, order, cursor: query.cursor, limit: query.limit + 1 });
-	return paged(page, query.limit);
+	return paged(page, query.limit, order);
 }
 
 export async function storefrontCollection(db: Database, slug: string, handle: string, query: StorefrontListQuery) {
 	const order: Order = query.sort ?? "manual";
 	const page = await readPage(db, { slug, collection: handle, order, cursor: query.cursor, limit: query.limit + 1 });
 	const collection = page.collection as CollectionJson;
-	return { ...collection, ...paged(page, query.limit) };
+	return { ...collection, ...paged(page, query.limit, order) };
 }
 
 export async function storefrontProduct(db: Database, slug: string, handle: string): Promise<StorefrontProduct> {

@@ -175,8 +175,12 @@ export async function deleteVariant(
 			RETURNING v.id
 		)
 		SELECT oja_assert(EXISTS (SELECT 1 FROM gone), 'variant-not-deleted')`);
-	// Lock the product's variants first so two concurrent deletes cannot each see "2 left".
-	const lock = db.execute(sql`SELECT 1 FROM variants WHERE product_id = ${productId} FOR UPDATE`);
+	// Lock the product's variants and their stock first, so two concurrent deletes cannot each
+	// see "2 left" and a reservation cannot land between the check and the delete.
+	const lock = db.execute(sql`
+		SELECT 1 FROM variants v JOIN inventory i ON i.variant_id = v.id
+		WHERE v.product_id = ${productId} AND v.store_id = ${access.storeId}
+		FOR UPDATE OF v, i`);
 	try {
 		const [, , event] = await db.batch([lock, remove, productUpdated(db, access, productId, product.handle, ctx)]);
 		return { eventIds: eventIdsOf(event) };

@@ -29,11 +29,12 @@ function specFor(view: StorefrontViewQuery): Omit<PageSpec, "slug"> {
  * the store's profile, its collections for navigation, and the page's products.
  */
 export async function storefrontView(db: Database, slug: string, view: StorefrontViewQuery): Promise<StorefrontView> {
-	const page = await readPage(db, { slug, withCollections: true, ...specFor(view) });
+	const spec = specFor(view);
+	const page = await readPage(db, { slug, withCollections: true, ...spec });
 	const store = page.store as StoreRow;
 	let items = toStorefrontProducts(page);
 	let nextCursor: string | null = null;
-	if (view.kind === "home" || view.kind === "collection") ({ items, nextCursor } = paged(page, view.limit));
+	if (view.kind === "home" || view.kind === "collection") ({ items, nextCursor } = paged(page, view.limit, spec.order));
 	if (view.kind === "product" && items.length === 0) throw new ProblemError(problem("not-found", "No such product."));
 	return { store, collections: page.collections ?? [], collection: page.collection, items, nextCursor };
 }

@@ -201,6 +201,12 @@ describe("collections", () => {
 		);
 		expect(byPrice.items.map((p) => p.handle)).toEqual(["dear-gown", "mid-cap", "cheap-scarf"]);
 
+		// Duplicates are refused on update too (422, not a constraint error).
+		const dup = await problemOf(
+			await as(m, "PATCH", `/v1/stores/${m.storeId}/collections/${created.id}`, { productIds: [cheap.id, cheap.id] }),
+			422,
+		);
+		expect(dup.errors?.[0]?.path).toBe("productIds");
 		// Reorder by replacing the list.
 		await jsonOf(await as(m, "PATCH", `/v1/stores/${m.storeId}/collections/${created.id}`, { productIds: [cheap.id, mid.id] }));
 		const merchantList = await jsonOf<{ items: { id: string }[] }>(
@@ -235,8 +241,32 @@ describe("storefront sorting and store profile", () => {
 		const byTitle = await jsonOf<StorefrontList>(await gateway(`/v1/storefront/${m.slug}/products?sort=title`));
 		expect(byTitle.items.map((p) => p.handle)).toEqual(["item-a", "item-b", "item-c", "item-d", "item-e", "item-f"]);
 		await problemOf(await gateway(`/v1/storefront/${m.slug}/products?cursor=not-a-cursor`), 422);
+		// A cursor made for one order is refused by another (it would compare the wrong column).
+		const titlePage = await jsonOf<StorefrontList>(await gateway(`/v1/storefront/${m.slug}/products?sort=title&limit=2`));
+		const wrongOrder = await problemOf(
+			await gateway(`/v1/storefront/${m.slug}/products?sort=price-asc&cursor=${titlePage.nextCursor}`),
+			422,
+		);
+		expect(wrongOrder.errors?.[0]?.path).toBe("cursor");
 		await problemOf(await gateway(`/v1/storefront/${m.slug}/products?sort=cheapest`), 422);
 		await problemOf(await gateway(`/v1/storefront/${m.slug}/products?sort=manual`), 422);
+	});
+
+	it("pages through titles in any script (cursors carry UTF-8 sort keys)", async () => {
+		const m = await signUpMerchant();
+		const titles = ["Àdìrẹ Wrapper", "Ẹ̀wà Beans ₦ Special", "Zobo 🌺 Drink", "Çà Va Cap", "아름다운 Scarf"];
+		for (const title of titles) await product(m, title, [100]);
+		const seen: string[] = [];
+		let cursor: string | null = null;
+		do {
+			const res: StorefrontList = await jsonOf<StorefrontList>(
+				await gateway(`/v1/storefront/${m.slug}/products?sort=title&limit=1${cursor ? `&cursor=${cursor}` : ""}`),
+			);
+			seen.push(...res.items.map((p) => p.handle));
+			cursor = res.nextCursor;
+		} while (cursor && seen.length < 10);
+		expect(seen).toHaveLength(titles.length);
+		expect(new Set(seen).size).toBe(titles.length);
 	});
 
 	it("shows contact details and, when the store opts in, exact stock counts", async () => {

@@ -4,6 +4,7 @@ import { schema } from "@oja/db";
 import { asMerchant as as, eventually, gateway, jsonOf, signUpMerchant, type TestMerchant, testDb } from "@oja/test-helpers";
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
+import { invalidateBatch } from "../../catalog/src/cache-invalidation.ts";
 
 // The edge cache: hits, ETags, and invalidation through the outbox → queue → catalog
 // consumer → KV version tokens, exactly for what changed.
@@ -167,5 +168,91 @@ describe("edge cache", () => {
 		const events = await testDb().select().from(schema.outbox).where(eq(schema.outbox.aggregateId, dress.id));
 		expect(events.filter((e) => e.type === "catalog.product.updated")).toHaveLength(1);
 		expect(await versions.get(listVersionKey(m.slug))).toBe(before);
+	});
+});
+
+describe("the invalidation consumer", () => {
+	interface FakeMessage {
+		id: string;
+		body: unknown;
+		attempts: number;
+		outcome?: "ack" | "retry";
+		ack(): void;
+		retry(): void;
+	}
+	function fakeBatch(bodies: unknown[]): { batch: MessageBatch<unknown>; messages: FakeMessage[] } {
+		const messages = bodies.map((body, i): FakeMessage => {
+			const m: FakeMessage = {
+				id: `m${i}`,
+				body,
+				attempts: 1,
+				ack: () => {
+					m.outcome = "ack";
+				},
+				retry: () => {
+					m.outcome = "retry";
+				},
+			};
+			return m;
+		});
+		return { batch: { queue: "oja-storefront-cache", messages } as unknown as MessageBatch<unknown>, messages };
+	}
+	async function envelopesOf(storeId: string) {
+		const rows = await testDb().select().from(schema.outbox).where(eq(schema.outbox.storeId, storeId));
+		return rows
+			.filter((r) => r.type.startsWith("catalog."))
+			.map((r) => ({
+				id: r.id,
+				type: r.type,
+				storeId: r.storeId,
+				aggregateId: r.aggregateId,
+				sequence: r.sequence,
+				occurredAt: r.occurredAt.toISOString(),
+				requestId: r.requestId,
+				payload: r.payload,
+			}));
+	}
+
+	it("writes each affected key once per batch, however many events name it", async () => {
+		const shop = await signUpMerchant();
+		const products: ProductBody[] = [];
+		for (const title of ["One", "Two", "Three"]) {
+			products.push(
+				await jsonOf<ProductBody>(
+					await as(shop, "POST", `/v1/stores/${shop.storeId}/products`, { title, variants: [{ priceMinor: 100 }] }),
+					201,
+				),
+			);
+		}
+		const envelopes = await envelopesOf(shop.storeId);
+		expect(envelopes).toHaveLength(3);
+		const puts: string[] = [];
+		const kv = { put: async (key: string) => void puts.push(key) } as unknown as KVNamespace;
+		// Three product events, each delivered twice, plus one malformed message.
+		const { batch, messages } = fakeBatch([...envelopes, ...envelopes, { nonsense: true }]);
+		const result = await invalidateBatch(batch, { db: testDb(), kv, retry: { baseDelaySeconds: 0, maxDelaySeconds: 0 } });
+		expect(result).toEqual({ keys: 4, events: 6 });
+		expect(puts.sort()).toEqual(
+			[listVersionKey(shop.slug), ...products.map((p) => productVersionKey(shop.slug, p.handle))].sort(),
+		);
+		expect(messages.map((m) => m.outcome)).toEqual([...Array(6).fill("ack"), "retry"]);
+
+		// KV refusing (e.g. its 1 write/s per key limit) retries the batch instead of losing it.
+		const failing = { put: async () => Promise.reject(new Error("429 Too Many Requests")) } as unknown as KVNamespace;
+		const again = fakeBatch(envelopes);
+		await invalidateBatch(again.batch, { db: testDb(), kv: failing, retry: { baseDelaySeconds: 0, maxDelaySeconds: 0 } });
+		expect(again.messages.map((m) => m.outcome)).toEqual(["retry", "retry", "retry"]);
+	});
+
+	it("renaming a collection refreshes the navigation on cached product pages", async () => {
+		const path = `/s/${m.slug}/products/${dress.handle}`;
+		const collection = await jsonOf<{ id: string }>(
+			await as(m, "POST", `/v1/stores/${m.storeId}/collections`, { title: "Festive Picks", productIds: [dress.id] }),
+			201,
+		);
+		await eventually(async () => ((await (await gateway(path)).text()).includes("Festive Picks") ? true : undefined));
+		await cachedHit(path);
+		await jsonOf(await as(m, "PATCH", `/v1/stores/${m.storeId}/collections/${collection.id}`, { title: "Sallah Picks" }));
+		await eventually(async () => ((await (await gateway(path)).text()).includes("Sallah Picks") ? true : undefined));
 	});
 });

@@ -164,6 +164,7 @@ describe("storefront pages", () => {
 	});
 
 	it("serves the same pages on the merchant's own domain, with links at the root", async () => {
+		const a2 = await signUpMerchant();
 		await jsonOf(await as(m, "PATCH", `/v1/stores/${m.storeId}`, { customDomain: "Shop.Ada-Sons.NG" }));
 		const home = await eventually(async () => {
 			const res = await gatewayAt("https://shop.ada-sons.ng/");
@@ -174,6 +175,10 @@ describe("storefront pages", () => {
 		expect(home).not.toContain(`/s/${m.slug}`);
 		const product = await (await gatewayAt("https://shop.ada-sons.ng/products/ankara-wrap-dress")).text();
 		expect(meta(product, "og:url")).toBe("https://shop.ada-sons.ng/products/ankara-wrap-dress");
+
+		// The domain serves its own store only.
+		expect((await gatewayAt(`https://shop.ada-sons.ng/s/${a2.slug}/`)).status).toBe(404);
+		expect((await gatewayAt(`https://shop.ada-sons.ng/s/${m.slug}/`)).status).toBe(404);
 
 		// The rewrite marker cannot be forged on the platform host (or poison its cache).
 		const forged = await page(`/s/${m.slug}`, { headers: { "x-oja-custom-domain": "evil.test" } });

@@ -51,6 +51,8 @@ async function htmlPage(c: Context<GatewayEnv>, render: (page: PageContext) => P
 		return await render(pageContext(c));
 	} catch (error) {
 		if (!(error instanceof ProblemError) || error.problem.status >= 500) throw error;
+		const retryAfter = error.problem.extensions?.retryAfter;
+		if (typeof retryAfter === "number") c.header("retry-after", String(retryAfter));
 		return c.html(<ErrorPage status={error.problem.status} title={error.problem.title} />, error.problem.status as 404);
 	}
 }
@@ -97,7 +99,10 @@ async function formOf<S extends z.ZodType>(c: Context<GatewayEnv>, schema: S): P
 	if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) {
 		throw new ProblemError(problem("unsupported-media-type", "Send the form as application/x-www-form-urlencoded."));
 	}
-	const parsed = schema.safeParse(await c.req.parseBody());
+	const body = await c.req.parseBody().catch(() => {
+		throw new ProblemError(problem("bad-request", "The form could not be read."));
+	});
+	const parsed = schema.safeParse(body);
 	if (!parsed.success) throw new ProblemError(problem("validation-failed", "That is not something we can add to a cart."));
 	return parsed.data;
 }
@@ -156,7 +161,7 @@ export const storefrontPageRoutes = new Hono<GatewayEnv>()
 	)
 	.get("/s/:slug/products/:handle", (c) =>
 		htmlPage(c, async (page) =>
-			edgeCached(c, { slug: page.slug, product: c.req.param("handle") }, async () => {
+			edgeCached(c, { slug: page.slug, product: c.req.param("handle"), nav: true }, async () => {
 				const data = await view(c, page.slug, { kind: "product", handle: c.req.param("handle") });
 				const product = data.items[0];
 				const selected = product ? selectVariant(product, { ...c.req.query() }) : undefined;

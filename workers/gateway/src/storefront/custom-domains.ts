@@ -9,7 +9,8 @@ export const CUSTOM_DOMAIN_HEADER = "x-oja-custom-domain";
 
 const HOST_READ_TTL_SECONDS = 60;
 /** Paths that stay the platform's own on any host. */
-const PLATFORM_PATHS = /^\/(?:v1\/|health|openapi\.json|docs|\.well-known\/|s\/)/;
+const PLATFORM_PATHS = /^\/(?:v1\/|health|openapi\.json|docs|\.well-known\/)/;
+const STORE_PATH = /^\/s(?:\/|$)/;
 
 let platformHosts: Set<string> | undefined;
 
@@ -32,7 +33,8 @@ export async function routeCustomDomain(request: Request, env: GatewayBindings):
 	if (platformHosts.has(host) || PLATFORM_PATHS.test(url.pathname)) return strip();
 	const slug = await env.STOREFRONT_VERSIONS.get(hostKey(host), { cacheTtl: HOST_READ_TTL_SECONDS });
 	if (!slug) return strip();
-	url.pathname = `/s/${slug}${url.pathname === "/" ? "/" : url.pathname}`;
+	// A store's domain serves that store only: /s/{any}/… there is not another store's page.
+	url.pathname = STORE_PATH.test(url.pathname) ? "/s/-/not-found" : `/s/${slug}${url.pathname}`;
 	const rewritten = new Request(url, request);
 	rewritten.headers.set(CUSTOM_DOMAIN_HEADER, host);
 	return rewritten;

@@ -1,7 +1,8 @@
-import { INITIAL_VERSION, listVersionKey, productVersionKey, storeVersionKey } from "@oja/contracts";
+import { INITIAL_VERSION, listVersionKey, navVersionKey, productVersionKey, storeVersionKey } from "@oja/contracts";
 import type { Context } from "hono";
 import type { GatewayEnv } from "../app-env.ts";
 import { limitStorefrontOrigin } from "../middleware/rate-limit.ts";
+import { CUSTOM_DOMAIN_HEADER } from "./custom-domains.ts";
 
 // Storefront reads and pages are served from the Cache API. The Cache API is per data
 // centre and a purge there does not reach the others, so instead of purging, every cache
@@ -17,8 +18,11 @@ import { limitStorefrontOrigin } from "../middleware/rate-limit.ts";
 // (up to ~60 s) + the KV edge-read cache below (30 s, KV's minimum) + the 1 s token memo.
 // A stale copy never decides a price or stock at checkout: checkout re-reads Postgres.
 
-/** What a response depends on: the store profile always, plus listings or one product. */
-export type CacheScope = { slug: string; list: true } | { slug: string; product: string } | { slug: string };
+/**
+ * What a response depends on: the store profile always, plus listings, or one product (and,
+ * for a product *page*, the collections navigation it shows).
+ */
+export type CacheScope = { slug: string; list: true } | { slug: string; product: string; nav?: true } | { slug: string };
 
 /** How long a copy may live in a location's cache even if nothing changes (a backstop). */
 const EDGE_TTL_SECONDS = 3600;
@@ -27,6 +31,8 @@ const VERSION_READ_TTL_SECONDS = 30;
 /** Browsers and intermediaries revalidate every time; a matching ETag costs a 304. */
 const CLIENT_CACHE_CONTROL = "public, max-age=0, must-revalidate";
 
+/** How long a response stays in an isolate's memory (its key's tokens still decide freshness). */
+const MEMORY_TTL_MS = 5 * 60 * 1000;
 /** How long an isolate trusts a version token it read. */
 const VERSION_MEMO_MS = 1000;
 /** The in-memory tier's bounds (an isolate has 128 MB; this stays far below). */
@@ -49,6 +55,7 @@ async function versionsFor(kv: KVNamespace, scope: CacheScope): Promise<string> 
 		storeVersionKey(scope.slug),
 		...("list" in scope ? [listVersionKey(scope.slug)] : []),
 		...("product" in scope ? [productVersionKey(scope.slug, scope.product)] : []),
+		...("nav" in scope && scope.nav ? [navVersionKey(scope.slug)] : []),
 	];
 	const now = Date.now();
 	// Usually every token is memoised: answer without scheduling any promise work.
@@ -112,13 +119,15 @@ class MemoryTier {
 
 const memory = new MemoryTier();
 
-function cacheKey(url: URL, scope: CacheScope, versions: string): string {
+function cacheKey(url: URL, scope: CacheScope, versions: string, customDomain: boolean): string {
 	// Query parameters sorted, so ?a=1&b=2 and ?b=2&a=1 share a copy.
 	const query = url.search
 		? new URLSearchParams([...url.searchParams.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))).toString()
 		: "";
-	// The host is part of the key: a custom domain's pages link differently from /s/{slug}'s.
-	return `https://storefront-cache.oja.internal/${url.host}/${scope.slug}/${versions}${url.pathname}${query ? `?${query}` : ""}`;
+	// Scheme, host and the custom-domain flag are part of the key: pages carry absolute
+	// canonical/og:url links, and a custom domain's pages link from the root, not /s/{slug}.
+	const site = `${url.protocol.replace(":", "")}.${url.host}${customDomain ? ".cd" : ""}`;
+	return `https://storefront-cache.oja.internal/${site}/${scope.slug}/${versions}${url.pathname}${query ? `?${query}` : ""}`;
 }
 
 async function etagOf(body: ArrayBuffer): Promise<string> {
@@ -153,7 +162,7 @@ function notModified(etag: string, state: string): Response {
 export async function edgeCached(c: Context<GatewayEnv>, scope: CacheScope, produce: () => Promise<Response>): Promise<Response> {
 	const url = new URL(c.req.url);
 	const versions = await versionsFor(c.env.STOREFRONT_VERSIONS, scope);
-	const key = cacheKey(url, scope, versions);
+	const key = cacheKey(url, scope, versions, c.req.header(CUSTOM_DOMAIN_HEADER) !== undefined);
 	const cache = caches.default;
 	const ifNoneMatch = c.req.header("if-none-match");
 
@@ -163,7 +172,7 @@ export async function edgeCached(c: Context<GatewayEnv>, scope: CacheScope, prod
 
 	const hit = await cache.match(key);
 	if (hit) {
-		const entry = memoryEntry(await hit.arrayBuffer(), hit.headers, now + EDGE_TTL_SECONDS * 1000);
+		const entry = memoryEntry(await hit.arrayBuffer(), hit.headers, now + MEMORY_TTL_MS);
 		memory.set(key, entry);
 		return fromMemory(entry, ifNoneMatch);
 	}
@@ -179,7 +188,7 @@ export async function edgeCached(c: Context<GatewayEnv>, scope: CacheScope, prod
 	const stored = new Headers(headers);
 	stored.set("cache-control", `public, max-age=${EDGE_TTL_SECONDS}`);
 	c.executionCtx.waitUntil(cache.put(key, new Response(body, { status: 200, headers: stored })));
-	memory.set(key, memoryEntry(body.slice(0), stored, now + EDGE_TTL_SECONDS * 1000));
+	memory.set(key, memoryEntry(body.slice(0), stored, now + MEMORY_TTL_MS));
 	if (matchesEtag(ifNoneMatch, etag)) return notModified(etag, "MISS");
 	headers.set("cache-control", CLIENT_CACHE_CONTROL);
 	headers.set("x-cache", "MISS");

@@ -5,8 +5,9 @@ import { neon, neonConfig } from "@neondatabase/serverless";
 import { hashPassword } from "@oja/auth";
 
 export const DEMO = {
-	userId: "usr_01JDEMO0000000000000000000",
-	storeId: "st_01JDEMO0000000000000000000",
+	// Valid Crockford ULIDs (no I, L, O or U), so the ids pass the API's id validation.
+	userId: "usr_01JDEMX0000000000000000000",
+	storeId: "st_01JDEMX0000000000000000000",
 	email: "demo@oja.dev",
 	password: "oja-demo-password",
 	name: "Ngozi Demo",
@@ -18,6 +19,12 @@ export const DEMO = {
 export async function seedDemo(databaseUrl: string, localEndpoint?: string): Promise<{ created: boolean }> {
 	if (localEndpoint) neonConfig.fetchEndpoint = localEndpoint;
 	const sql = neon(databaseUrl);
+	// Local databases seeded before the ids were fixed hold a demo store the API cannot address
+	// (its id had an "O"); replace it. This is demo data only.
+	await sql.transaction([
+		sql.query("DELETE FROM stores WHERE slug = $1 AND id <> $2", [DEMO.storeSlug, DEMO.storeId]),
+		sql.query("DELETE FROM users WHERE email = $1 AND id <> $2", [DEMO.email, DEMO.userId]),
+	]);
 	const existing = await sql.query("SELECT 1 FROM stores WHERE id = $1", [DEMO.storeId]);
 	if (existing.length > 0) {
 		// Older local databases may predate the demo catalog.

@@ -13,9 +13,11 @@ const ARTEFACTS = "test-results";
 const disposers: (() => Promise<void>)[] = [];
 let browser: Browser;
 let base: string;
+let gatewayUrl: string;
 
 beforeAll(async () => {
 	const stack = await startStack({ databaseUrl: process.env.DATABASE_URL || undefined, database: "oja_browser" }, disposers);
+	gatewayUrl = stack.gatewayUrl;
 	base = `${stack.gatewayUrl}/s/${DEMO.storeSlug}`;
 	browser = await chromium.launch({
 		executablePath: CHROMIUM,
@@ -31,6 +33,21 @@ afterAll(async () => {
 });
 
 describe("storefront in Chromium", () => {
+	it("the seeded demo merchant can manage the catalog the pages show", async () => {
+		const login = await fetch(`${gatewayUrl}/v1/auth/login`, {
+			method: "POST",
+			headers: { "content-type": "application/json" },
+			body: JSON.stringify({ email: DEMO.email, password: DEMO.password }),
+		});
+		const { accessToken } = (await login.json()) as { accessToken: string };
+		const res = await fetch(`${gatewayUrl}/v1/stores/${DEMO.storeId}/products`, {
+			headers: { authorization: `Bearer ${accessToken}` },
+		});
+		expect(res.status).toBe(200);
+		const { items } = (await res.json()) as { items: { handle: string }[] };
+		expect(items.map((p) => p.handle)).toContain("ankara-wrap-dress");
+	});
+
 	it("home → search → product → pick a variant (JavaScript on)", async () => {
 		const page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
 		await page.goto(`${base}/`);

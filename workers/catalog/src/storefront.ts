@@ -167,9 +167,10 @@ export async function readPage(db: Database, spec: PageSpec): Promise<PageJson> 
 			SELECT p.id, p.handle, p.title, p.description, p.tags, p.images, p.options, ${key} AS key,
 				row_number() OVER (ORDER BY ${orderBy}) AS ord
 			FROM products p
-			JOIN s ON s.id = p.store_id
 			${collectionJoin}
-			WHERE p.status = 'active' AND ${spec.where ?? sql`true`} AND ${keyset}
+			-- A scalar store id (not a join) lets Postgres walk the index in sort order and stop
+			-- after one page instead of sorting the whole store.
+			WHERE p.store_id = (SELECT id FROM s) AND p.status = 'active' AND ${spec.where ?? sql`true`} AND ${keyset}
 			ORDER BY ${orderBy}
 			LIMIT ${spec.limit}
 		)

@@ -1,30 +1,12 @@
 import { schema } from "@oja/db";
-import { gateway, postJson, problemOf, signupInput, testDb } from "@oja/test-helpers";
+import { asMerchant as as, gateway, signUpMerchant as merchant, problemOf, type TestMerchant, testDb } from "@oja/test-helpers";
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 
 // Catalog slice: merchant product CRUD with variants and stock, inventory changes that
 // never go below reserved, storefront visibility, tenant isolation.
 
-interface Merchant {
-	storeId: string;
-	slug: string;
-	token: string;
-}
-
-async function merchant(): Promise<Merchant> {
-	const res = await postJson("/v1/auth/signup", signupInput());
-	const body = (await res.json()) as { store: { id: string; slug: string }; accessToken: string };
-	return { storeId: body.store.id, slug: body.store.slug, token: body.accessToken };
-}
-
-function as(m: Merchant, method: string, path: string, body?: unknown) {
-	return gateway(path, {
-		method,
-		headers: { authorization: `Bearer ${m.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-}
+type Merchant = TestMerchant;
 
 const ankara = {
 	title: "Ankara Wrap Dress",

@@ -1,16 +1,12 @@
 import { schema } from "@oja/db";
-import { gateway, postJson, problemOf, signupInput, testDb } from "@oja/test-helpers";
+import { gateway, signUpMerchant as merchant, problemOf, type TestMerchant, testDb } from "@oja/test-helpers";
 import { and, count, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 
 // Bulk product import through the gateway: CSV and JSON lines streamed to the catalog
 // Worker, batches written whole or not at all, per-row error reports, limits, tenancy.
 
-interface Merchant {
-	storeId: string;
-	token: string;
-	email: string;
-}
+type Merchant = TestMerchant;
 
 interface Report {
 	format: string;
@@ -39,13 +35,6 @@ interface ProductBody {
 		currency: string;
 		inventory: { onHand: number; available: number };
 	}[];
-}
-
-async function merchant(): Promise<Merchant> {
-	const input = signupInput();
-	const res = await postJson("/v1/auth/signup", input);
-	const body = (await res.json()) as { store: { id: string }; accessToken: string };
-	return { storeId: body.store.id, token: body.accessToken, email: String(input.email) };
 }
 
 const HEADER =

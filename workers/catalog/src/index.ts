@@ -63,9 +63,8 @@ export default class CatalogService extends WorkerEntrypoint<CatalogEnv> {
 
 	async createProduct(access: StoreAccess, input: unknown, ctx: RequestContext): Promise<Result<Product>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
-			const { product, eventIds } = await createProduct(createDb(this.env), access, parseOrThrow(CreateProductInput, input), ctx);
-			this.relay(eventIds);
-			return product;
+			return this.committed(await createProduct(createDb(this.env), access, parseOrThrow(CreateProductInput, input), ctx))
+				.product;
 		});
 	}
 
@@ -84,22 +83,14 @@ export default class CatalogService extends WorkerEntrypoint<CatalogEnv> {
 	async updateProduct(access: StoreAccess, productId: unknown, input: unknown, ctx: RequestContext): Promise<Result<Product>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
 			const id = parseOrThrow(ProductId, productId, "product id");
-			const { product, eventIds } = await updateProduct(
-				createDb(this.env),
-				access,
-				id,
-				parseOrThrow(UpdateProductInput, input),
-				ctx,
-			);
-			this.relay(eventIds);
-			return product;
+			return this.committed(await updateProduct(createDb(this.env), access, id, parseOrThrow(UpdateProductInput, input), ctx))
+				.product;
 		});
 	}
 
 	async deleteProduct(access: StoreAccess, productId: unknown, ctx: RequestContext): Promise<Result<{ ok: true }>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
-			const { eventIds } = await deleteProduct(createDb(this.env), access, parseOrThrow(ProductId, productId, "product id"), ctx);
-			this.relay(eventIds);
+			this.committed(await deleteProduct(createDb(this.env), access, parseOrThrow(ProductId, productId, "product id"), ctx));
 			return { ok: true as const };
 		});
 	}
@@ -112,15 +103,15 @@ export default class CatalogService extends WorkerEntrypoint<CatalogEnv> {
 	): Promise<Result<InventoryLevel>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
 			const { onHand } = parseOrThrow(SetInventoryInput, input);
-			const { level, eventIds } = await changeInventory(
-				createDb(this.env),
-				access,
-				parseOrThrow(VariantId, variantId, "variant id"),
-				{ set: onHand, reason: "count set" },
-				ctx,
-			);
-			this.relay(eventIds);
-			return level;
+			return this.committed(
+				await changeInventory(
+					createDb(this.env),
+					access,
+					parseOrThrow(VariantId, variantId, "variant id"),
+					{ set: onHand, reason: "count set" },
+					ctx,
+				),
+			).level;
 		});
 	}
 
@@ -132,15 +123,15 @@ export default class CatalogService extends WorkerEntrypoint<CatalogEnv> {
 	): Promise<Result<InventoryLevel>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
 			const { delta, reason } = parseOrThrow(AdjustInventoryInput, input);
-			const { level, eventIds } = await changeInventory(
-				createDb(this.env),
-				access,
-				parseOrThrow(VariantId, variantId, "variant id"),
-				{ delta, reason },
-				ctx,
-			);
-			this.relay(eventIds);
-			return level;
+			return this.committed(
+				await changeInventory(
+					createDb(this.env),
+					access,
+					parseOrThrow(VariantId, variantId, "variant id"),
+					{ delta, reason },
+					ctx,
+				),
+			).level;
 		});
 	}
 
@@ -164,15 +155,15 @@ export default class CatalogService extends WorkerEntrypoint<CatalogEnv> {
 
 	async addVariant(access: StoreAccess, productId: unknown, input: unknown, ctx: RequestContext): Promise<Result<Variant>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
-			const { variant, eventIds } = await addVariant(
-				createDb(this.env),
-				access,
-				parseOrThrow(ProductId, productId, "product id"),
-				parseOrThrow(CreateVariantInput, input),
-				ctx,
-			);
-			this.relay(eventIds);
-			return variant;
+			return this.committed(
+				await addVariant(
+					createDb(this.env),
+					access,
+					parseOrThrow(ProductId, productId, "product id"),
+					parseOrThrow(CreateVariantInput, input),
+					ctx,
+				),
+			).variant;
 		});
 	}
 
@@ -184,16 +175,16 @@ export default class CatalogService extends WorkerEntrypoint<CatalogEnv> {
 		ctx: RequestContext,
 	): Promise<Result<Variant>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
-			const { variant, eventIds } = await updateVariant(
-				createDb(this.env),
-				access,
-				parseOrThrow(ProductId, productId, "product id"),
-				parseOrThrow(VariantId, variantId, "variant id"),
-				parseOrThrow(UpdateVariantInput, input),
-				ctx,
-			);
-			this.relay(eventIds);
-			return variant;
+			return this.committed(
+				await updateVariant(
+					createDb(this.env),
+					access,
+					parseOrThrow(ProductId, productId, "product id"),
+					parseOrThrow(VariantId, variantId, "variant id"),
+					parseOrThrow(UpdateVariantInput, input),
+					ctx,
+				),
+			).variant;
 		});
 	}
 
@@ -204,28 +195,23 @@ export default class CatalogService extends WorkerEntrypoint<CatalogEnv> {
 		ctx: RequestContext,
 	): Promise<Result<{ ok: true }>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
-			const { eventIds } = await deleteVariant(
-				createDb(this.env),
-				access,
-				parseOrThrow(ProductId, productId, "product id"),
-				parseOrThrow(VariantId, variantId, "variant id"),
-				ctx,
+			this.committed(
+				await deleteVariant(
+					createDb(this.env),
+					access,
+					parseOrThrow(ProductId, productId, "product id"),
+					parseOrThrow(VariantId, variantId, "variant id"),
+					ctx,
+				),
 			);
-			this.relay(eventIds);
 			return { ok: true as const };
 		});
 	}
 
 	async createCollection(access: StoreAccess, input: unknown, ctx: RequestContext): Promise<Result<Collection>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
-			const { collection, eventIds } = await createCollection(
-				createDb(this.env),
-				access,
-				parseOrThrow(CollectionInput, input),
-				ctx,
-			);
-			this.relay(eventIds);
-			return collection;
+			return this.committed(await createCollection(createDb(this.env), access, parseOrThrow(CollectionInput, input), ctx))
+				.collection;
 		});
 	}
 
@@ -248,27 +234,23 @@ export default class CatalogService extends WorkerEntrypoint<CatalogEnv> {
 		ctx: RequestContext,
 	): Promise<Result<Collection>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
-			const { collection, eventIds } = await updateCollection(
-				createDb(this.env),
-				access,
-				parseOrThrow(CollectionId, collectionId, "collection id"),
-				parseOrThrow(UpdateCollectionInput, input),
-				ctx,
-			);
-			this.relay(eventIds);
-			return collection;
+			return this.committed(
+				await updateCollection(
+					createDb(this.env),
+					access,
+					parseOrThrow(CollectionId, collectionId, "collection id"),
+					parseOrThrow(UpdateCollectionInput, input),
+					ctx,
+				),
+			).collection;
 		});
 	}
 
 	async deleteCollection(access: StoreAccess, collectionId: unknown, ctx: RequestContext): Promise<Result<{ ok: true }>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
-			const { eventIds } = await deleteCollection(
-				createDb(this.env),
-				access,
-				parseOrThrow(CollectionId, collectionId, "collection id"),
-				ctx,
+			this.committed(
+				await deleteCollection(createDb(this.env), access, parseOrThrow(CollectionId, collectionId, "collection id"), ctx),
 			);
-			this.relay(eventIds);
 			return { ok: true as const };
 		});
 	}
@@ -356,6 +338,12 @@ export default class CatalogService extends WorkerEntrypoint<CatalogEnv> {
 		return runRpc(ctx.requestId, WORKER, () =>
 			importFromRpc(createDb(this.env), access, format, body, ctx, { relay: (ids) => this.relay(ids) }),
 		);
+	}
+
+	/** A write's result, once its events are scheduled to publish after the response. */
+	private committed<R extends { eventIds: string[] }>(result: R): R {
+		this.relay(result.eventIds);
+		return result;
 	}
 
 	private relay(eventIds: string[]): void {

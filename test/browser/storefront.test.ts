@@ -80,6 +80,18 @@ describe("storefront in Chromium", () => {
 		await page.waitForURL(/\/cart$/);
 		expect(await page.locator("#cart-total").textContent()).toBe("₦16,500");
 		await page.screenshot({ path: `${ARTEFACTS}/storefront-cart.png`, fullPage: true });
+
+		await page.getByRole("link", { name: "Checkout" }).click();
+		await page.waitForURL(/\/checkout$/);
+		await page.getByLabel("Full name").fill("Chioma Eze");
+		await page.getByLabel("Phone (WhatsApp)").fill("0803 123 4567");
+		await page.getByLabel("Delivery address").fill("1 Allen Avenue");
+		await page.getByLabel("City or town").fill("Ikeja");
+		await page.getByLabel("State").fill("Lagos");
+		await page.getByRole("button", { name: "Check my details" }).click();
+		await expect.poll(() => page.locator("#confirmed").count()).toBe(1);
+		expect(await page.getByLabel("Phone (WhatsApp)").inputValue()).toBe("+2348031234567");
+		await page.screenshot({ path: `${ARTEFACTS}/storefront-checkout.png`, fullPage: true });
 		await page.close();
 	});
 

@@ -1,6 +1,7 @@
 export * from "./auth.ts";
 export * from "./catalog.ts";
 export * from "./catalog-import.ts";
+export * from "./checkout.ts";
 export * from "./context.ts";
 export * from "./customers.ts";
 export * from "./fields.ts";

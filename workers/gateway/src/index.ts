@@ -88,6 +88,7 @@ app.use("/v1/storefront/:slug/account/*", publicLimit);
 app.use("/v1/storefront/:slug/account", publicLimit);
 app.use("/s/:slug/cart/*", publicLimit);
 app.use("/s/:slug/cart", publicLimit);
+app.use("/s/:slug/checkout", publicLimit);
 
 app.route("/", healthRoutes);
 app.route("/", docsRoutes);

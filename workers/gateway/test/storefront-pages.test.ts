@@ -163,6 +163,54 @@ describe("storefront pages", () => {
 		expect((await page(`/s/${m.slug}/cart`, { headers: { cookie: "oja_cart=%%%" } })).html).toContain("Your cart is empty");
 	});
 
+	it("checks out: live summary, details checked on the server (no JavaScript needed), nothing charged", async () => {
+		const variantId = dress.variants[0]?.id as string;
+		const added = await gateway(`/s/${m.slug}/cart`, form({ variantId, quantity: "2" }));
+		const cookie = (added.headers.get("set-cookie") ?? "").split(";")[0] as string;
+
+		const empty = await page(`/s/${m.slug}/checkout`);
+		expect(empty.html).toContain("Your cart is empty");
+
+		const get = await page(`/s/${m.slug}/checkout`, { headers: { cookie } });
+		expect(get.res.status).toBe(200);
+		expect(get.res.headers.get("cache-control")).toBe("private, no-store");
+		expect(get.html).toContain('<strong id="checkout-total">₦30,000</strong>');
+		expect(get.html).toContain('autocomplete="tel"');
+
+		const bad = await gateway(
+			`/s/${m.slug}/checkout`,
+			form(
+				{ fullName: "", phone: "12345", email: "nope", address: "<b>1 Allen Ave</b>", city: "Ikeja", state: "Lagos" },
+				{ cookie },
+			),
+		);
+		expect(bad.status).toBe(422);
+		const badHtml = await bad.text();
+		expect(badHtml).toContain('id="form-errors"');
+		expect(badHtml).toMatch(/id="phone-error"[^>]*>Enter a phone number/);
+		expect(badHtml).toContain('id="email-error"');
+		expect(badHtml).toContain('id="address-error"');
+		expect(badHtml).toContain('value="&lt;b&gt;1 Allen Ave&lt;/b&gt;"');
+		expect(badHtml).not.toContain('id="confirmed"');
+
+		const good = await gateway(
+			`/s/${m.slug}/checkout`,
+			form(
+				{ fullName: "Chioma Eze", phone: "0803 123 4567", email: "", address: "1 Allen Avenue", city: "Ikeja", state: "Lagos" },
+				{ cookie },
+			),
+		);
+		expect(good.status).toBe(200);
+		const goodHtml = await good.text();
+		expect(goodHtml).toContain('id="confirmed"');
+		expect(goodHtml).toContain("Thanks, Chioma Eze.");
+		expect(goodHtml).toContain('value="+2348031234567"');
+		expect(goodHtml).toMatch(/<button type="button" disabled[^>]*>Pay with Paystack/);
+
+		const crossSite = await gateway(`/s/${m.slug}/checkout`, form({ fullName: "X" }, { cookie, "sec-fetch-site": "cross-site" }));
+		expect(crossSite.status).toBe(403);
+	});
+
 	it("serves the same pages on the merchant's own domain, with links at the root", async () => {
 		const a2 = await signUpMerchant();
 		await jsonOf(await as(m, "PATCH", `/v1/stores/${m.storeId}`, { customDomain: "Shop.Ada-Sons.NG" }));

@@ -7,6 +7,25 @@ export interface CartLine {
 	quantity: number;
 }
 
+type StorefrontVariant = StorefrontProduct["variants"][number];
+
+export interface CartRow {
+	product: StorefrontProduct;
+	variant: StorefrontVariant;
+	quantity: number;
+}
+
+/** The cart's lines joined to live catalog data; lines whose variant is gone are dropped. */
+export function cartRows(lines: CartLine[], products: StorefrontProduct[]): { rows: CartRow[]; totalMinor: number } {
+	const variants = new Map(products.flatMap((p) => p.variants.map((v) => [v.id, { product: p, variant: v }] as const)));
+	const rows = lines.flatMap((line) => {
+		const found = variants.get(line.variantId);
+		return found ? [{ ...found, quantity: line.quantity }] : [];
+	});
+	// Integer minor units: a safe-integer price times a quantity ≤ 99, summed over ≤ 50 lines.
+	return { rows, totalMinor: rows.reduce((sum, r) => sum + r.variant.priceMinor * r.quantity, 0) };
+}
+
 /**
  * The cart page reads prices and stock live (never from the edge cache). Lines whose
  * variant no longer exists are dropped; the total is integer minor units.
@@ -81,7 +100,11 @@ export function CartPage(props: {
 					<p>
 						Total: <strong id="cart-total">{formatMoney(total, currency)}</strong>
 					</p>
-					<p>Checkout opens here with Paystack payments; prices and stock are confirmed again when you pay.</p>
+					<p>
+						<a class="button" href={`${base}/checkout`}>
+							Checkout
+						</a>
+					</p>
 				</>
 			)}
 		</Layout>

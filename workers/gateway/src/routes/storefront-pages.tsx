@@ -1,9 +1,19 @@
-import { handle, ProblemError, prefixedId, problem, type StorefrontView, type StorefrontViewQuery, slug } from "@oja/contracts";
+import {
+	CheckoutDetails,
+	handle,
+	ProblemError,
+	prefixedId,
+	problem,
+	type StorefrontView,
+	type StorefrontViewQuery,
+	slug,
+} from "@oja/contracts";
 import { type Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import type { GatewayEnv } from "../app-env.ts";
 import { type CartLine, CartPage } from "../pages/cart.tsx";
+import { CheckoutPage, type CheckoutValues } from "../pages/checkout.tsx";
 import { ErrorPage } from "../pages/error.tsx";
 import { ListingPage } from "../pages/listing.tsx";
 import { ProductPage, selectVariant } from "../pages/product.tsx";
@@ -13,7 +23,7 @@ import { unwrap } from "../validate.ts";
 
 // Server-rendered storefront pages under /s/{slug}/…, and at the root of a merchant's custom
 // domain (storefront/custom-domains.ts rewrites those requests to here). Catalog pages are
-// edge-cached like the storefront API; the cart is per shopper and never cached.
+// edge-cached like the storefront API; the cart and checkout are per shopper and never cached.
 
 const PageParams = z.object({ slug, handle: handle.optional() });
 const CART_COOKIE = "oja_cart";
@@ -94,7 +104,7 @@ function assertSameOrigin(c: Context<GatewayEnv>, page: PageContext): void {
 	}
 }
 
-async function formOf<S extends z.ZodType>(c: Context<GatewayEnv>, schema: S): Promise<z.output<S>> {
+async function formFields(c: Context<GatewayEnv>): Promise<Record<string, string>> {
 	const type = c.req.header("content-type") ?? "";
 	if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) {
 		throw new ProblemError(problem("unsupported-media-type", "Send the form as application/x-www-form-urlencoded."));
@@ -102,7 +112,35 @@ async function formOf<S extends z.ZodType>(c: Context<GatewayEnv>, schema: S): P
 	const body = await c.req.parseBody().catch(() => {
 		throw new ProblemError(problem("bad-request", "The form could not be read."));
 	});
-	const parsed = schema.safeParse(body);
+	return Object.fromEntries(Object.entries(body).flatMap(([k, v]) => (typeof v === "string" ? [[k, v.slice(0, 1000)]] : [])));
+}
+
+/** The checkout page for this shopper's cart, with live prices (never cached). */
+async function checkoutPage(
+	c: Context<GatewayEnv>,
+	page: PageContext,
+	form: { values: CheckoutValues; errors: Partial<Record<keyof CheckoutValues, string>>; confirmed: boolean },
+	status: 200 | 422,
+): Promise<Response> {
+	const lines = readCart(c);
+	const data = await view(c, page.slug, { kind: "variants", ids: lines.map((l) => l.variantId) });
+	c.header("cache-control", "private, no-store");
+	return c.html(
+		<CheckoutPage
+			store={data.store}
+			base={page.base}
+			origin={page.origin}
+			collections={data.collections}
+			lines={lines}
+			products={data.items}
+			{...form}
+		/>,
+		status,
+	);
+}
+
+async function formOf<S extends z.ZodType>(c: Context<GatewayEnv>, schema: S): Promise<z.output<S>> {
+	const parsed = schema.safeParse(await formFields(c));
 	if (!parsed.success) throw new ProblemError(problem("validation-failed", "That is not something we can add to a cart."));
 	return parsed.data;
 }
@@ -228,6 +266,31 @@ export const storefrontPageRoutes = new Hono<GatewayEnv>()
 			else lines.push({ variantId, quantity });
 			writeCart(c, page, lines.slice(-CART_MAX_LINES));
 			return c.redirect(`${page.base}/cart`, 303);
+		}),
+	)
+	.get("/s/:slug/checkout", (c) =>
+		htmlPage(c, (page) => checkoutPage(c, page, { values: {}, errors: {}, confirmed: false }, 200)),
+	)
+	.post("/s/:slug/checkout", (c) =>
+		htmlPage(c, async (page) => {
+			assertSameOrigin(c, page);
+			const fields = await formFields(c);
+			const parsed = CheckoutDetails.safeParse(fields);
+			if (!parsed.success) {
+				const errors: Partial<Record<keyof CheckoutValues, string>> = {};
+				for (const issue of parsed.error.issues) {
+					const field = String(issue.path[0]) as keyof CheckoutValues;
+					errors[field] ??= issue.message;
+				}
+				return checkoutPage(c, page, { values: fields, errors, confirmed: false }, 422);
+			}
+			const { email, note, ...required } = parsed.data;
+			return checkoutPage(
+				c,
+				page,
+				{ values: { ...required, email: email ?? "", note: note ?? "" }, errors: {}, confirmed: true },
+				200,
+			);
 		}),
 	)
 	.post("/s/:slug/cart/remove", (c) =>

@@ -115,6 +115,14 @@ async function formFields(c: Context<GatewayEnv>): Promise<Record<string, string
 	return Object.fromEntries(Object.entries(body).flatMap(([k, v]) => (typeof v === "string" ? [[k, v.slice(0, 1000)]] : [])));
 }
 
+/** This shopper's cart lines with live catalog data; the page built from it is never cached. */
+async function liveCart(c: Context<GatewayEnv>, page: PageContext): Promise<{ lines: CartLine[]; data: StorefrontView }> {
+	const lines = readCart(c);
+	const data = await view(c, page.slug, { kind: "variants", ids: lines.map((l) => l.variantId) });
+	c.header("cache-control", "private, no-store");
+	return { lines, data };
+}
+
 /** The checkout page for this shopper's cart, with live prices (never cached). */
 async function checkoutPage(
 	c: Context<GatewayEnv>,
@@ -122,9 +130,7 @@ async function checkoutPage(
 	form: { values: CheckoutValues; errors: Partial<Record<keyof CheckoutValues, string>>; confirmed: boolean },
 	status: 200 | 422,
 ): Promise<Response> {
-	const lines = readCart(c);
-	const data = await view(c, page.slug, { kind: "variants", ids: lines.map((l) => l.variantId) });
-	c.header("cache-control", "private, no-store");
+	const { lines, data } = await liveCart(c, page);
 	return c.html(
 		<CheckoutPage
 			store={data.store}
@@ -241,9 +247,7 @@ export const storefrontPageRoutes = new Hono<GatewayEnv>()
 	)
 	.get("/s/:slug/cart", (c) =>
 		htmlPage(c, async (page) => {
-			const lines = readCart(c);
-			const data = await view(c, page.slug, { kind: "variants", ids: lines.map((l) => l.variantId) });
-			c.header("cache-control", "private, no-store");
+			const { lines, data } = await liveCart(c, page);
 			return c.html(
 				<CartPage
 					store={data.store}

@@ -82,7 +82,14 @@ function integrationProject(file: string): TestProjectInlineConfiguration {
 				wrangler: { configPath: "./wrangler.toml" },
 				miniflare: {
 					// TEST_SIGNING_KEYS lets tests mint tokens (expired, other audience, rotated key).
-					bindings: { ...databaseBindings(file), TEST_SIGNING_KEYS: signingKeys, TEST_OPERATOR_TOTP_KEY: totpKey },
+					bindings: {
+						...databaseBindings(file),
+						TEST_SIGNING_KEYS: signingKeys,
+						TEST_OPERATOR_TOTP_KEY: totpKey,
+						// The route fuzzer's seed and run count (route-fuzz.test.ts); empty means its defaults.
+						FUZZ_SEED: process.env.FUZZ_SEED ?? "",
+						FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
+					},
 					// Test-only: lets a test put hand-made (e.g. poison) messages on the event queue.
 					queueProducers: { TEST_EVENTS: { queueName: "oja-events" } },
 					...(file.endsWith(REAL_RATE_LIMITS_IN) ? {} : { ratelimits: RELAXED_RATE_LIMITS }),

@@ -1,7 +1,7 @@
 // Shopify-like product CSV → CreateProductInput candidates. Rows with the same Handle are
 // one product's variants (the first row carries the product fields); a later row with no
 // variant data and an Image Src adds an image, as in Shopify exports.
-import { PRODUCT_IMPORT_CSV_COLUMNS } from "@oja/contracts";
+import { MAX_STOCK, PRODUCT_IMPORT_CSV_COLUMNS } from "@oja/contracts";
 import type { CsvRecord } from "./csv.ts";
 import type { ProductDraft, RowError } from "./draft.ts";
 import { validateDraft } from "./draft.ts";
@@ -23,7 +23,6 @@ const VARIANT_COLUMNS: CsvColumn[] = [
 	"Variant Grams",
 	"Variant Inventory Qty",
 ];
-const MAX_INVENTORY = 1_000_000_000;
 const MAX_GRAMS = 1_000_000;
 
 const normalise = (name: string) => name.trim().replace(/\s+/g, " ").toLowerCase();
@@ -255,7 +254,7 @@ export class ShopifyCsvReader {
 			}
 			const qty = v.get("Variant Inventory Qty").trim();
 			if (qty !== "") {
-				const parsed = wholeNumber(qty, "Inventory", MAX_INVENTORY);
+				const parsed = wholeNumber(qty, "Inventory", MAX_STOCK);
 				if (parsed.ok) variant.inventory = { onHand: parsed.value };
 				else draft.errors.push({ row: v.row, column: "Variant Inventory Qty", message: parsed.message });
 			}

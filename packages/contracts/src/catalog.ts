@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { currency, isoDateTime, minorUnits, plainText, prefixedId } from "./fields.ts";
+import { currency, isoDateTime, MAX_STOCK, minorUnits, plainText, prefixedId, stockCount } from "./fields.ts";
 import type { PublicStore } from "./identity.ts";
 
 export const handle = z
@@ -29,10 +29,7 @@ export const VariantInput = z
 		priceMinor: minorUnits.describe("Price in minor units (kobo) of the store's currency"),
 		compareAtMinor: minorUnits.optional(),
 		weightGrams: z.number().int().nonnegative().max(1_000_000).optional(),
-		inventory: z
-			.object({ onHand: z.number().int().nonnegative().max(1_000_000_000) })
-			.strict()
-			.optional(),
+		inventory: z.object({ onHand: stockCount }).strict().optional(),
 	})
 	.strict();
 export type VariantInput = z.infer<typeof VariantInput>;
@@ -145,14 +142,14 @@ export type ProductList = z.infer<typeof ProductList>;
 export const ProductParams = z.object({ storeId: prefixedId("st"), productId: prefixedId("prd") });
 export const InventoryParams = z.object({ storeId: prefixedId("st"), variantId: prefixedId("var") });
 
-export const SetInventoryInput = z.object({ onHand: z.number().int().nonnegative().max(1_000_000_000) }).strict();
+export const SetInventoryInput = z.object({ onHand: stockCount }).strict();
 export const AdjustInventoryInput = z
 	.object({
 		delta: z
 			.number()
 			.int()
-			.min(-1_000_000_000)
-			.max(1_000_000_000)
+			.min(-MAX_STOCK)
+			.max(MAX_STOCK)
 			.refine((d) => d !== 0, { message: "Delta must not be zero" }),
 		reason: plainText(200),
 	})

@@ -77,8 +77,41 @@ export const CURRENCIES = ["NGN", "GHS", "ZAR", "KES", "USD", "XOF"] as const;
 export const currency = z.enum(CURRENCIES);
 export type Currency = z.infer<typeof currency>;
 
-/** An amount in minor units (kobo, pesewas, cents): a non-negative safe integer, never a float. */
-export const minorUnits = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+// Bounds that keep every total Oja computes exact. A line is at most MAX_LINE_QUANTITY units
+// at MAX_UNIT_PRICE_MINOR each, an order at most MAX_ORDER_LINES lines plus fees, so an order
+// total stays below 2^53 (exact as a JS number and as JSON) with room to spare; sums across
+// orders (balances, payouts) are bigint in Postgres and in code. See bounds.test.ts.
+
+/** The most one unit may cost: 10^10 minor units (₦100,000,000.00; 10 billion CFA francs). */
+export const MAX_UNIT_PRICE_MINOR = 10_000_000_000;
+/** Units of one variant in one cart or order line. */
+export const MAX_LINE_QUANTITY = 999;
+/** Lines in one cart or order. */
+export const MAX_ORDER_LINES = 100;
+/** The most a fee (delivery, surcharge) may be, in minor units. */
+export const MAX_FEE_MINOR = MAX_UNIT_PRICE_MINOR;
+/** The largest order total these bounds allow: every line at the ceiling, plus a fee. */
+export const MAX_ORDER_TOTAL_MINOR = MAX_UNIT_PRICE_MINOR * MAX_LINE_QUANTITY * MAX_ORDER_LINES + MAX_FEE_MINOR;
+/**
+ * Most units on hand for one variant. Stock lives in Postgres int4 (max 2,147,483,647); with
+ * this ceiling and adjustments of at most the same size, no intermediate sum can overflow.
+ */
+export const MAX_STOCK = 1_000_000_000;
+
+/** A unit price in minor units (kobo, pesewas, cents): a non-negative integer, never a float. */
+export const minorUnits = z
+	.number()
+	.int()
+	.nonnegative()
+	.max(MAX_UNIT_PRICE_MINOR, {
+		message: `At most ${MAX_UNIT_PRICE_MINOR} minor units`,
+	});
+/** A count of stock units. */
+export const stockCount = z
+	.number()
+	.int()
+	.nonnegative()
+	.max(MAX_STOCK, { message: `At most ${MAX_STOCK} units` });
 
 export const isoDateTime = z.iso.datetime({ offset: true });
 

@@ -1,5 +1,5 @@
 import type { InventoryLevel, RequestContext, StoreAccess } from "@oja/contracts";
-import { ProblemError, problem } from "@oja/contracts";
+import { MAX_STOCK, ProblemError, problem } from "@oja/contracts";
 import { type Database, newId, pgErrorCode, schema } from "@oja/db";
 import { appendEvent } from "@oja/events";
 import { and, eq, sql } from "drizzle-orm";
@@ -31,6 +31,7 @@ export async function changeInventory(
 		), upd AS (
 			UPDATE inventory SET on_hand = ${target}, updated_at = now()
 			WHERE variant_id = ${variantId} AND store_id = ${access.storeId} AND ${target} >= inventory.reserved
+				AND ${target} <= ${MAX_STOCK}::int
 			RETURNING on_hand, reserved
 		), adj AS (
 			INSERT INTO inventory_adjustments (id, store_id, variant_id, delta, reason, on_hand_after, actor, request_id)
@@ -80,6 +81,14 @@ export async function changeInventory(
 			.from(schema.inventory)
 			.where(and(eq(schema.inventory.variantId, variantId), eq(schema.inventory.storeId, access.storeId)));
 		if (!exists) throw new ProblemError(problem("not-found", "No such variant."));
+		const path = change.set !== undefined ? "onHand" : "delta";
+		if ((change.set ?? exists.onHand + (change.delta ?? 0)) > MAX_STOCK) {
+			throw new ProblemError(
+				problem("validation-failed", `Stock cannot exceed ${MAX_STOCK} units (on hand: ${exists.onHand}).`, {
+					errors: [{ path, message: `Would take on hand above ${MAX_STOCK}`, code: "too_big" }],
+				}),
+			);
+		}
 		throw new ProblemError(
 			problem(
 				"conflict",
@@ -87,7 +96,7 @@ export async function changeInventory(
 				{
 					errors: [
 						{
-							path: change.set !== undefined ? "onHand" : "delta",
+							path,
 							message: "Would leave less than reserved",
 							code: "insufficient",
 						},

@@ -9,5 +9,8 @@ declare namespace Cloudflare {
 		TEST_SIGNING_KEYS: string;
 		/** The key sealing operators' TOTP seeds, so tests can provision operators like the CLI does. */
 		TEST_OPERATOR_TOTP_KEY: string;
+		/** The route fuzzer's seed and runs per operation; empty for its defaults. */
+		FUZZ_SEED: string;
+		FUZZ_RUNS: string;
 	}
 }

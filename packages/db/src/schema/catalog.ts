@@ -63,6 +63,10 @@ export const variants = pgTable(
 		uniqueIndex("variants_product_options_key").on(t.productId, t.optionValues),
 		index("variants_store_product_idx").on(t.storeId, t.productId),
 		check("variants_price_check", sql`${t.priceMinor} >= 0 and (${t.compareAtMinor} is null or ${t.compareAtMinor} >= 0)`),
+		check(
+			"variants_price_max",
+			sql`${t.priceMinor} <= 10000000000 and (${t.compareAtMinor} is null or ${t.compareAtMinor} <= 10000000000)`,
+		),
 	],
 );
 
@@ -82,6 +86,7 @@ export const inventory = pgTable(
 		primaryKey({ columns: [t.variantId], name: "inventory_pkey" }),
 		index("inventory_store_id_idx").on(t.storeId),
 		check("inventory_nonnegative", sql`${t.reserved} >= 0 and ${t.onHand} >= ${t.reserved}`),
+		check("inventory_on_hand_max", sql`${t.onHand} <= 1000000000`),
 	],
 );
 

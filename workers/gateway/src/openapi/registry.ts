@@ -1,10 +1,15 @@
-import { PROBLEM_TYPES, type Problem, type ProblemType } from "@oja/contracts";
+import { PROBLEM_TYPES, type Problem, type ProblemType, parseOrThrow } from "@oja/contracts";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { z } from "zod";
+import type { GatewayEnv } from "../app-env.ts";
+import { checkedText, jsonBody } from "../validate.ts";
 
 /**
- * One declaration per route: the gateway validates requests with these schemas and the
- * OpenAPI document is generated from the same objects, so the docs cannot drift from the
- * code.
+ * One declaration per route: `declare(spec, guards, handler)` mounts the handler, validates the
+ * path, query and JSON body against the spec's schemas before the handler runs (after its
+ * guards, so an unauthenticated caller learns nothing about input rules), and adds the spec
+ * to the OpenAPI document. A route cannot be documented without being validated, nor reach a
+ * handler with input the document does not describe.
  */
 export interface RouteSpec {
 	method: "get" | "post" | "put" | "patch" | "delete";
@@ -17,6 +22,11 @@ export interface RouteSpec {
 	params?: z.ZodObject;
 	query?: z.ZodObject;
 	body?: z.ZodType;
+	/**
+	 * The body may be absent (sent with no content-type and no bytes); when present it must be
+	 * JSON matching `body`.
+	 */
+	bodyOptional?: boolean;
 	/** A body that is not JSON (an uploaded file): documented as given, read by the handler itself. */
 	rawBody?: { description: string; content: Record<string, { schema: Record<string, unknown> }> };
 	responses: Partial<Record<200 | 201 | 202 | 204, { description: string; schema?: z.ZodType }>>;
@@ -24,12 +34,49 @@ export interface RouteSpec {
 	problems?: ProblemType[];
 }
 
-export const routes: RouteSpec[] = [];
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-export function defineRoute<const R extends RouteSpec>(spec: R): R {
-	routes.push(spec);
-	return spec;
+/** What a handler receives: the spec's inputs, parsed. */
+export interface RouteInput<R extends RouteSpec> {
+	params: Parsed<R["params"]>;
+	query: Parsed<R["query"]>;
+	body: R["bodyOptional"] extends true ? Parsed<R["body"]> | undefined : Parsed<R["body"]>;
 }
+
+export type RouteHandler<R extends RouteSpec> = (c: Context<GatewayEnv>, input: RouteInput<R>) => Response | Promise<Response>;
+
+const registered: RouteSpec[] = [];
+
+/** Every declared route, in declaration order (the OpenAPI document and the route fuzzer read it). */
+export const declaredRoutes = (): readonly RouteSpec[] => registered;
+
+function hasBody(c: Context<GatewayEnv>): boolean {
+	const length = c.req.header("content-length");
+	if (length !== undefined) return length !== "0";
+	return c.req.header("transfer-encoding") !== undefined || c.req.header("content-type") !== undefined;
+}
+
+async function parseInput<R extends RouteSpec>(c: Context<GatewayEnv>, spec: R): Promise<RouteInput<R>> {
+	const params = spec.params ? parseOrThrow(spec.params, checkedText(c.req.param(), "path"), "path") : undefined;
+	// Spread: Hono's query object has no prototype, which RPC cannot serialise.
+	const query = spec.query ? parseOrThrow(spec.query, checkedText({ ...c.req.query() }, "query"), "query") : undefined;
+	let body: unknown;
+	if (spec.body && (!spec.bodyOptional || hasBody(c))) body = await jsonBody(c, spec.body);
+	return { params, query, body } as RouteInput<R>;
+}
+
+/** A group of routes (one per route file): each `declare` mounts a handler with its validation. */
+export class RouteGroup {
+	readonly app = new Hono<GatewayEnv>();
+
+	declare<const R extends RouteSpec>(spec: R, guards: MiddlewareHandler<GatewayEnv>[], handler: RouteHandler<R>): this {
+		registered.push(spec);
+		this.app.on(spec.method.toUpperCase(), [spec.path], ...guards, async (c) => handler(c, await parseInput(c, spec)));
+		return this;
+	}
+}
+
+export const routeGroup = (): RouteGroup => new RouteGroup();
 
 const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
 
@@ -64,7 +111,7 @@ const problemSchema = {
 
 export function openApiDocument(info: { title: string; version: string; description: string }, serverUrl: string) {
 	const paths: Record<string, Record<string, unknown>> = {};
-	for (const route of routes) {
+	for (const route of registered) {
 		const parameters: unknown[] = [];
 		for (const [where, schema] of [
 			["path", route.params],
@@ -118,7 +165,12 @@ export function openApiDocument(info: { title: string; version: string; descript
 			tags: route.tags,
 			...(parameters.length > 0 ? { parameters } : {}),
 			...(route.body
-				? { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(route.body, "input") } } } }
+				? {
+						requestBody: {
+							required: !route.bodyOptional,
+							content: { "application/json": { schema: jsonSchema(route.body, "input") } },
+						},
+					}
 				: {}),
 			...(route.rawBody
 				? { requestBody: { required: true, description: route.rawBody.description, content: route.rawBody.content } }

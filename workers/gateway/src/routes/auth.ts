@@ -10,164 +10,175 @@ import {
 	SignupInput,
 	SignupResult,
 } from "@oja/contracts";
-import { Hono } from "hono";
 import { getCookie } from "hono/cookie";
 import { z } from "zod";
-import type { GatewayEnv } from "../app-env.ts";
 import { checkCsrf, requireAuth, verifyPrincipal } from "../middleware/authenticate.ts";
-import { defineRoute } from "../openapi/registry.ts";
+import { routeGroup } from "../openapi/registry.ts";
 import { clearSessionCookies, clientMeta, SESSION_COOKIE, setSessionCookies } from "../session-cookies.ts";
-import { jsonBody, pathParams, sendResult } from "../validate.ts";
+import { sendResult } from "../validate.ts";
 
-const signup = defineRoute({
-	method: "post",
-	path: "/v1/auth/signup",
-	operationId: "signup",
-	summary: "Create a merchant account and their store",
-	description:
-		"Creates the user, the store and the owner membership in one transaction, and signs the merchant in: the access token is in the body, the refresh token in the HttpOnly `oja_session` cookie.",
-	tags: ["auth"],
-	body: SignupInput,
-	responses: { 201: { description: "Account and store created", schema: SignupResult } },
-	problems: ["conflict"],
-});
-
-const login = defineRoute({
-	method: "post",
-	path: "/v1/auth/login",
-	operationId: "login",
-	summary: "Sign in with email and password",
-	description: "Unknown email and wrong password answer identically.",
-	tags: ["auth"],
-	body: LoginInput,
-	responses: { 200: { description: "Signed in", schema: LoginResult } },
-	problems: ["unauthorized"],
-});
-
-const refresh = defineRoute({
-	method: "post",
-	path: "/v1/auth/refresh",
-	operationId: "refresh",
-	summary: "Exchange the refresh token for a new access token (rotating the refresh token)",
-	description:
-		"Reads the `oja_session` cookie (with the CSRF header) or `refreshToken` in the body. Presenting an already-rotated refresh token signs the whole session out.",
-	tags: ["auth"],
-	body: RefreshInput,
-	responses: { 200: { description: "New access token; the new refresh token is in the cookie", schema: RefreshResult } },
-	problems: ["unauthorized", "forbidden"],
-});
-
-const logout = defineRoute({
-	method: "post",
-	path: "/v1/auth/logout",
-	operationId: "logout",
-	summary: "Sign out the current session",
-	tags: ["auth"],
-	responses: { 204: { description: "Signed out; cookies cleared" } },
-	problems: ["unauthorized", "forbidden"],
-});
-
-const me = defineRoute({
-	method: "get",
-	path: "/v1/auth/me",
-	operationId: "me",
-	summary: "The signed-in merchant and their stores",
-	tags: ["auth"],
-	responses: { 200: { description: "The caller", schema: Me } },
-	problems: ["unauthorized"],
-});
-
-const sessions = defineRoute({
-	method: "get",
-	path: "/v1/auth/sessions",
-	operationId: "listSessions",
-	summary: "The caller's active sessions",
-	tags: ["auth"],
-	responses: {
-		200: { description: "Active sessions, most recently used first", schema: z.object({ sessions: z.array(SessionInfo) }) },
-	},
-	problems: ["unauthorized"],
-});
-
-const revokeSession = defineRoute({
-	method: "delete",
-	path: "/v1/auth/sessions/:id",
-	operationId: "revokeSession",
-	summary: "Sign out one of the caller's sessions",
-	tags: ["auth"],
-	params: z.object({ id: z.string().regex(/^ses_[0-9A-HJKMNP-TV-Z]{26}$/, { message: "Must be a ses_ id" }) }),
-	responses: { 204: { description: "Signed out" } },
-	problems: ["unauthorized", "not-found", "forbidden"],
-});
-
-const jwks = defineRoute({
-	method: "get",
-	path: "/.well-known/jwks.json",
-	operationId: "jwks",
-	summary: "Public keys that verify Oja access tokens (ES256)",
-	tags: ["auth"],
-	responses: { 200: { description: "JSON Web Key Set" } },
-});
-
-export const authRoutes = new Hono<GatewayEnv>()
-	.post(signup.path, async (c) => {
-		const input = await jsonBody(c, signup.body);
-		const result = await c.env.IDENTITY.signup(input, { requestId: c.get("requestId") }, clientMeta(c));
-		if (!result.ok) return sendResult(c, result);
-		c.set("storeId", result.value.body.store.id);
-		setSessionCookies(c, result.value.tokens);
-		return c.json(result.value.body, 201);
-	})
-	.post(login.path, async (c) => {
-		const input = await jsonBody(c, login.body);
-		const result = await c.env.IDENTITY.login(input, { requestId: c.get("requestId") }, clientMeta(c));
-		if (!result.ok) return sendResult(c, result);
-		setSessionCookies(c, result.value.tokens);
-		return c.json(result.value.body, 200);
-	})
-	.post(refresh.path, async (c) => {
-		const hasBody = (c.req.header("content-length") ?? "0") !== "0" || c.req.header("transfer-encoding") !== undefined;
-		const body = hasBody ? await jsonBody(c, refresh.body) : {};
-		let token = body.refreshToken;
-		if (!token) {
-			token = getCookie(c, SESSION_COOKIE);
-			if (token) checkCsrf(c);
-		}
-		if (!token)
-			throw new ProblemError(problem("unauthorized", "No refresh token: sign in again.", { extensions: { code: "missing" } }));
-		const result = await c.env.IDENTITY.refresh(token, { requestId: c.get("requestId") });
-		if (!result.ok) {
-			if (!body.refreshToken) clearSessionCookies(c);
-			return sendResult(c, result);
-		}
-		setSessionCookies(c, result.value);
-		return c.json({ accessToken: result.value.accessToken }, 200);
-	})
-	.post(logout.path, async (c) => {
-		const principal = await verifyPrincipal(c, "merchant").catch(() => undefined);
-		const refreshToken = getCookie(c, SESSION_COOKIE) ?? null;
-		if (!principal && !refreshToken)
-			throw new ProblemError(problem("unauthorized", "Nothing to sign out.", { extensions: { code: "missing" } }));
-		if (!principal) checkCsrf(c);
-		const result = await c.env.IDENTITY.logout({ requestId: c.get("requestId"), principal }, refreshToken);
-		if (!result.ok) return sendResult(c, result);
-		clearSessionCookies(c);
-		return c.body(null, 204);
-	})
-	.get(me.path, requireAuth("merchant"), async (c) => {
-		return sendResult(c, await c.env.IDENTITY.me({ requestId: c.get("requestId"), principal: c.get("principal") }));
-	})
-	.get(sessions.path, requireAuth("merchant"), async (c) => {
-		const result = await c.env.IDENTITY.sessions({ requestId: c.get("requestId"), principal: c.get("principal") });
-		if (!result.ok) return sendResult(c, result);
-		return c.json({ sessions: result.value }, 200);
-	})
-	.delete(revokeSession.path, requireAuth("merchant"), async (c) => {
-		const { id } = pathParams(c, revokeSession.params);
-		const result = await c.env.IDENTITY.revokeSession(id, { requestId: c.get("requestId"), principal: c.get("principal") });
-		if (!result.ok) return sendResult(c, result);
-		return c.body(null, 204);
-	})
-	.get(jwks.path, async (c) => {
-		return c.json(await c.env.IDENTITY.jwks(), 200, { "cache-control": "public, max-age=300" });
-	});
+export const authRoutes = routeGroup()
+	.declare(
+		{
+			method: "post",
+			path: "/v1/auth/signup",
+			operationId: "signup",
+			summary: "Create a merchant account and their store",
+			description:
+				"Creates the user, the store and the owner membership in one transaction, and signs the merchant in: the access token is in the body, the refresh token in the HttpOnly `oja_session` cookie.",
+			tags: ["auth"],
+			body: SignupInput,
+			responses: { 201: { description: "Account and store created", schema: SignupResult } },
+			problems: ["conflict"],
+		},
+		[],
+		async (c, { body }) => {
+			const result = await c.env.IDENTITY.signup(body, { requestId: c.get("requestId") }, clientMeta(c));
+			if (!result.ok) return sendResult(c, result);
+			c.set("storeId", result.value.body.store.id);
+			setSessionCookies(c, result.value.tokens);
+			return c.json(result.value.body, 201);
+		},
+	)
+	.declare(
+		{
+			method: "post",
+			path: "/v1/auth/login",
+			operationId: "login",
+			summary: "Sign in with email and password",
+			description: "Unknown email and wrong password answer identically.",
+			tags: ["auth"],
+			body: LoginInput,
+			responses: { 200: { description: "Signed in", schema: LoginResult } },
+			problems: ["unauthorized"],
+		},
+		[],
+		async (c, { body }) => {
+			const result = await c.env.IDENTITY.login(body, { requestId: c.get("requestId") }, clientMeta(c));
+			if (!result.ok) return sendResult(c, result);
+			setSessionCookies(c, result.value.tokens);
+			return c.json(result.value.body, 200);
+		},
+	)
+	.declare(
+		{
+			method: "post",
+			path: "/v1/auth/refresh",
+			operationId: "refresh",
+			summary: "Exchange the refresh token for a new access token (rotating the refresh token)",
+			description:
+				"Reads the `oja_session` cookie (with the CSRF header) or `refreshToken` in the body. Presenting an already-rotated refresh token signs the whole session out.",
+			tags: ["auth"],
+			body: RefreshInput,
+			bodyOptional: true,
+			responses: { 200: { description: "New access token; the new refresh token is in the cookie", schema: RefreshResult } },
+			problems: ["unauthorized", "forbidden"],
+		},
+		[],
+		async (c, { body }) => {
+			let token = body?.refreshToken;
+			if (!token) {
+				token = getCookie(c, SESSION_COOKIE);
+				if (token) checkCsrf(c);
+			}
+			if (!token)
+				throw new ProblemError(problem("unauthorized", "No refresh token: sign in again.", { extensions: { code: "missing" } }));
+			const result = await c.env.IDENTITY.refresh(token, { requestId: c.get("requestId") });
+			if (!result.ok) {
+				if (!body?.refreshToken) clearSessionCookies(c);
+				return sendResult(c, result);
+			}
+			setSessionCookies(c, result.value);
+			return c.json({ accessToken: result.value.accessToken }, 200);
+		},
+	)
+	.declare(
+		{
+			method: "post",
+			path: "/v1/auth/logout",
+			operationId: "logout",
+			summary: "Sign out the current session",
+			tags: ["auth"],
+			responses: { 204: { description: "Signed out; cookies cleared" } },
+			problems: ["unauthorized", "forbidden"],
+		},
+		[],
+		async (c) => {
+			const principal = await verifyPrincipal(c, "merchant").catch(() => undefined);
+			const refreshToken = getCookie(c, SESSION_COOKIE) ?? null;
+			if (!principal && !refreshToken)
+				throw new ProblemError(problem("unauthorized", "Nothing to sign out.", { extensions: { code: "missing" } }));
+			if (!principal) checkCsrf(c);
+			const result = await c.env.IDENTITY.logout({ requestId: c.get("requestId"), principal }, refreshToken);
+			if (!result.ok) return sendResult(c, result);
+			clearSessionCookies(c);
+			return c.body(null, 204);
+		},
+	)
+	.declare(
+		{
+			method: "get",
+			path: "/v1/auth/me",
+			operationId: "me",
+			summary: "The signed-in merchant and their stores",
+			tags: ["auth"],
+			responses: { 200: { description: "The caller", schema: Me } },
+			problems: ["unauthorized"],
+		},
+		[requireAuth("merchant")],
+		async (c) => {
+			return sendResult(c, await c.env.IDENTITY.me({ requestId: c.get("requestId"), principal: c.get("principal") }));
+		},
+	)
+	.declare(
+		{
+			method: "get",
+			path: "/v1/auth/sessions",
+			operationId: "listSessions",
+			summary: "The caller's active sessions",
+			tags: ["auth"],
+			responses: {
+				200: { description: "Active sessions, most recently used first", schema: z.object({ sessions: z.array(SessionInfo) }) },
+			},
+			problems: ["unauthorized"],
+		},
+		[requireAuth("merchant")],
+		async (c) => {
+			const result = await c.env.IDENTITY.sessions({ requestId: c.get("requestId"), principal: c.get("principal") });
+			if (!result.ok) return sendResult(c, result);
+			return c.json({ sessions: result.value }, 200);
+		},
+	)
+	.declare(
+		{
+			method: "delete",
+			path: "/v1/auth/sessions/:id",
+			operationId: "revokeSession",
+			summary: "Sign out one of the caller's sessions",
+			tags: ["auth"],
+			params: z.object({ id: z.string().regex(/^ses_[0-9A-HJKMNP-TV-Z]{26}$/, { message: "Must be a ses_ id" }) }),
+			responses: { 204: { description: "Signed out" } },
+			problems: ["unauthorized", "not-found", "forbidden"],
+		},
+		[requireAuth("merchant")],
+		async (c, { params }) => {
+			const { id } = params;
+			const result = await c.env.IDENTITY.revokeSession(id, { requestId: c.get("requestId"), principal: c.get("principal") });
+			if (!result.ok) return sendResult(c, result);
+			return c.body(null, 204);
+		},
+	)
+	.declare(
+		{
+			method: "get",
+			path: "/.well-known/jwks.json",
+			operationId: "jwks",
+			summary: "Public keys that verify Oja access tokens (ES256)",
+			tags: ["auth"],
+			responses: { 200: { description: "JSON Web Key Set" } },
+		},
+		[],
+		async (c) => {
+			return c.json(await c.env.IDENTITY.jwks(), 200, { "cache-control": "public, max-age=300" });
+		},
+	).app;

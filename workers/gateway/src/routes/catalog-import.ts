@@ -10,10 +10,8 @@ import {
 	problem,
 	StoreIdParam,
 } from "@oja/contracts";
-import { Hono } from "hono";
-import type { GatewayEnv } from "../app-env.ts";
 import { storeRoute } from "../middleware/store-access.ts";
-import { defineRoute } from "../openapi/registry.ts";
+import { routeGroup } from "../openapi/registry.ts";
 import { rpcContext, storeAccessOf } from "../route-context.ts";
 import { sendResult } from "../validate.ts";
 
@@ -36,36 +34,6 @@ const FORMATS: Record<string, ProductImportFormat> = {
 	"application/json-lines": "jsonl",
 };
 
-const importProducts = defineRoute({
-	method: "post",
-	path: "/v1/stores/:storeId/products/import",
-	operationId: "importProducts",
-	summary: "Import products in bulk from a CSV (Shopify-like columns) or JSON-lines file",
-	description: [
-		`Up to ${PRODUCT_IMPORT_MAX_VARIANTS} variants and ${PRODUCT_IMPORT_MAX_BYTES / 1024 / 1024} MiB per request (413 beyond either).`,
-		"The file is read completely and checked before anything is written: a file that is unusable as a whole",
-		"(wrong content type, bad header, broken CSV quoting, not UTF-8) answers 422/415 and writes nothing.",
-		`Products are then written in batches of about ${PRODUCT_IMPORT_BATCH_VARIANTS} variants, in file order;`,
-		"each batch is one transaction, so a batch holding an invalid row (or a handle/SKU already in the store)",
-		"writes none of its products while other batches are written. The 200 report lists every batch and row error.",
-		`CSV columns (header row required, any case): ${PRODUCT_IMPORT_CSV_COLUMNS.join(", ")}. Rows with the same Handle are one product's`,
-		"variants; the first carries the product fields. Prices are decimals in major units (15000.00), at most 2 places.",
-		"JSON lines: one POST /products body per line.",
-	].join(" "),
-	tags: ["catalog"],
-	params: StoreIdParam,
-	rawBody: {
-		description: "The file, streamed",
-		content: {
-			"text/csv": { schema: { type: "string", description: "Shopify-like product CSV" } },
-			"application/x-ndjson": { schema: { type: "string", description: "One createProduct body (JSON) per line" } },
-			"application/jsonl": { schema: { type: "string", description: "One createProduct body (JSON) per line" } },
-		},
-	},
-	responses: { 200: { description: "What was written and what was not, by batch and row", schema: ProductImportReport } },
-	problems: ["unauthorized", "forbidden", "not-found", "bad-request"],
-});
-
 function formatOf(contentType: string | undefined): ProductImportFormat {
 	const [type = "", ...params] = (contentType ?? "").split(";").map((p) => p.trim().toLowerCase());
 	const format = FORMATS[type];
@@ -83,14 +51,46 @@ function formatOf(contentType: string | undefined): ProductImportFormat {
 
 const tooLarge = () => new ProblemError(importTooLarge());
 
-export const catalogImportRoutes = new Hono<GatewayEnv>().post(importProducts.path, storeRoute("catalog:manage"), async (c) => {
-	const format = formatOf(c.req.header("content-type"));
-	const declared = Number(c.req.header("content-length") ?? "0");
-	if (declared > PRODUCT_IMPORT_MAX_BYTES) throw tooLarge();
-	const body = c.req.raw.body;
-	if (!body) throw new ProblemError(problem("validation-failed", "The request has no body: send the file."));
-	// The stream itself goes over RPC: the catalog Worker parses it as it arrives, counts its
-	// bytes against PRODUCT_IMPORT_MAX_BYTES and stops reading (writing nothing) past it.
-	const result = await c.env.CATALOG.importProducts(storeAccessOf(c), format, body, rpcContext(c));
-	return sendResult(c, result);
-});
+export const catalogImportRoutes = routeGroup().declare(
+	{
+		method: "post",
+		path: "/v1/stores/:storeId/products/import",
+		operationId: "importProducts",
+		summary: "Import products in bulk from a CSV (Shopify-like columns) or JSON-lines file",
+		description: [
+			`Up to ${PRODUCT_IMPORT_MAX_VARIANTS} variants and ${PRODUCT_IMPORT_MAX_BYTES / 1024 / 1024} MiB per request (413 beyond either).`,
+			"The file is read completely and checked before anything is written: a file that is unusable as a whole",
+			"(wrong content type, bad header, broken CSV quoting, not UTF-8) answers 422/415 and writes nothing.",
+			`Products are then written in batches of about ${PRODUCT_IMPORT_BATCH_VARIANTS} variants, in file order;`,
+			"each batch is one transaction, so a batch holding an invalid row (or a handle/SKU already in the store)",
+			"writes none of its products while other batches are written. The 200 report lists every batch and row error.",
+			`CSV columns (header row required, any case): ${PRODUCT_IMPORT_CSV_COLUMNS.join(", ")}. Rows with the same Handle are one product's`,
+			"variants; the first carries the product fields. Prices are decimals in major units (15000.00), at most 2 places.",
+			"JSON lines: one POST /products body per line.",
+		].join(" "),
+		tags: ["catalog"],
+		params: StoreIdParam,
+		rawBody: {
+			description: "The file, streamed",
+			content: {
+				"text/csv": { schema: { type: "string", description: "Shopify-like product CSV" } },
+				"application/x-ndjson": { schema: { type: "string", description: "One createProduct body (JSON) per line" } },
+				"application/jsonl": { schema: { type: "string", description: "One createProduct body (JSON) per line" } },
+			},
+		},
+		responses: { 200: { description: "What was written and what was not, by batch and row", schema: ProductImportReport } },
+		problems: ["unauthorized", "forbidden", "not-found", "bad-request"],
+	},
+	[storeRoute("catalog:manage")],
+	async (c) => {
+		const format = formatOf(c.req.header("content-type"));
+		const declared = Number(c.req.header("content-length") ?? "0");
+		if (declared > PRODUCT_IMPORT_MAX_BYTES) throw tooLarge();
+		const body = c.req.raw.body;
+		if (!body) throw new ProblemError(problem("validation-failed", "The request has no body: send the file."));
+		// The stream itself goes over RPC: the catalog Worker parses it as it arrives, counts its
+		// bytes against PRODUCT_IMPORT_MAX_BYTES and stops reading (writing nothing) past it.
+		const result = await c.env.CATALOG.importProducts(storeAccessOf(c), format, body, rpcContext(c));
+		return sendResult(c, result);
+	},
+).app;

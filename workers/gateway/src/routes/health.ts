@@ -1,33 +1,11 @@
 import { problem } from "@oja/contracts";
 import { createSql } from "@oja/db";
-import { Hono } from "hono";
 import { z } from "zod";
-import type { GatewayEnv } from "../app-env.ts";
-import { defineRoute } from "../openapi/registry.ts";
+import { routeGroup } from "../openapi/registry.ts";
 import { problemResponse } from "../problem-response.ts";
 
 const Check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
 const Readiness = z.object({ status: z.enum(["ready", "degraded"]), checks: z.record(z.string(), Check) });
-
-const liveness = defineRoute({
-	method: "get",
-	path: "/health",
-	operationId: "health",
-	summary: "Liveness: the gateway is running",
-	tags: ["health"],
-	responses: { 200: { description: "Alive", schema: z.object({ status: z.literal("ok") }) } },
-});
-
-const readiness = defineRoute({
-	method: "get",
-	path: "/health/ready",
-	operationId: "healthReady",
-	summary: "Readiness: one database round trip and a ping of every bound Worker",
-	description: "Answers 503 naming each failing dependency.",
-	tags: ["health"],
-	responses: { 200: { description: "Every dependency answered", schema: Readiness } },
-	problems: ["service-unavailable"],
-});
 
 // A readiness probe must answer even when a dependency hangs rather than fails.
 const CHECK_TIMEOUT_MS = 3000;
@@ -53,21 +31,45 @@ async function timed(run: () => Promise<unknown>): Promise<z.infer<typeof Check>
 	}
 }
 
-export const healthRoutes = new Hono<GatewayEnv>()
-	.get(liveness.path, (c) => c.json({ status: "ok" as const }, 200, { "cache-control": "no-store" }))
-	.get(readiness.path, async (c) => {
-		const entries = await Promise.all([
-			timed(() => createSql(c.env)`SELECT 1`).then((r) => ["database", r] as const),
-			timed(() => c.env.IDENTITY.ping()).then((r) => ["identity", r] as const),
-			timed(() => c.env.CATALOG.ping()).then((r) => ["catalog", r] as const),
-			timed(() => c.env.OPS.ping()).then((r) => ["ops", r] as const),
-		]);
-		const checks = Object.fromEntries(entries);
-		const failing = entries.filter(([, r]) => !r.ok).map(([name]) => name);
-		if (failing.length === 0) return c.json({ status: "ready", checks }, 200, { "cache-control": "no-store" });
-		return problemResponse(
-			problem("service-unavailable", `Not ready: ${failing.join(", ")} failing.`, { extensions: { failing, checks } }),
-			c.get("requestId"),
-			{ "retry-after": "5" },
-		);
-	});
+export const healthRoutes = routeGroup()
+	.declare(
+		{
+			method: "get",
+			path: "/health",
+			operationId: "health",
+			summary: "Liveness: the gateway is running",
+			tags: ["health"],
+			responses: { 200: { description: "Alive", schema: z.object({ status: z.literal("ok") }) } },
+		},
+		[],
+		(c) => c.json({ status: "ok" as const }, 200, { "cache-control": "no-store" }),
+	)
+	.declare(
+		{
+			method: "get",
+			path: "/health/ready",
+			operationId: "healthReady",
+			summary: "Readiness: one database round trip and a ping of every bound Worker",
+			description: "Answers 503 naming each failing dependency.",
+			tags: ["health"],
+			responses: { 200: { description: "Every dependency answered", schema: Readiness } },
+			problems: ["service-unavailable"],
+		},
+		[],
+		async (c) => {
+			const entries = await Promise.all([
+				timed(() => createSql(c.env)`SELECT 1`).then((r) => ["database", r] as const),
+				timed(() => c.env.IDENTITY.ping()).then((r) => ["identity", r] as const),
+				timed(() => c.env.CATALOG.ping()).then((r) => ["catalog", r] as const),
+				timed(() => c.env.OPS.ping()).then((r) => ["ops", r] as const),
+			]);
+			const checks = Object.fromEntries(entries);
+			const failing = entries.filter(([, r]) => !r.ok).map(([name]) => name);
+			if (failing.length === 0) return c.json({ status: "ready", checks }, 200, { "cache-control": "no-store" });
+			return problemResponse(
+				problem("service-unavailable", `Not ready: ${failing.join(", ")} failing.`, { extensions: { failing, checks } }),
+				c.get("requestId"),
+				{ "retry-after": "5" },
+			);
+		},
+	).app;

@@ -7,14 +7,14 @@ import {
 	PublicStore,
 	slug,
 } from "@oja/contracts";
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
 import { z } from "zod";
 import type { GatewayEnv } from "../app-env.ts";
 import { opsRoute } from "../middleware/operator.ts";
-import { defineRoute } from "../openapi/registry.ts";
+import { routeGroup } from "../openapi/registry.ts";
 import { rpcContext } from "../route-context.ts";
 import { clientMeta } from "../session-cookies.ts";
-import { jsonBody, pathParams, sendResult, unwrap } from "../validate.ts";
+import { sendResult, unwrap } from "../validate.ts";
 
 // Platform operator routes. Every action is written to the append-only audit log with the
 // operator, the target and the request id; reads of merchant data are actions too.
@@ -23,69 +23,74 @@ async function audit(c: Context<GatewayEnv>, entry: AuditInput): Promise<void> {
 	unwrap(await c.env.IDENTITY.recordAudit(entry, rpcContext(c), clientMeta(c)));
 }
 
-const login = defineRoute({
-	method: "post",
-	path: "/v1/ops/auth/login",
-	operationId: "operatorLogin",
-	summary: "Operator sign-in: password and TOTP code",
-	description: "Returns a 15-minute `ops` token. A TOTP code is accepted once; 10 failures lock the account for 15 minutes.",
-	tags: ["ops"],
-	body: OperatorLoginInput,
-	responses: { 200: { description: "Signed in", schema: OperatorLoginResult } },
-	problems: ["unauthorized", "rate-limited"],
-});
-
-const storeLookup = defineRoute({
-	method: "get",
-	path: "/v1/ops/stores/:slug",
-	operationId: "opsStoreLookup",
-	summary: "Look up a store by slug (support and above; audited)",
-	tags: ["ops"],
-	params: z.object({ slug }),
-	responses: { 200: { description: "The store", schema: PublicStore } },
-	problems: ["unauthorized", "forbidden", "not-found"],
-});
-
-const auditLog = defineRoute({
-	method: "get",
-	path: "/v1/ops/audit-log",
-	operationId: "opsAuditLog",
-	summary: "Recent operator actions, newest first (admin and above)",
-	tags: ["ops"],
-	query: AuditQuery,
-	responses: { 200: { description: "Audit entries", schema: z.object({ entries: z.array(AuditEntry) }) } },
-	problems: ["unauthorized", "forbidden"],
-});
-
-const relay = defineRoute({
-	method: "post",
-	path: "/v1/ops/outbox/relay",
-	operationId: "opsRelayOutbox",
-	summary: "Sweep the transactional outbox now (admin and above; audited)",
-	tags: ["ops"],
-	responses: { 200: { description: "Events published", schema: z.object({ published: z.number().int() }) } },
-	problems: ["unauthorized", "forbidden"],
-});
-
-export const opsRoutes = new Hono<GatewayEnv>()
-	.post(login.path, async (c) => {
-		const input = await jsonBody(c, login.body);
-		return sendResult(c, await c.env.IDENTITY.operatorLogin(input, { requestId: c.get("requestId") }, clientMeta(c)));
-	})
-	.get(storeLookup.path, opsRoute("support"), async (c) => {
-		const { slug: storeSlug } = pathParams(c, storeLookup.params);
-		const store = unwrap(await c.env.IDENTITY.storeBySlug(storeSlug, rpcContext(c)));
-		await audit(c, { action: "store.viewed", targetType: "store", targetId: store.id });
-		return c.json(store, 200);
-	})
-	.get(auditLog.path, opsRoute("admin"), async (c) => {
-		// Spread: Hono's query object has no prototype, which RPC cannot serialise.
-		const query = auditLog.query.safeParse({ ...c.req.query() });
-		const entries = unwrap(await c.env.IDENTITY.auditLog(query.success ? query.data : { ...c.req.query() }, rpcContext(c)));
-		return c.json({ entries }, 200);
-	})
-	.post(relay.path, opsRoute("admin"), async (c) => {
-		const result = await c.env.OPS.relayOutbox();
-		await audit(c, { action: "outbox.relayed", targetType: "outbox", after: result });
-		return c.json(result, 200);
-	});
+export const opsRoutes = routeGroup()
+	.declare(
+		{
+			method: "post",
+			path: "/v1/ops/auth/login",
+			operationId: "operatorLogin",
+			summary: "Operator sign-in: password and TOTP code",
+			description: "Returns a 15-minute `ops` token. A TOTP code is accepted once; 10 failures lock the account for 15 minutes.",
+			tags: ["ops"],
+			body: OperatorLoginInput,
+			responses: { 200: { description: "Signed in", schema: OperatorLoginResult } },
+			problems: ["unauthorized", "rate-limited"],
+		},
+		[],
+		async (c, { body }) => {
+			return sendResult(c, await c.env.IDENTITY.operatorLogin(body, { requestId: c.get("requestId") }, clientMeta(c)));
+		},
+	)
+	.declare(
+		{
+			method: "get",
+			path: "/v1/ops/stores/:slug",
+			operationId: "opsStoreLookup",
+			summary: "Look up a store by slug (support and above; audited)",
+			tags: ["ops"],
+			params: z.object({ slug }),
+			responses: { 200: { description: "The store", schema: PublicStore } },
+			problems: ["unauthorized", "forbidden", "not-found"],
+		},
+		[opsRoute("support")],
+		async (c, { params }) => {
+			const { slug: storeSlug } = params;
+			const store = unwrap(await c.env.IDENTITY.storeBySlug(storeSlug, rpcContext(c)));
+			await audit(c, { action: "store.viewed", targetType: "store", targetId: store.id });
+			return c.json(store, 200);
+		},
+	)
+	.declare(
+		{
+			method: "get",
+			path: "/v1/ops/audit-log",
+			operationId: "opsAuditLog",
+			summary: "Recent operator actions, newest first (admin and above)",
+			tags: ["ops"],
+			query: AuditQuery,
+			responses: { 200: { description: "Audit entries", schema: z.object({ entries: z.array(AuditEntry) }) } },
+			problems: ["unauthorized", "forbidden"],
+		},
+		[opsRoute("admin")],
+		async (c, { query }) => {
+			const entries = unwrap(await c.env.IDENTITY.auditLog(query, rpcContext(c)));
+			return c.json({ entries }, 200);
+		},
+	)
+	.declare(
+		{
+			method: "post",
+			path: "/v1/ops/outbox/relay",
+			operationId: "opsRelayOutbox",
+			summary: "Sweep the transactional outbox now (admin and above; audited)",
+			tags: ["ops"],
+			responses: { 200: { description: "Events published", schema: z.object({ published: z.number().int() }) } },
+			problems: ["unauthorized", "forbidden"],
+		},
+		[opsRoute("admin")],
+		async (c) => {
+			const result = await c.env.OPS.relayOutbox();
+			await audit(c, { action: "outbox.relayed", targetType: "outbox", after: result });
+			return c.json(result, 200);
+		},
+	).app;

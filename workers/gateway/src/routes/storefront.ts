@@ -8,72 +8,15 @@ import {
 	problem,
 	slug,
 } from "@oja/contracts";
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
 import { z } from "zod";
 import type { GatewayEnv } from "../app-env.ts";
 import { verifyCustomer } from "../middleware/authenticate.ts";
-import { defineRoute } from "../openapi/registry.ts";
+import { routeGroup } from "../openapi/registry.ts";
 import { edgeCached } from "../storefront/edge-cache.ts";
-import { jsonBody, pathParams, sendResult, unwrap } from "../validate.ts";
+import { sendResult, unwrap } from "../validate.ts";
 
 const SlugParam = z.object({ slug });
-
-const storeBySlug = defineRoute({
-	method: "get",
-	path: "/v1/storefront/:slug",
-	operationId: "storefrontStore",
-	summary: "A store's public profile",
-	tags: ["storefront"],
-	params: SlugParam,
-	responses: { 200: { description: "The store", schema: PublicStore } },
-	problems: ["not-found", "rate-limited"],
-});
-
-const customerSignup = defineRoute({
-	method: "post",
-	path: "/v1/storefront/:slug/account/signup",
-	operationId: "customerSignup",
-	summary: "Create a shopper account at this store (or give a guest checkout email a password)",
-	tags: ["storefront"],
-	params: SlugParam,
-	body: CustomerSignupInput,
-	responses: { 201: { description: "Signed up and signed in", schema: CustomerAuthResult } },
-	problems: ["not-found", "conflict", "rate-limited"],
-});
-
-const customerLogin = defineRoute({
-	method: "post",
-	path: "/v1/storefront/:slug/account/login",
-	operationId: "customerLogin",
-	summary: "Shopper sign-in at this store",
-	tags: ["storefront"],
-	params: SlugParam,
-	body: CustomerLoginInput,
-	responses: { 200: { description: "Signed in", schema: CustomerAuthResult } },
-	problems: ["not-found", "unauthorized", "rate-limited"],
-});
-
-const customerMe = defineRoute({
-	method: "get",
-	path: "/v1/storefront/:slug/account",
-	operationId: "customerMe",
-	summary: "The signed-in shopper (a storefront token for this store)",
-	tags: ["storefront"],
-	params: SlugParam,
-	responses: { 200: { description: "The shopper", schema: Customer } },
-	problems: ["unauthorized", "not-found", "rate-limited"],
-});
-
-const customerLogout = defineRoute({
-	method: "post",
-	path: "/v1/storefront/:slug/account/logout",
-	operationId: "customerLogout",
-	summary: "Sign the shopper out",
-	tags: ["storefront"],
-	params: SlugParam,
-	responses: { 204: { description: "Signed out" } },
-	problems: ["unauthorized", "rate-limited"],
-});
 
 async function shopper(c: Context<GatewayEnv>) {
 	const principal = await verifyCustomer(c);
@@ -85,32 +28,97 @@ async function shopper(c: Context<GatewayEnv>) {
 	return principal;
 }
 
-export const storefrontRoutes = new Hono<GatewayEnv>()
-	.get(storeBySlug.path, async (c) => {
-		const { slug: storeSlug } = pathParams(c, storeBySlug.params);
-		return edgeCached(c, { slug: storeSlug }, async () => {
-			const result = await c.env.IDENTITY.storeBySlug(storeSlug, { requestId: c.get("requestId") });
-			if (result.ok) c.set("storeId", result.value.id);
-			return sendResult(c, result);
-		});
-	})
-	.post(customerSignup.path, async (c) => {
-		const { slug: storeSlug } = pathParams(c, customerSignup.params);
-		const input = await jsonBody(c, customerSignup.body);
-		return sendResult(c, await c.env.IDENTITY.customerSignup(storeSlug, input, { requestId: c.get("requestId") }), 201);
-	})
-	.post(customerLogin.path, async (c) => {
-		const { slug: storeSlug } = pathParams(c, customerLogin.params);
-		const input = await jsonBody(c, customerLogin.body);
-		return sendResult(c, await c.env.IDENTITY.customerLogin(storeSlug, input, { requestId: c.get("requestId") }));
-	})
-	.get(customerMe.path, async (c) => {
-		const { slug: storeSlug } = pathParams(c, customerMe.params);
-		const principal = await shopper(c);
-		return sendResult(c, await c.env.IDENTITY.customer(storeSlug, { requestId: c.get("requestId"), principal }));
-	})
-	.post(customerLogout.path, async (c) => {
-		const principal = await shopper(c);
-		unwrap(await c.env.IDENTITY.customerLogout({ requestId: c.get("requestId"), principal }));
-		return c.body(null, 204);
-	});
+export const storefrontRoutes = routeGroup()
+	.declare(
+		{
+			method: "get",
+			path: "/v1/storefront/:slug",
+			operationId: "storefrontStore",
+			summary: "A store's public profile",
+			tags: ["storefront"],
+			params: SlugParam,
+			responses: { 200: { description: "The store", schema: PublicStore } },
+			problems: ["not-found", "rate-limited"],
+		},
+		[],
+		async (c, { params }) => {
+			const { slug: storeSlug } = params;
+			return edgeCached(c, { slug: storeSlug }, async () => {
+				const result = await c.env.IDENTITY.storeBySlug(storeSlug, { requestId: c.get("requestId") });
+				if (result.ok) c.set("storeId", result.value.id);
+				return sendResult(c, result);
+			});
+		},
+	)
+	.declare(
+		{
+			method: "post",
+			path: "/v1/storefront/:slug/account/signup",
+			operationId: "customerSignup",
+			summary: "Create a shopper account at this store (or give a guest checkout email a password)",
+			tags: ["storefront"],
+			params: SlugParam,
+			body: CustomerSignupInput,
+			responses: { 201: { description: "Signed up and signed in", schema: CustomerAuthResult } },
+			problems: ["not-found", "conflict", "rate-limited"],
+		},
+		[],
+		async (c, { params, body }) => {
+			const { slug: storeSlug } = params;
+			return sendResult(c, await c.env.IDENTITY.customerSignup(storeSlug, body, { requestId: c.get("requestId") }), 201);
+		},
+	)
+	.declare(
+		{
+			method: "post",
+			path: "/v1/storefront/:slug/account/login",
+			operationId: "customerLogin",
+			summary: "Shopper sign-in at this store",
+			tags: ["storefront"],
+			params: SlugParam,
+			body: CustomerLoginInput,
+			responses: { 200: { description: "Signed in", schema: CustomerAuthResult } },
+			problems: ["not-found", "unauthorized", "rate-limited"],
+		},
+		[],
+		async (c, { params, body }) => {
+			const { slug: storeSlug } = params;
+			return sendResult(c, await c.env.IDENTITY.customerLogin(storeSlug, body, { requestId: c.get("requestId") }));
+		},
+	)
+	.declare(
+		{
+			method: "get",
+			path: "/v1/storefront/:slug/account",
+			operationId: "customerMe",
+			summary: "The signed-in shopper (a storefront token for this store)",
+			tags: ["storefront"],
+			params: SlugParam,
+			responses: { 200: { description: "The shopper", schema: Customer } },
+			problems: ["unauthorized", "not-found", "rate-limited"],
+		},
+		[],
+		async (c, { params }) => {
+			const { slug: storeSlug } = params;
+			const principal = await shopper(c);
+			return sendResult(c, await c.env.IDENTITY.customer(storeSlug, { requestId: c.get("requestId"), principal }));
+		},
+	)
+	.declare(
+		{
+			method: "post",
+			path: "/v1/storefront/:slug/account/logout",
+			operationId: "customerLogout",
+			summary: "Sign the shopper out",
+			tags: ["storefront"],
+			params: SlugParam,
+			responses: { 204: { description: "Signed out" } },
+			problems: ["unauthorized", "rate-limited"],
+		},
+		[],
+		async (c) => {
+			const principal = await shopper(c);
+			unwrap(await c.env.IDENTITY.customerLogout({ requestId: c.get("requestId"), principal }));
+			return c.body(null, 204);
+		},
+	).app;

@@ -1,0 +1,124 @@
+import { ProblemError, problem } from "@oja/contracts";
+import { Hono, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import type { GatewayEnv } from "./app-env.ts";
+import { corsFor } from "./middleware/cors.ts";
+import { limitByIp } from "./middleware/rate-limit.ts";
+import { requestContext } from "./middleware/request-context.ts";
+import { problemResponse } from "./problem-response.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { catalogRoutes } from "./routes/catalog.ts";
+import { catalogImportRoutes, hasOwnBodyLimit } from "./routes/catalog-import.ts";
+import { collectionRoutes } from "./routes/collections.ts";
+import { docsRoutes } from "./routes/docs.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { opsRoutes } from "./routes/ops.ts";
+import { storefrontRoutes } from "./routes/storefront.ts";
+import { storefrontCatalogRoutes } from "./routes/storefront-catalog.ts";
+import { storefrontPageRoutes } from "./routes/storefront-pages.tsx";
+import { storeRoutes } from "./routes/stores.ts";
+import { variantRoutes } from "./routes/variants.ts";
+
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * CORS and body-limit middleware depend only on vars, which are fixed for an isolate's
+ * lifetime, so each is built once on first use instead of on every request.
+ */
+function perIsolate(build: (env: GatewayBindings) => MiddlewareHandler<GatewayEnv>): MiddlewareHandler<GatewayEnv> {
+	let built: MiddlewareHandler<GatewayEnv> | undefined;
+	return (c, next) => {
+		built ??= build(c.env);
+		return built(c, next);
+	};
+}
+
+/** The gateway's routes and middleware; `index.ts` wraps it with custom-domain routing. */
+const app = new Hono<GatewayEnv>();
+
+app.use(requestContext);
+app.use(
+	methodNotAllowed({
+		app,
+		onMethodNotAllowed: (c, methods) =>
+			problemResponse(
+				problem("method-not-allowed", `${c.req.method} is not supported here; use ${methods.join(", ")}.`),
+				c.get("requestId"),
+				{ allow: methods.join(", ") },
+			),
+	}),
+);
+app.use(
+	perIsolate((env) => {
+		const origins = new Set(
+			(env.CORS_ORIGINS ?? "")
+				.split(",")
+				.map((o) => o.trim())
+				.filter(Boolean),
+		);
+		return corsFor(origins);
+	}),
+);
+app.use(
+	perIsolate((env) => {
+		const maxSize = Number(env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES;
+		const limit = bodyLimit({
+			maxSize,
+			onError: (c) =>
+				problemResponse(problem("payload-too-large", `Bodies are limited to ${maxSize} bytes.`), c.get("requestId")),
+		});
+		// Bulk import streams a larger body under its own cap (routes/catalog-import.ts).
+		return (c, next) => (hasOwnBodyLimit(c.req.path) ? next() : limit(c, next));
+	}),
+);
+
+// Per-IP limits on unauthenticated surfaces; per-key limits are applied after API key auth.
+const authLimit = limitByIp("AUTH_RATE_LIMITER", "sign-in attempts from your network");
+app.use("/v1/auth/signup", authLimit);
+app.use("/v1/auth/login", authLimit);
+app.use("/v1/auth/refresh", authLimit);
+app.use("/v1/ops/auth/login", authLimit);
+app.use("/v1/storefront/:slug/account/signup", authLimit);
+app.use("/v1/storefront/:slug/account/login", authLimit);
+// Cached storefront reads are limited only when they miss (storefront/edge-cache.ts); the
+// routes below always reach the origin.
+const publicLimit = limitByIp("PUBLIC_RATE_LIMITER", "requests from your network");
+app.use("/v1/storefront/:slug/account/*", publicLimit);
+app.use("/v1/storefront/:slug/account", publicLimit);
+app.use("/s/:slug/cart/*", publicLimit);
+app.use("/s/:slug/cart", publicLimit);
+app.use("/s/:slug/checkout", publicLimit);
+
+app.route("/", healthRoutes);
+app.route("/", docsRoutes);
+app.route("/", authRoutes);
+app.route("/", storefrontRoutes);
+app.route("/", storefrontCatalogRoutes);
+app.route("/", storeRoutes);
+// POST …/products/import: no POST route shares its shape, so order is not load-bearing (checked both ways).
+app.route("/", catalogImportRoutes);
+app.route("/", storefrontPageRoutes);
+app.route("/", catalogRoutes);
+app.route("/", variantRoutes);
+app.route("/", collectionRoutes);
+app.route("/", opsRoutes);
+
+app.notFound((c) => problemResponse(problem("not-found", `No route for ${c.req.method} ${c.req.path}.`), c.get("requestId")));
+app.onError((error, c) => {
+	const requestId = c.get("requestId") ?? "unknown";
+	if (error instanceof ProblemError) return problemResponse(error.problem, requestId);
+	// Unknown failures are logged in full here and reported to the client without detail.
+	console.error(
+		JSON.stringify({
+			level: "error",
+			msg: "unhandled",
+			requestId,
+			error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+			stack: error instanceof Error ? error.stack : undefined,
+		}),
+	);
+	return problemResponse(problem("internal", "Something went wrong on our side. Quote the request id to support."), requestId);
+});
+
+export { app };

@@ -9,5 +9,7 @@ declare namespace Cloudflare {
 		TEST_SIGNING_KEYS: string;
 		/** The key sealing operators' TOTP seeds, so tests can provision operators like the CLI does. */
 		TEST_OPERATOR_TOTP_KEY: string;
+		/** The DNS sandbox's admin endpoint (…/_admin), where tests publish TXT records. */
+		TEST_DNS_ADMIN: string;
 	}
 }

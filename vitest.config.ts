@@ -23,6 +23,9 @@ const OVERRIDES: Record<string, Record<string, string>> = {
 
 const signingKeys = process.env.OJA_TEST_SIGNING_KEYS ?? "";
 const totpKey = process.env.OJA_TEST_TOTP_KEY ?? "";
+// The DNS sandbox scripts/test.ts started: identity resolves through it, tests set records.
+const dnsUrl = process.env.OJA_TEST_DNS_URL ?? "";
+const dnsAdmin = process.env.OJA_TEST_DNS_ADMIN ?? "";
 
 // Integration tests make many requests from one "client", so rate limits are raised in
 // every file except the one that tests them (which gets the real limits from wrangler.toml).
@@ -62,7 +65,15 @@ function auxiliaryWorkers(file: string): AuxiliaryWorker[] {
 			bindings: {
 				...workerOptions.bindings,
 				...databaseBindings(file),
-				...(worker.dir === "identity" ? { AUTH_SIGNING_KEYS: signingKeys, OPERATOR_TOTP_KEY: totpKey } : {}),
+				...(worker.dir === "identity"
+					? {
+							AUTH_SIGNING_KEYS: signingKeys,
+							OPERATOR_TOTP_KEY: totpKey,
+							DNS_RESOLVER_URL: dnsUrl,
+							// Every verified domain is due at each re-check a test runs.
+							DOMAIN_RECHECK_SECONDS: "0",
+						}
+					: {}),
 				// Retries happen at once in tests; the backoff curve itself is unit-tested.
 				QUEUE_RETRY_BASE_SECONDS: "0",
 			},
@@ -86,6 +97,7 @@ function integrationProject(file: string): TestProjectInlineConfiguration {
 						...databaseBindings(file),
 						TEST_SIGNING_KEYS: signingKeys,
 						TEST_OPERATOR_TOTP_KEY: totpKey,
+						TEST_DNS_ADMIN: dnsAdmin,
 						// The route fuzzer's seed and run count (route-fuzz.test.ts); empty means its defaults.
 						FUZZ_SEED: process.env.FUZZ_SEED ?? "",
 						FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",

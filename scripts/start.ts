@@ -3,12 +3,15 @@
 //  2. migrations, then the demo store (both idempotent);
 //  3. every Worker in one `wrangler dev` process (service bindings, queues, DOs), gateway on :8787;
 //  4. a local cron ticker (wrangler dev never fires crons on its own);
-//  5. Ctrl-C stops everything, flushing the embedded database to disk.
+//  5. a DNS sandbox on :5453 (DNS_SANDBOX_PORT) that identity checks custom-domain TXT records
+//     against; publish one with PUT /_admin/txt/{name} {"values":["oja-verify=…"]};
+//  6. Ctrl-C stops everything, flushing the embedded database to disk.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { generateSecretBoxKey, generateSigningJwk } from "@oja/auth";
 import { migrate } from "@oja/db/migrate";
+import { startDnsSandbox } from "@oja/dns-sandbox";
 import { startNeonLocal } from "@oja/neon-local";
 import { LOCAL_TOTP_KEY_PATH, localDatabaseName, workerDatabaseUrl } from "./local-database.ts";
 import { DEMO, seedDemo } from "./seed.ts";
@@ -21,6 +24,7 @@ const host = "127.0.0.1";
 const base = `http://${host}:${port}`;
 
 const neon = await startNeonLocal({ port: neonPort, databaseUrl });
+const dns = await startDnsSandbox({ port: Number(process.env.DNS_SANDBOX_PORT || 5453) });
 const workerUrl = workerDatabaseUrl(localDatabaseName(databaseUrl));
 let wrangler: ChildProcess | undefined;
 let ticker: ReturnType<typeof setInterval> | undefined;
@@ -40,6 +44,7 @@ async function stop(code: number): Promise<never> {
 			});
 		});
 	}
+	await dns.close();
 	await neon.close();
 	console.log("oja: stopped");
 	process.exit(code);
@@ -73,7 +78,9 @@ const totpKey = readFileSync(LOCAL_TOTP_KEY_PATH, "utf8").trim();
 // --env-file would reach only the first Worker). These files are git-ignored.
 for (const worker of ALL_WORKERS) {
 	const lines = ["# Written by npm start; local only.", `DATABASE_URL=${workerUrl}`, `NEON_LOCAL_ENDPOINT=${neon.sqlEndpoint}`];
-	if (worker.dir === "identity") lines.push(`AUTH_SIGNING_KEYS='${signingKeys}'`, `OPERATOR_TOTP_KEY=${totpKey}`);
+	if (worker.dir === "identity") {
+		lines.push(`AUTH_SIGNING_KEYS='${signingKeys}'`, `OPERATOR_TOTP_KEY=${totpKey}`, `DNS_RESOLVER_URL=${dns.url}`);
+	}
 	writeFileSync(join(dirname(worker.config), ".dev.vars"), `${lines.join("\n")}\n`);
 }
 
@@ -137,5 +144,6 @@ console.log(`
   Demo store      ${base}/v1/storefront/${DEMO.storeSlug}
                   owner ${DEMO.email} / ${DEMO.password}
   Database        ${neon.url} (${neon.backend}${neon.backend === "pglite" ? ", data in .data/pglite" : ""})
+  DNS sandbox     ${dns.url}   (TXT records: PUT ${dns.adminUrl}/txt/{name})
   Press Ctrl-C to stop.
 `);

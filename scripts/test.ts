@@ -3,13 +3,15 @@
 //  2. start neon-local: embedded PGlite by default, real PostgreSQL when DATABASE_URL is set;
 //  3. migrate a template database over the Neon HTTP protocol and clone one database per
 //     integration test file from it, so every file starts clean and files run in parallel;
-//  4. run Vitest (extra arguments are passed through), then tear everything down.
+//  4. start the DNS sandbox (custom-domain TXT records the tests set and identity checks);
+//  5. run Vitest (extra arguments are passed through), then tear everything down.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateSecretBoxKey, generateSigningJwk } from "@oja/auth";
 import { migrate } from "@oja/db/migrate";
+import { startDnsSandbox } from "@oja/dns-sandbox";
 import { neonLocalAdmin, startNeonLocal } from "@oja/neon-local";
 import { buildWorkers } from "./build-workers.ts";
 import { databaseFor, integrationFiles, TEMPLATE_DATABASE } from "./test-projects.ts";
@@ -46,6 +48,7 @@ const signingKeys = JSON.stringify({
 });
 const neon = await startNeonLocal({ port: 0, databaseUrl, dataDir });
 const admin = neonLocalAdmin(neon.url);
+const dns = await startDnsSandbox();
 let exitCode = 1;
 const files = integrationFiles();
 try {
@@ -69,6 +72,8 @@ try {
 				OJA_TEST_NEON_URL: neon.url,
 				OJA_TEST_SIGNING_KEYS: signingKeys,
 				OJA_TEST_TOTP_KEY: generateSecretBoxKey(),
+				OJA_TEST_DNS_URL: dns.url,
+				OJA_TEST_DNS_ADMIN: dns.adminUrl,
 			},
 		});
 		vitest.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
@@ -78,6 +83,7 @@ try {
 		for (const file of files) await admin.dropDatabase(databaseFor(file)).catch(() => false);
 		await admin.dropDatabase(TEMPLATE_DATABASE).catch(() => false);
 	}
+	await dns.close();
 	await neon.close();
 	rmSync(dataDir, { recursive: true, force: true });
 }

@@ -12,8 +12,11 @@ export const listVersionKey = (slug: string) => `v1:list:${slug}`;
 export const navVersionKey = (slug: string) => `v1:nav:${slug}`;
 /** One product's page. */
 export const productVersionKey = (slug: string, handle: string) => `v1:product:${slug}:${handle}`;
-/** Custom domain → store slug. */
-export const hostKey = (host: string) => `v1:host:${host.toLowerCase()}`;
+/**
+ * Verified custom domain → store slug. v2: v1 mappings were written for unverified claims,
+ * so the gateway no longer reads them (catalog writes v2 only for verified domains).
+ */
+export const hostKey = (host: string) => `v2:host:${host.toLowerCase()}`;
 
 /** The version a key has before anything has changed (no KV entry yet). */
 export const INITIAL_VERSION = "0";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MemberRole } from "./auth.ts";
+import { CustomDomain, hostname } from "./domains.ts";
 import { email, isoDateTime, plainText, prefixedId } from "./fields.ts";
 import { Store } from "./identity.ts";
 
@@ -8,23 +9,14 @@ export const StoreIdParam = z.object({ storeId: prefixedId("st") });
 /** International format (E.164): what WhatsApp links and SMS need. */
 export const phoneNumber = z.string().regex(/^\+[1-9]\d{6,14}$/, { message: "Use international format, e.g. +2348012345678" });
 
-/** A hostname the merchant points at Oja (lowercase, at least one dot, no scheme or path). */
-export const hostname = z
-	.string()
-	.trim()
-	.toLowerCase()
-	.max(253)
-	.regex(/^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
-		message: "Use a hostname like shop.example.com",
-	});
-
 export const StoreContact = z.object({ email: z.string().nullable(), phone: z.string().nullable() });
 
 export const StoreDetails = Store.extend({
 	role: MemberRole.describe("The caller's role in this store"),
 	contact: StoreContact,
 	showStockCounts: z.boolean().describe("Storefront shows exact available counts instead of in-stock/low/sold-out"),
-	customDomain: z.string().nullable().describe("The store's own domain serving its storefront pages"),
+	customDomain: z.string().nullable().describe("The store's own domain; served only once verified (see domain)"),
+	domain: CustomDomain.nullable().describe("The custom domain's verification state and the TXT record that proves ownership"),
 });
 export type StoreDetails = z.infer<typeof StoreDetails>;
 

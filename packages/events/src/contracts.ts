@@ -17,6 +17,8 @@ export const EVENT_PAYLOADS = {
 		// Set when the custom domain changed, so its host mapping can move.
 		customDomain: z.string().nullable().optional(),
 		previousCustomDomain: z.string().nullable().optional(),
+		// Set when the domain's ownership check changed it (verified → mapped, failed → unmapped).
+		domainStatus: z.enum(["verified", "failed"]).optional(),
 	}),
 	"identity.member.added": z.object({
 		storeId: z.string(),

@@ -118,3 +118,33 @@ export async function jsonOf<T>(res: Response, status = 200): Promise<T> {
 	if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${text}`);
 	return JSON.parse(text) as T;
 }
+
+/**
+ * Publishes TXT strings at a name in the DNS sandbox that identity resolves through (no
+ * values: removes the name). The sandbox is shared by every test file, so use unique names.
+ */
+export async function setDnsTxt(name: string, values: string[]): Promise<void> {
+	const target = `${env.TEST_DNS_ADMIN}/txt/${encodeURIComponent(name)}`;
+	const res =
+		values.length === 0
+			? await fetch(target, { method: "DELETE" })
+			: await fetch(target, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ values }) });
+	if (!res.ok) throw new Error(`dns sandbox answered ${res.status}: ${await res.text()}`);
+}
+
+export interface StoreDomain {
+	name: string;
+	status: "pending" | "verified" | "failed";
+	verification: { type: "TXT"; name: string; value: string };
+	verifiedAt: string | null;
+	checkedAt: string | null;
+}
+
+/** Claims `domain` for the merchant's store, publishes its TXT proof and verifies it. */
+export async function verifiedDomain(m: TestMerchant, domain: string): Promise<StoreDomain> {
+	const store = await jsonOf<{ domain: StoreDomain }>(
+		await asMerchant(m, "PATCH", `/v1/stores/${m.storeId}`, { customDomain: domain }),
+	);
+	await setDnsTxt(store.domain.verification.name, [store.domain.verification.value]);
+	return jsonOf<StoreDomain>(await asMerchant(m, "POST", `/v1/stores/${m.storeId}/domain/verify`));
+}

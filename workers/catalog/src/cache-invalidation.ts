@@ -121,8 +121,9 @@ export async function slugOf(db: Database, storeId: string): Promise<string | un
 
 /**
  * Moves custom-domain host mappings. Each host named by the event is re-read from Postgres
- * (which store owns it now), so events applied late or out of order still leave KV matching
- * the database.
+ * (which store holds it verified now), so events applied late or out of order still leave KV
+ * matching the database. A pending or failed claim is never mapped: only a store that proved
+ * control of the domain (identity's TXT check) is served there.
  */
 export async function syncHosts(db: Database, kv: KVNamespace, event: AnyTypedEnvelope): Promise<void> {
 	if (event.type !== "identity.store.updated") return;
@@ -132,7 +133,7 @@ export async function syncHosts(db: Database, kv: KVNamespace, event: AnyTypedEn
 			const [owner] = await db
 				.select({ slug: schema.stores.slug })
 				.from(schema.stores)
-				.where(eq(schema.stores.customDomain, host));
+				.where(and(eq(schema.stores.customDomain, host), eq(schema.stores.customDomainStatus, "verified")));
 			if (owner) await kv.put(hostKey(host), owner.slug);
 			else await kv.delete(hostKey(host));
 		}),

@@ -11,6 +11,7 @@ import { authRoutes } from "./routes/auth.ts";
 import { catalogRoutes } from "./routes/catalog.ts";
 import { catalogImportRoutes, hasOwnBodyLimit } from "./routes/catalog-import.ts";
 import { collectionRoutes } from "./routes/collections.ts";
+import { customDomainRoutes } from "./routes/custom-domains.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { opsRoutes } from "./routes/ops.ts";
@@ -96,6 +97,7 @@ app.route("/", authRoutes);
 app.route("/", storefrontRoutes);
 app.route("/", storefrontCatalogRoutes);
 app.route("/", storeRoutes);
+app.route("/", customDomainRoutes);
 // POST …/products/import: no POST route shares its shape, so order is not load-bearing (checked both ways).
 app.route("/", catalogImportRoutes);
 app.route("/", storefrontPageRoutes);

@@ -11,6 +11,9 @@ export default {
 	// ticker arrives here and is forwarded to the Worker that owns the job.
 	scheduled(_controller, env, ctx) {
 		ctx.waitUntil(env.OPS.relayOutbox());
+		// Identity's own cron re-verifies custom domains in production; it skips any checked
+		// within DOMAIN_RECHECK_SECONDS, so a tick every minute costs nothing extra.
+		ctx.waitUntil(env.IDENTITY.recheckCustomDomains());
 	},
 } satisfies ExportedHandler<GatewayBindings>;
 

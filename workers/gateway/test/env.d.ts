@@ -12,5 +12,7 @@ declare namespace Cloudflare {
 		/** The route fuzzer's seed and runs per operation; empty for its defaults. */
 		FUZZ_SEED: string;
 		FUZZ_RUNS: string;
+		/** The DNS sandbox's admin endpoint (…/_admin), where tests publish TXT records. */
+		TEST_DNS_ADMIN: string;
 	}
 }

@@ -1,4 +1,13 @@
-import { asMerchant as as, eventually, gateway, gatewayAt, jsonOf, signUpMerchant, type TestMerchant } from "@oja/test-helpers";
+import {
+	asMerchant as as,
+	eventually,
+	gateway,
+	gatewayAt,
+	jsonOf,
+	signUpMerchant,
+	type TestMerchant,
+	verifiedDomain,
+} from "@oja/test-helpers";
 import { beforeAll, describe, expect, it } from "vitest";
 
 // Server-rendered storefront pages: what a shopper's browser (and WhatsApp's link preview)
@@ -213,7 +222,7 @@ describe("storefront pages", () => {
 
 	it("serves the same pages on the merchant's own domain, with links at the root", async () => {
 		const a2 = await signUpMerchant();
-		await jsonOf(await as(m, "PATCH", `/v1/stores/${m.storeId}`, { customDomain: "Shop.Ada-Sons.NG" }));
+		await verifiedDomain(m, "Shop.Ada-Sons.NG");
 		const home = await eventually(async () => {
 			const res = await gatewayAt("https://shop.ada-sons.ng/");
 			return res.status === 200 ? res.text() : undefined;
@@ -232,9 +241,10 @@ describe("storefront pages", () => {
 		const forged = await page(`/s/${m.slug}`, { headers: { "x-oja-custom-domain": "evil.test" } });
 		expect(forged.html).toContain(`href="/s/${m.slug}/products/ankara-wrap-dress"`);
 
-		// Another store cannot take the domain; removing it stops serving there.
+		// Another store cannot take the domain without proving it (custom-domains.test.ts);
+		// removing it stops serving there.
 		const other = await signUpMerchant();
-		expect((await as(other, "PATCH", `/v1/stores/${other.storeId}`, { customDomain: "shop.ada-sons.ng" })).status).toBe(409);
+		expect((await as(other, "POST", `/v1/stores/${other.storeId}/domain/verify`)).status).toBe(404);
 		expect((await as(other, "PATCH", `/v1/stores/${other.storeId}`, { customDomain: "https://x.ng/" })).status).toBe(422);
 		await jsonOf(await as(m, "PATCH", `/v1/stores/${m.storeId}`, { customDomain: null }));
 		await eventually(async () => ((await gatewayAt("https://shop.ada-sons.ng/")).status === 404 ? true : undefined));

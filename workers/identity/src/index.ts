@@ -10,6 +10,7 @@ import {
 	type ClientMeta,
 	CreateApiKeyInput,
 	type CreatedApiKey,
+	type CustomDomain,
 	type Customer,
 	type CustomerAuthResult,
 	CustomerLoginInput,
@@ -26,6 +27,7 @@ import {
 	type OperatorPrincipal,
 	ProblemError,
 	type PublicStore,
+	parseHostList,
 	parseOrThrow,
 	problem,
 	type RequestContext,
@@ -41,10 +43,12 @@ import {
 	type UserPrincipal,
 } from "@oja/contracts";
 import { createDb } from "@oja/db";
+import { dohResolver } from "@oja/dns";
 import { relayAfterResponse } from "@oja/events";
 import { z } from "zod";
 import { createApiKey, listApiKeys, resolveStoreAccess, revokeApiKey, verifyApiKey } from "./access.ts";
 import { currentCustomer, customerLogin, customerLogout, customerSignup } from "./customers.ts";
+import { recheckCustomDomains, verifyCustomDomain } from "./domains.ts";
 import { login } from "./login.ts";
 import { listAudit, operatorFor, operatorLogin, recordAudit } from "./operators.ts";
 import {
@@ -63,6 +67,8 @@ import { addMember, getStore, listMembers, removeMember, updateStore } from "./t
 export { LoginThrottle } from "./login-throttle.ts";
 
 const WORKER = "identity";
+/** Custom domains re-checked per cron run (each is one DoH subrequest). */
+const DOMAIN_RECHECK_BATCH = 200;
 
 const UserId = z.string().regex(/^usr_[0-9A-HJKMNP-TV-Z]{26}$/, { message: "Must be a usr_ id" });
 const KeyId = z.string().regex(/^key_[0-9A-HJKMNP-TV-Z]{26}$/, { message: "Must be a key_ id" });
@@ -201,10 +207,47 @@ export default class IdentityService extends WorkerEntrypoint<IdentityEnv> {
 	async updateStore(access: StoreAccess, input: unknown, ctx: RequestContext): Promise<Result<StoreDetails>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
 			const db = createDb(this.env);
-			const { store, eventIds } = await updateStore(db, access, parseOrThrow(UpdateStoreInput, input), ctx);
+			const { store, eventIds } = await updateStore(db, access, parseOrThrow(UpdateStoreInput, input), ctx, this.platformHosts());
 			this.relay(eventIds);
 			return store;
 		});
+	}
+
+	/** Checks the store's custom-domain TXT record now; verified → the domain is mapped and served. */
+	async verifyCustomDomain(access: StoreAccess, ctx: RequestContext): Promise<Result<CustomDomain>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const db = createDb(this.env);
+			const { domain, eventIds } = await verifyCustomDomain(db, this.resolver(), access, this.platformHosts(), ctx);
+			this.relay(eventIds);
+			return domain;
+		});
+	}
+
+	/**
+	 * The periodic re-verification (identity's cron, and `npm start`'s ticker through the
+	 * gateway): verified domains whose record is gone are marked failed and unmapped.
+	 */
+	async recheckCustomDomains(): Promise<{ checked: number; failed: number; unknown: number }> {
+		const { eventIds, ...counts } = await recheckCustomDomains(createDb(this.env), this.resolver(), {
+			platformHosts: this.platformHosts(),
+			recheckSeconds: Number(this.env.DOMAIN_RECHECK_SECONDS ?? 3600),
+			limit: DOMAIN_RECHECK_BATCH,
+		});
+		this.relay(eventIds);
+		return counts;
+	}
+
+	override async scheduled(): Promise<void> {
+		const counts = await this.recheckCustomDomains();
+		if (counts.checked > 0) console.log(JSON.stringify({ level: "info", msg: "domains.rechecked", worker: WORKER, ...counts }));
+	}
+
+	private resolver() {
+		return dohResolver(this.env.DNS_RESOLVER_URL);
+	}
+
+	private platformHosts(): string[] {
+		return parseHostList(this.env.PLATFORM_HOSTS);
 	}
 
 	async listMembers(access: StoreAccess, ctx: RequestContext): Promise<Result<Member[]>> {

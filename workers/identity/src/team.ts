@@ -4,6 +4,7 @@ import { ProblemError, problem } from "@oja/contracts";
 import { type Database, isUniqueViolation, schema } from "@oja/db";
 import { appendEvent } from "@oja/events";
 import { and, eq, sql } from "drizzle-orm";
+import { customDomainView, domainChanges } from "./domains.ts";
 
 // Every query here filters by the store id from the verified StoreAccess, never by one the
 // client sent: the gateway resolved it from the route and the caller's membership.
@@ -21,17 +22,17 @@ export async function getStore(db: Database, access: StoreAccess): Promise<Store
 		contact: { email: store.contactEmail, phone: store.contactPhone },
 		showStockCounts: store.showStockCounts,
 		customDomain: store.customDomain,
+		domain: customDomainView(store),
 	};
 }
 
-export async function updateStore(db: Database, access: StoreAccess, input: UpdateStoreInput, ctx: RequestContext) {
-	const changes = {
-		...(input.name !== undefined ? { name: input.name } : {}),
-		...(input.contact?.email !== undefined ? { contactEmail: input.contact.email } : {}),
-		...(input.contact?.phone !== undefined ? { contactPhone: input.contact.phone } : {}),
-		...(input.showStockCounts !== undefined ? { showStockCounts: input.showStockCounts } : {}),
-		...(input.customDomain !== undefined ? { customDomain: input.customDomain } : {}),
-	};
+export async function updateStore(
+	db: Database,
+	access: StoreAccess,
+	input: UpdateStoreInput,
+	ctx: RequestContext,
+	platformHosts: readonly string[],
+) {
 	const previous =
 		input.customDomain !== undefined
 			? (
@@ -41,6 +42,14 @@ export async function updateStore(db: Database, access: StoreAccess, input: Upda
 						.where(eq(schema.stores.id, access.storeId))
 				)[0]
 			: undefined;
+	const changes = {
+		...(input.name !== undefined ? { name: input.name } : {}),
+		...(input.contact?.email !== undefined ? { contactEmail: input.contact.email } : {}),
+		...(input.contact?.phone !== undefined ? { contactPhone: input.contact.phone } : {}),
+		...(input.showStockCounts !== undefined ? { showStockCounts: input.showStockCounts } : {}),
+		// A new domain is only claimed here (pending, with a fresh TXT token); see domains.ts.
+		...(input.customDomain !== undefined ? domainChanges(previous?.customDomain, input.customDomain, platformHosts) : {}),
+	};
 	const write = db.batch([
 		db
 			.update(schema.stores)
@@ -54,7 +63,7 @@ export async function updateStore(db: Database, access: StoreAccess, input: Upda
 				aggregateId: access.storeId,
 				payload: {
 					storeId: access.storeId,
-					changed: Object.keys(changes),
+					changed: Object.keys(changes).filter((k) => !k.startsWith("customDomain") || k === "customDomain"),
 					...(input.customDomain !== undefined
 						? { customDomain: input.customDomain, previousCustomDomain: previous?.customDomain ?? null }
 						: {}),
@@ -63,16 +72,7 @@ export async function updateStore(db: Database, access: StoreAccess, input: Upda
 			ctx.requestId,
 		),
 	]);
-	const [, event] = await write.catch((error: unknown) => {
-		if (isUniqueViolation(error, "stores_custom_domain_key")) {
-			throw new ProblemError(
-				problem("conflict", "Another store already uses that domain.", {
-					errors: [{ path: "customDomain", message: "Already used", code: "taken" }],
-				}),
-			);
-		}
-		throw error;
-	});
+	const [, event] = await write;
 	return { store: await getStore(db, access), eventIds: event.rows.map((r) => String((r as { id: unknown }).id)) };
 }
 

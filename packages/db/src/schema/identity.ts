@@ -14,14 +14,29 @@ export const stores = pgTable(
 		contactPhone: text("contact_phone"),
 		/** Storefront shows exact available counts instead of in-stock/low/sold-out labels. */
 		showStockCounts: boolean("show_stock_counts").notNull().default(false),
-		/** The merchant's own domain serving the storefront (lowercase hostname), if any. */
+		/** The merchant's own domain (normalised hostname), if any; served only once verified. */
 		customDomain: text("custom_domain"),
+		/** pending → verified (TXT proof seen) → failed (proof gone); null when no domain is set. */
+		customDomainStatus: text("custom_domain_status", { enum: ["pending", "verified", "failed"] }),
+		/** Random per claim: the TXT record `_oja-challenge.<domain>` must carry `oja-verify=<token>`. */
+		customDomainToken: text("custom_domain_token"),
+		customDomainVerifiedAt: timestamp("custom_domain_verified_at", { withTimezone: true }),
+		customDomainCheckedAt: timestamp("custom_domain_checked_at", { withTimezone: true }),
 		createdAt: createdAt(),
 		updatedAt: updatedAt(),
 	},
 	(t) => [
 		uniqueIndex("stores_slug_key").on(t.slug),
-		uniqueIndex("stores_custom_domain_key").on(t.customDomain),
+		// Claims are not exclusive (a pending claim proves nothing); one store at a time may
+		// hold a domain verified.
+		uniqueIndex("stores_verified_custom_domain_key").on(t.customDomain).where(sql`${t.customDomainStatus} = 'verified'`),
+		index("stores_custom_domain_idx").on(t.customDomain),
+		// The re-verification sweep takes the verified domains checked longest ago.
+		index("stores_custom_domain_recheck_idx").on(t.customDomainCheckedAt).where(sql`${t.customDomainStatus} = 'verified'`),
+		check(
+			"stores_custom_domain_state",
+			sql`(${t.customDomain} IS NULL AND ${t.customDomainStatus} IS NULL AND ${t.customDomainToken} IS NULL) OR (${t.customDomain} IS NOT NULL AND ${t.customDomainStatus} IN ('pending', 'verified', 'failed') AND ${t.customDomainToken} IS NOT NULL)`,
+		),
 		check("stores_slug_format", sql`${t.slug} ~ '^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$'`),
 	],
 );

@@ -1,3 +1,4 @@
+import { ProblemError, problem } from "@oja/contracts";
 import type { Database } from "@oja/db";
 import { sql } from "drizzle-orm";
 import { type PageSpec, readPage, toStorefrontProducts } from "./storefront.ts";
@@ -27,6 +28,14 @@ function searchTerms(text: string): string[] {
  * something without making exact searches noisier. One statement, one round trip.
  */
 export async function storefrontSearch(db: Database, slug: string, text: string, limit: number) {
+	// An API client gets told its query can match nothing; the page shows an empty result instead.
+	if (!toPrefixQuery(text)) {
+		throw new ProblemError(
+			problem("validation-failed", "The search needs at least one letter or digit.", {
+				errors: [{ path: "q", message: "Type at least one letter or digit", code: "unsearchable" }],
+			}),
+		);
+	}
 	const page = await readPage(db, { slug, ...searchSpec(text), limit });
 	return { items: toStorefrontProducts(page) };
 }
@@ -34,7 +43,7 @@ export async function storefrontSearch(db: Database, slug: string, text: string,
 /** The page spec for a search; nothing searchable (only punctuation) matches nothing. */
 export function searchSpec(text: string): Pick<PageSpec, "where" | "order" | "rank"> {
 	const query = toPrefixQuery(text);
-	if (!query) return { where: sql`false`, order: "relevance" };
+	if (!query) return { where: sql`false`, order: "relevance", rank: sql`null::real` };
 	const words = searchTerms(text).join(" ");
 	const fts = sql`p.search @@ to_tsquery('simple', ${query})`;
 	// Typos only count for words long enough that a trigram match means something.

@@ -147,7 +147,8 @@ export async function readPage(db: Database, spec: PageSpec): Promise<PageJson> 
 	}
 	const orderBy =
 		spec.order === "relevance"
-			? sql`${spec.rank ?? sql`0`} DESC, p.id DESC`
+			? // A bare integer in ORDER BY names an output column; a typed null is a real (constant) key.
+				sql`${spec.rank ?? sql`null::real`} DESC, p.id DESC`
 			: spec.order === "newest"
 				? sql`p.id DESC`
 				: dir === "asc"

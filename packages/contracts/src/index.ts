@@ -4,6 +4,7 @@ export * from "./catalog-import.ts";
 export * from "./checkout.ts";
 export * from "./context.ts";
 export * from "./customers.ts";
+export * from "./error-log.ts";
 export * from "./fields.ts";
 export * from "./identity.ts";
 export * from "./money.ts";

@@ -1,3 +1,4 @@
+import { errorLogRecord } from "@oja/contracts";
 import type { Database } from "@oja/db";
 import { sql } from "drizzle-orm";
 import type { EventEnvelope } from "./contracts.ts";
@@ -125,7 +126,9 @@ export function relayAfterResponse(
 	if (options.ids.length === 0) return;
 	waitUntil(
 		relayOutbox(options).catch((error: unknown) =>
-			console.error(JSON.stringify({ level: "error", msg: "outbox.relay_failed", worker: options.worker, error: String(error) })),
+			console.error(
+				JSON.stringify({ level: "error", msg: "outbox.relay_failed", worker: options.worker, error: errorLogRecord(error) }),
+			),
 		),
 	);
 }

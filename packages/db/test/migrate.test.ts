@@ -35,7 +35,8 @@ describe.each(backends)("migrate ($name)", ({ databaseUrl }) => {
 		if (databaseUrl) for (const db of created) await admin.dropDatabase(db);
 		await server.close();
 		rmSync(dataDir, { recursive: true, force: true });
-	});
+		// Dropping every database made here takes a while on a busy machine.
+	}, 60_000);
 
 	async function freshDatabase(): Promise<{ url: string; sql: NeonQueryFunction<false, false> }> {
 		const name = `oja_migrate_${process.pid}_${n++}`;
@@ -54,7 +55,8 @@ describe.each(backends)("migrate ($name)", ({ databaseUrl }) => {
 		expect(second).toEqual({ applied: [], skipped: first.applied });
 		const tables = await sql.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name = 'outbox'");
 		expect(tables[0]?.n).toBe(1);
-	});
+		// Every project migration on PGlite: tens of seconds when the machine is busy.
+	}, 120_000);
 
 	it("rolls a failing migration back completely and keeps earlier ones", async () => {
 		const { url, sql } = await freshDatabase();

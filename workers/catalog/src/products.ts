@@ -216,16 +216,19 @@ export async function updateProduct(
 		]);
 		return { product: await getProduct(db, access.storeId, productId), eventIds: eventIdsOf(event) };
 	} catch (error) {
-		if (isVeto(error)) await explainVeto(db, access.storeId, productId);
+		if (isVeto(error)) await explainVeto(db, access.storeId, productId, "update");
 		conflict(error);
 	}
 }
 
-/** Why a guarded product write matched nothing: the product is gone (404) or changed under it (409). */
-async function explainVeto(db: Database, storeId: string, productId: string): Promise<never> {
+/**
+ * Why a guarded product write matched nothing: the product is gone (404), has reserved stock
+ * (a delete's 409), or changed under the request (409).
+ */
+async function explainVeto(db: Database, storeId: string, productId: string, write: "update" | "delete"): Promise<never> {
 	const product = await getProduct(db, storeId, productId);
 	const reserved = product.variants.reduce((sum, v) => sum + v.inventory.reserved, 0);
-	if (reserved > 0) {
+	if (write === "delete" && reserved > 0) {
 		throw new ProblemError(
 			problem("conflict", `${reserved} unit(s) of this product are reserved by open orders; archive it instead.`),
 		);
@@ -278,7 +281,7 @@ export async function deleteProduct(db: Database, access: StoreAccess, productId
 		]);
 		return { eventIds: eventIdsOf(event) };
 	} catch (error) {
-		if (isVeto(error)) await explainVeto(db, access.storeId, productId);
+		if (isVeto(error)) await explainVeto(db, access.storeId, productId, "delete");
 		throw error;
 	}
 }

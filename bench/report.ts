@@ -2,6 +2,7 @@
 // so the page never mixes numbers from different machines or days.
 import { writeFile } from "node:fs/promises";
 import type { LoadResult } from "./load.ts";
+import { withSearchPlanSection } from "./search-plan-report.ts";
 
 /** One scenario: the load generator's numbers plus what the harness measured around them. */
 export interface ScenarioResult extends Omit<LoadResult, "durationSeconds"> {
@@ -116,5 +117,5 @@ ${report.command}
 
 export async function writeReport(report: Report, jsonPath: string, markdownPath: string): Promise<void> {
 	await writeFile(jsonPath, `${JSON.stringify(report, null, "\t")}\n`);
-	await writeFile(markdownPath, renderMarkdown(report));
+	await writeFile(markdownPath, withSearchPlanSection(renderMarkdown(report)));
 }

@@ -5,6 +5,7 @@ export * from "./checkout.ts";
 export * from "./context.ts";
 export * from "./customers.ts";
 export * from "./domains.ts";
+export * from "./error-log.ts";
 export * from "./fields.ts";
 export * from "./identity.ts";
 export * from "./money.ts";

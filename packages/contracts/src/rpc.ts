@@ -1,9 +1,11 @@
+import { errorLogRecord } from "./error-log.ts";
 import { type Problem, ProblemError, problem, type Result } from "./problem.ts";
 
 /**
  * Wraps a domain RPC method body: domain failures (ProblemError) become `{ok:false}` values
- * the gateway can render; anything unexpected is logged with the request id and becomes an
- * opaque 500 so no stack or SQL text ever reaches a client.
+ * the gateway can render; anything unexpected is logged with the request id (name and codes
+ * only, see errorLogRecord) and becomes an opaque 500 so no stack or SQL text ever reaches a
+ * client.
  */
 export async function runRpc<T>(requestId: string, worker: string, fn: () => Promise<T>): Promise<Result<T>> {
 	try {
@@ -16,8 +18,8 @@ export async function runRpc<T>(requestId: string, worker: string, fn: () => Pro
 				msg: "rpc.unhandled",
 				worker,
 				requestId,
-				error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-				cause: error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined,
+				// Never the message: a query error's message carries its parameters.
+				error: errorLogRecord(error),
 			}),
 		);
 		const p: Problem = problem("internal", "Something went wrong on our side. Quote the request id to support.");

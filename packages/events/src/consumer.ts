@@ -1,3 +1,4 @@
+import { errorSummary } from "@oja/contracts";
 import { type Database, isUniqueViolation, schema } from "@oja/db";
 import { and, eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
@@ -135,6 +136,7 @@ async function consumeMessage(message: Message<unknown>, queue: string, options:
 			message.ack();
 			return "duplicate";
 		}
-		return retry(error instanceof Error ? error.message : String(error));
+		// The summary (names and codes), never the message: a query error's carries its parameters.
+		return retry(errorSummary(error));
 	}
 }

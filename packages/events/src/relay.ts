@@ -1,3 +1,4 @@
+import { errorLogRecord } from "@oja/contracts";
 import type { Database } from "@oja/db";
 import { sql } from "drizzle-orm";
 import type { EventEnvelope } from "./contracts.ts";
@@ -71,7 +72,7 @@ export async function relayOutbox(options: RelayOptions): Promise<RelayResult> {
 			requestId: r.request_id,
 			payload: r.payload,
 		}))
-		.sort((a, b) => (a.aggregateId === b.aggregateId ? a.sequence - b.sequence : 0));
+		.sort(byAggregateThenSequence);
 
 	for (const binding of Object.keys(EVENT_SUBSCRIPTIONS) as EventQueueBinding[]) {
 		const queue = queues[binding];
@@ -86,6 +87,20 @@ export async function relayOutbox(options: RelayOptions): Promise<RelayResult> {
 	const ids = rows.map((r) => r.id);
 	await db.execute(sql`UPDATE outbox SET published_at = now(), claimed_until = NULL WHERE id = ANY(${sql.param(ids)}::text[])`);
 	return { published: rows.length };
+}
+
+/**
+ * Delivery order: each aggregate's events by sequence (RETURNING gives rows in no particular
+ * order). A comparator that answered 0 across aggregates would not be a consistent order, so
+ * the sort could leave one aggregate's events out of sequence; grouping by aggregate first
+ * makes it a total order. Order across aggregates carries no meaning.
+ */
+export function byAggregateThenSequence(
+	a: Pick<EventEnvelope, "aggregateId" | "sequence">,
+	b: Pick<EventEnvelope, "aggregateId" | "sequence">,
+): number {
+	if (a.aggregateId !== b.aggregateId) return a.aggregateId < b.aggregateId ? -1 : 1;
+	return a.sequence - b.sequence;
 }
 
 /** Sweep until the outbox is empty or `maxRounds` is reached (cron uses this). */
@@ -111,7 +126,9 @@ export function relayAfterResponse(
 	if (options.ids.length === 0) return;
 	waitUntil(
 		relayOutbox(options).catch((error: unknown) =>
-			console.error(JSON.stringify({ level: "error", msg: "outbox.relay_failed", worker: options.worker, error: String(error) })),
+			console.error(
+				JSON.stringify({ level: "error", msg: "outbox.relay_failed", worker: options.worker, error: errorLogRecord(error) }),
+			),
 		),
 	);
 }

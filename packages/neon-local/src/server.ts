@@ -7,7 +7,7 @@ import { assertDatabaseName, type Backend, type BackendKind, HttpError } from ".
 export interface NeonLocalOptions {
 	/** 0 picks a free port. Default 0. */
 	port?: number;
-	/** Default 127.0.0.1. */
+	/** A loopback address (127.0.0.1, ::1 or localhost); default 127.0.0.1. */
 	host?: string;
 	/** When set, serve a real PostgreSQL server instead of embedded PGlite. */
 	databaseUrl?: string;
@@ -42,6 +42,9 @@ export interface NeonLocalStats {
 const DEFAULT_DATA_DIR = fileURLToPath(new URL("../../../.data/pglite", import.meta.url));
 
 export async function startNeonLocal(options: NeonLocalOptions = {}): Promise<NeonLocal> {
+	const host = options.host ?? "127.0.0.1";
+	// It runs any SQL it is sent, unauthenticated: nothing off this machine may reach it.
+	if (!LOOPBACK_BIND.has(host)) throw new Error(`neon-local binds a loopback address only, not ${JSON.stringify(host)}`);
 	// Load only the backend in use: importing PGlite or pg costs startup time for nothing.
 	const backend: Backend = options.databaseUrl
 		? new (await import("./postgres-backend.ts")).PostgresBackend(options.databaseUrl)
@@ -50,7 +53,8 @@ export async function startNeonLocal(options: NeonLocalOptions = {}): Promise<Ne
 	let stats = emptyStats();
 	const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
 		const path = (req.url ?? "/").split("?")[0] ?? "/";
-		if (req.method === "OPTIONS") return sendCorsPreflight(res);
+		const refused = refusal(req);
+		if (refused) return send(res, 403, { message: refused });
 		if (path === "/sql") {
 			if (req.method !== "POST") return send(res, 405, { message: "use POST" });
 			return handleSql(req, res);
@@ -128,7 +132,6 @@ export async function startNeonLocal(options: NeonLocalOptions = {}): Promise<Ne
 	// default keep-alive would otherwise race with clients reusing a socket just as it closes.
 	server.keepAliveTimeout = 60_000;
 
-	const host = options.host ?? "127.0.0.1";
 	try {
 		await new Promise<void>((resolve, reject) => {
 			server.once("error", reject);
@@ -169,8 +172,6 @@ function emptyStats(): NeonLocalStats {
 }
 
 function urlHost(host: string): string {
-	// A wildcard bind address is not something a client can connect to.
-	if (host === "0.0.0.0" || host === "::") return "127.0.0.1";
 	return host.includes(":") ? `[${host}]` : host;
 }
 
@@ -193,7 +194,40 @@ function parseJsonObject(body: string): Record<string, unknown> {
 	return value as Record<string, unknown>;
 }
 
-const CORS = { "access-control-allow-origin": "*" };
+const LOOPBACK_BIND = new Set(["127.0.0.1", "::1", "localhost"]);
+
+/**
+ * Why a request is refused, if it is. A web page can make the browser send requests to
+ * loopback ports, so binding loopback alone is not enough:
+ * - Host must name this machine (loopback, `*.localhost`) or a `neon-local.test` name, which
+ *   defeats DNS rebinding (an attacker's name resolving to 127.0.0.1 still carries its Host);
+ * - any Origin header means a browser sent it (the Neon driver on Workers and Node sends
+ *   none), and even a "simple" cross-site POST would run its SQL before CORS could hide the
+ *   answer; so no CORS headers are sent either.
+ */
+export function refusal(req: Pick<IncomingMessage, "headers">): string | undefined {
+	if (req.headers.origin !== undefined) return "requests from web pages are refused";
+	const hostname = hostnameOf(req.headers.host);
+	if (!hostname || !allowedHostname(hostname)) return "unexpected Host header";
+	return undefined;
+}
+
+function hostnameOf(host: string | undefined): string | undefined {
+	if (!host) return undefined;
+	const match = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::\d{1,5})?$/.exec(host.trim());
+	return match?.[1]?.toLowerCase();
+}
+
+function allowedHostname(hostname: string): boolean {
+	return (
+		hostname === "127.0.0.1" ||
+		hostname === "[::1]" ||
+		hostname === "localhost" ||
+		hostname.endsWith(".localhost") ||
+		hostname === "neon-local.test" ||
+		hostname.endsWith(".neon-local.test")
+	);
+}
 
 function send(res: ServerResponse, status: number, body: unknown): void {
 	sendRaw(res, status, JSON.stringify(body));
@@ -201,20 +235,9 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 function sendRaw(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
 	res.writeHead(status, {
-		...CORS,
 		...headers,
 		"content-type": "application/json",
 		"content-length": Buffer.byteLength(body),
 	});
 	res.end(body);
-}
-
-function sendCorsPreflight(res: ServerResponse): void {
-	res.writeHead(204, {
-		...CORS,
-		"access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
-		"access-control-allow-headers": "*",
-		"access-control-max-age": "86400",
-	});
-	res.end();
 }

@@ -20,7 +20,8 @@ describe.each(backendCases)("types over the Neon HTTP protocol ($kind)", ({ opti
 		t = await startTestServer(await options());
 		db = await t.freshDatabase("types");
 		await t.sql(db).query(CREATE_SAMPLES);
-	});
+		// Starting PGlite takes well over the default 10 s on a busy machine.
+	}, 60_000);
 	afterAll(() => t?.close());
 
 	it("answers with Postgres text values and full field metadata, exactly as Neon does", async () => {

@@ -1,4 +1,12 @@
-import { hostKey, listVersionKey, navVersionKey, newVersionToken, productVersionKey, storeVersionKey } from "@oja/contracts";
+import {
+	errorSummary,
+	hostKey,
+	listVersionKey,
+	navVersionKey,
+	newVersionToken,
+	productVersionKey,
+	storeVersionKey,
+} from "@oja/contracts";
 import { type Database, schema } from "@oja/db";
 import { type AnyTypedEnvelope, backoffSeconds, parseEnvelope, type RetryPolicy } from "@oja/events";
 import { and, eq } from "drizzle-orm";
@@ -106,7 +114,7 @@ export async function invalidateBatch(
 				messageId: message.id,
 				attempt: message.attempts,
 				delaySeconds,
-				reason: error instanceof Error ? error.message : String(error),
+				reason: errorSummary(error),
 			});
 			message.retry({ delaySeconds });
 		}

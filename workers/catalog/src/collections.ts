@@ -7,7 +7,7 @@ import type {
 	UpdateCollectionInput,
 } from "@oja/contracts";
 import { ProblemError, problem } from "@oja/contracts";
-import { type Database, isUniqueViolation, newId, pgErrorCode, schema } from "@oja/db";
+import { type Database, isUniqueViolation, isVeto, newId, pgErrorCode, schema, unlessChanged } from "@oja/db";
 import { appendEvent } from "@oja/events";
 import { and, asc, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import { eventIdsOf, slugify } from "./products.ts";
@@ -165,10 +165,17 @@ export async function updateCollection(
 	const handle = input.handle ?? existing.handle;
 	try {
 		const results = await db.batch([
-			db
-				.update(schema.collections)
-				.set({ ...fields, updatedAt: new Date() })
-				.where(and(eq(schema.collections.id, collectionId), eq(schema.collections.storeId, access.storeId))),
+			// A collection deleted since the read above vetoes the membership change and the event.
+			db.execute(
+				unlessChanged(
+					db
+						.update(schema.collections)
+						.set({ ...fields, updatedAt: new Date() })
+						.where(and(eq(schema.collections.id, collectionId), eq(schema.collections.storeId, access.storeId)))
+						.returning({ id: schema.collections.id }),
+					"collection-not-updated",
+				),
+			),
 			...(productIds ? setMembers(db, access.storeId, collectionId, productIds) : []),
 			appendEvent(
 				db,
@@ -189,6 +196,10 @@ export async function updateCollection(
 		const event = results[results.length - 1] as { rows: unknown[] };
 		return { collection: await getCollection(db, access.storeId, collectionId), eventIds: eventIdsOf(event) };
 	} catch (error) {
+		if (isVeto(error)) {
+			await getCollection(db, access.storeId, collectionId);
+			throw new ProblemError(problem("conflict", "The collection changed while this request was on its way; try again."));
+		}
 		handleTaken(error);
 	}
 }

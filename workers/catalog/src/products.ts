@@ -9,9 +9,9 @@ import type {
 	Variant,
 } from "@oja/contracts";
 import { ProblemError, problem } from "@oja/contracts";
-import { type Database, isUniqueViolation, newId, schema } from "@oja/db";
+import { type Database, isUniqueViolation, isVeto, newId, schema, unlessChanged } from "@oja/db";
 import { appendEvent } from "@oja/events";
-import { and, desc, eq, ilike, inArray, lt, type SQL } from "drizzle-orm";
+import { and, desc, eq, ilike, inArray, lt, type SQL, sql } from "drizzle-orm";
 
 // Every query filters by the StoreAccess's store id (never a client-sent one).
 
@@ -185,12 +185,19 @@ export async function updateProduct(
 	if (!existing) throw new ProblemError(problem("not-found", "No such product."));
 	const handleNow = input.handle ?? existing.handle;
 	try {
-		// The change and its event commit together.
+		// The change and its event commit together, and not at all if the product went away
+		// since the read above (a concurrent delete): no event for a write that did nothing.
 		const [, event] = await db.batch([
-			db
-				.update(schema.products)
-				.set({ ...input, updatedAt: new Date() })
-				.where(and(eq(schema.products.id, productId), eq(schema.products.storeId, access.storeId))),
+			db.execute(
+				unlessChanged(
+					db
+						.update(schema.products)
+						.set({ ...input, updatedAt: new Date() })
+						.where(and(eq(schema.products.id, productId), eq(schema.products.storeId, access.storeId)))
+						.returning({ id: schema.products.id }),
+					"product-not-updated",
+				),
+			),
 			appendEvent(
 				db,
 				{
@@ -209,34 +216,74 @@ export async function updateProduct(
 		]);
 		return { product: await getProduct(db, access.storeId, productId), eventIds: eventIdsOf(event) };
 	} catch (error) {
+		if (isVeto(error)) await explainVeto(db, access.storeId, productId, "update");
 		conflict(error);
 	}
 }
 
+/**
+ * Why a guarded product write matched nothing: the product is gone (404), has reserved stock
+ * (a delete's 409), or changed under the request (409).
+ */
+async function explainVeto(db: Database, storeId: string, productId: string, write: "update" | "delete"): Promise<never> {
+	const product = await getProduct(db, storeId, productId);
+	const reserved = product.variants.reduce((sum, v) => sum + v.inventory.reserved, 0);
+	if (write === "delete" && reserved > 0) {
+		throw new ProblemError(
+			problem("conflict", `${reserved} unit(s) of this product are reserved by open orders; archive it instead.`),
+		);
+	}
+	throw new ProblemError(problem("conflict", "The product changed while this request was on its way; try again."));
+}
+
+/**
+ * Deletes a product unless units of any of its variants are reserved by open orders (the
+ * same rule deleteVariant applies one variant at a time). The check is in the deleting
+ * statement, and oja_assert vetoes the event when it deleted nothing.
+ */
 export async function deleteProduct(db: Database, access: StoreAccess, productId: string, ctx: RequestContext) {
 	const [existing] = await db
 		.select({ handle: schema.products.handle })
 		.from(schema.products)
 		.where(and(eq(schema.products.id, productId), eq(schema.products.storeId, access.storeId)));
 	if (!existing) throw new ProblemError(problem("not-found", "No such product."));
-	const [deleted, event] = await db.batch([
-		db
-			.delete(schema.products)
-			.where(and(eq(schema.products.id, productId), eq(schema.products.storeId, access.storeId)))
-			.returning({ id: schema.products.id }),
-		appendEvent(
-			db,
-			{
-				type: "catalog.product.deleted",
-				storeId: access.storeId,
-				aggregateId: productId,
-				payload: { storeId: access.storeId, productId, handle: existing.handle },
-			},
-			ctx.requestId,
+	// Lock the product's stock first so a reservation cannot land between the check and the delete.
+	const lock = db.execute(sql`
+		SELECT 1 FROM variants v JOIN inventory i ON i.variant_id = v.id
+		WHERE v.product_id = ${productId} AND v.store_id = ${access.storeId}
+		FOR UPDATE OF v, i`);
+	const remove = db.execute(
+		unlessChanged(
+			sql`DELETE FROM products p
+				WHERE p.id = ${productId} AND p.store_id = ${access.storeId}
+					AND NOT EXISTS (
+						SELECT 1 FROM variants v JOIN inventory i ON i.variant_id = v.id
+						WHERE v.product_id = p.id AND i.reserved > 0
+					)
+				RETURNING p.id`,
+			"product-not-deleted",
 		),
-	]);
-	if (deleted.length === 0) throw new ProblemError(problem("not-found", "No such product."));
-	return { eventIds: eventIdsOf(event) };
+	);
+	try {
+		const [, , event] = await db.batch([
+			lock,
+			remove,
+			appendEvent(
+				db,
+				{
+					type: "catalog.product.deleted",
+					storeId: access.storeId,
+					aggregateId: productId,
+					payload: { storeId: access.storeId, productId, handle: existing.handle },
+				},
+				ctx.requestId,
+			),
+		]);
+		return { eventIds: eventIdsOf(event) };
+	} catch (error) {
+		if (isVeto(error)) await explainVeto(db, access.storeId, productId, "delete");
+		throw error;
+	}
 }
 
 /**

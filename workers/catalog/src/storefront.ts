@@ -130,12 +130,33 @@ export interface PageSpec {
 	limit: number;
 	/** Also return the store's collections (for navigation on pages). */
 	withCollections?: boolean;
+	/** pg_trgm's word_similarity_threshold for this read (what `<%` matches at). */
+	trigramThreshold?: number;
 }
 
 /** How many collections a page's navigation lists. */
 const NAV_COLLECTIONS = 50;
 
 export async function readPage(db: Database, spec: PageSpec): Promise<PageJson> {
+	const statement = pageStatement(spec);
+	let rows: { page: PageJson }[];
+	if (spec.trigramThreshold === undefined) rows = (await db.execute<{ page: PageJson }>(statement)).rows;
+	else {
+		// Still one round trip: a batch is one transaction, so the setting holds for the page only.
+		const [, result] = await db.batch([
+			db.execute(sql`SELECT set_config('pg_trgm.word_similarity_threshold', ${String(spec.trigramThreshold)}, true)`),
+			db.execute<{ page: PageJson }>(statement),
+		]);
+		rows = result.rows as { page: PageJson }[];
+	}
+	const page = rows[0]?.page;
+	if (!page?.store) throw new ProblemError(problem("not-found", `No store at /${spec.slug}.`));
+	if (spec.collection && !page.collection) throw new ProblemError(problem("not-found", "No such collection."));
+	return page;
+}
+
+/** The one statement behind readPage (exported so its plan can be examined: bench/search-plan.ts). */
+export function pageStatement(spec: PageSpec): SQL {
 	const { key, dir } = ORDERS[spec.order];
 	const after = spec.cursor ? decodeCursor(spec.cursor, spec.order) : undefined;
 	let keyset = sql`true`;
@@ -147,7 +168,8 @@ export async function readPage(db: Database, spec: PageSpec): Promise<PageJson> 
 	}
 	const orderBy =
 		spec.order === "relevance"
-			? sql`${spec.rank ?? sql`0`} DESC, p.id DESC`
+			? // A bare integer in ORDER BY names an output column; a typed null is a real (constant) key.
+				sql`${spec.rank ?? sql`null::real`} DESC, p.id DESC`
 			: spec.order === "newest"
 				? sql`p.id DESC`
 				: dir === "asc"
@@ -157,7 +179,7 @@ export async function readPage(db: Database, spec: PageSpec): Promise<PageJson> 
 		? sql`JOIN collection_products cp ON cp.product_id = p.id AND cp.store_id = p.store_id
 			JOIN col ON col.id = cp.collection_id`
 		: sql``;
-	const result = await db.execute<{ page: PageJson }>(sql`
+	return sql`
 		WITH s AS (
 			SELECT id, slug, name, currency, contact_email, contact_phone, show_stock_counts FROM stores WHERE slug = ${spec.slug}
 		), col AS (
@@ -194,11 +216,7 @@ export async function readPage(db: Database, spec: PageSpec): Promise<PageJson> 
 				'weightGrams', v.weight_grams,
 				'available', greatest(coalesce(i.on_hand, 0) - coalesce(i.reserved, 0), 0)) ORDER BY v.position, v.id)
 				FROM variants v JOIN page ON page.id = v.product_id LEFT JOIN inventory i ON i.variant_id = v.id), '[]'::json)
-		) AS page`);
-	const page = result.rows[0]?.page;
-	if (!page?.store) throw new ProblemError(problem("not-found", `No store at /${spec.slug}.`));
-	if (spec.collection && !page.collection) throw new ProblemError(problem("not-found", "No such collection."));
-	return page;
+		) AS page`;
 }
 
 function availabilityOf(available: number): StorefrontProduct["variants"][number]["availability"] {

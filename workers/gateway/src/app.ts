@@ -1,4 +1,4 @@
-import { ProblemError, problem } from "@oja/contracts";
+import { errorLogRecord, ProblemError, problem } from "@oja/contracts";
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { methodNotAllowed } from "hono/method-not-allowed";
@@ -110,16 +110,9 @@ app.notFound((c) => problemResponse(problem("not-found", `No route for ${c.req.m
 app.onError((error, c) => {
 	const requestId = c.get("requestId") ?? "unknown";
 	if (error instanceof ProblemError) return problemResponse(error.problem, requestId);
-	// Unknown failures are logged in full here and reported to the client without detail.
-	console.error(
-		JSON.stringify({
-			level: "error",
-			msg: "unhandled",
-			requestId,
-			error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-			stack: error instanceof Error ? error.stack : undefined,
-		}),
-	);
+	// Unknown failures are logged by name, codes and stack frames (never the message, which can
+	// carry request data) and reported to the client without detail.
+	console.error(JSON.stringify({ level: "error", msg: "unhandled", requestId, error: errorLogRecord(error) }));
 	return problemResponse(problem("internal", "Something went wrong on our side. Quote the request id to support."), requestId);
 });
 

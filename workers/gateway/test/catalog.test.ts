@@ -278,4 +278,19 @@ describe("storefront search", () => {
 		expect(await search("ankara & !dress | (")).toEqual(["Ankara Wrap Dress"]);
 		await problemOf(await gateway(`/v1/storefront/${m.slug}/search?q=`), 422);
 	});
+
+	it("answers 422 (never 500) to a query with nothing searchable in it", async () => {
+		const m = await merchant();
+		await as(m, "POST", `/v1/stores/${m.storeId}/products`, {
+			title: "Ankara Wrap Dress",
+			status: "active",
+			variants: [{ priceMinor: 1000 }],
+		});
+		await problemOf(await gateway(`/v1/storefront/${m.slug}/search`), 422);
+		for (const q of ["!", "-", "  ", "🙂", "\u200b", "%00", "!!! --- ???"]) {
+			const raw = q === "%00" ? q : encodeURIComponent(q);
+			const body = await problemOf(await gateway(`/v1/storefront/${m.slug}/search?q=${raw}`), 422);
+			expect(body.errors?.map((e) => e.path).join(), q).toMatch(/\bq\b/);
+		}
+	});
 });

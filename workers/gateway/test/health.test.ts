@@ -57,6 +57,20 @@ describe("cross-cutting HTTP behaviour", () => {
 		expect(denied.headers.get("access-control-allow-origin")).toBeNull();
 	});
 
+	it("lets a cookie-signed-in page on an allowed origin send its CSRF token on unsafe requests", async () => {
+		const res = await gateway("/v1/stores/str_x/products", {
+			method: "OPTIONS",
+			headers: {
+				origin: "http://localhost:8787",
+				"access-control-request-method": "POST",
+				"access-control-request-headers": "content-type, x-csrf-token",
+			},
+		});
+		expect(res.headers.get("access-control-allow-origin")).toBe("http://localhost:8787");
+		const allowed = (res.headers.get("access-control-allow-headers") ?? "").split(/,\s*/).map((h) => h.toLowerCase());
+		expect(allowed).toEqual(expect.arrayContaining(["content-type", "x-csrf-token"]));
+	});
+
 	it("adds CORS headers to actual responses for allowed origins only, and varies on Origin", async () => {
 		const allowed = await gateway("/health", { headers: { origin: "http://127.0.0.1:8787" } });
 		expect(allowed.headers.get("access-control-allow-origin")).toBe("http://127.0.0.1:8787");

@@ -140,6 +140,24 @@ describe("storefront pages", () => {
 		expect(collection).toContain("Ankara Wrap Dress");
 	});
 
+	it("answers an empty or unsearchable search with an empty result page, never an error", async () => {
+		for (const query of [
+			"",
+			"?q=",
+			"?q=!",
+			"?q=-",
+			`?q=${encodeURIComponent("🙂")}`,
+			`?q=${encodeURIComponent("\u200b")}`,
+			"?q=%00",
+		]) {
+			const { res, html } = await page(`/s/${m.slug}/search${query}`);
+			expect(res.status, query).toBe(200);
+			expect(res.headers.get("content-type"), query).toMatch(/^text\/html/);
+			expect(html, query).not.toContain("Ankara Wrap Dress");
+		}
+		expect((await page(`/s/${m.slug}/search`)).html).toContain("Type what you are looking for");
+	});
+
 	it("keeps a cart in a cookie with live prices, and refuses cross-site cart posts", async () => {
 		const variantId = dress.variants[1]?.id as string;
 		const added = await gateway(`/s/${m.slug}/cart`, form({ variantId, quantity: "2" }, { origin: "http://oja.test" }));

@@ -1,9 +1,12 @@
 import { cors as honoCors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
 import type { GatewayEnv } from "../app-env.ts";
+import { CSRF_HEADER } from "./authenticate.ts";
 
 const ALLOW_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
-const ALLOW_HEADERS = ["content-type", "authorization", "x-request-id", "idempotency-key"];
+// The CSRF header is how a cookie-signed-in page on an allowed origin makes unsafe requests
+// (double submit, see authenticate.ts): without it here every such preflight would fail.
+const ALLOW_HEADERS = ["content-type", "authorization", "x-request-id", "idempotency-key", CSRF_HEADER];
 const EXPOSE_HEADERS = "x-request-id, retry-after";
 
 /**

@@ -14,6 +14,29 @@ export interface ScenarioResult extends Omit<LoadResult, "durationSeconds"> {
 	logLinesPerRequest: number;
 	/** Throughput relative to the bare-workerd scenario in the same run. */
 	percentOfBaseline: number | null;
+	/** Every watched process's memory right after the measured run. */
+	memoryAfter?: MemorySample;
+}
+
+/** Resident memory per process (role → MiB now and peak so far; null if unreadable). */
+export type MemorySample = Record<string, { rssMiB: number; peakMiB: number; anonMiB?: number; fileMiB?: number } | null>;
+
+export interface SoakResult {
+	paths: string[];
+	durationSeconds: number;
+	sampleSeconds: number;
+	requests: number;
+	requestsPerSecond: number;
+	errors: number;
+	statusCodes: Record<string, number>;
+	/** `heap` (V8, per Worker isolate, after a full GC) only in `--heap` runs. */
+	samples: {
+		seconds: number;
+		memory: MemorySample;
+		heap?: Record<string, { usedMiB: number; totalMiB: number }>;
+		/** Whether a full garbage collection ran just before `heap` was read. */
+		collected?: boolean;
+	}[];
 }
 
 export interface Report {
@@ -27,6 +50,9 @@ export interface Report {
 	scenarios: ScenarioResult[];
 	/** In-process measurements of single operations (no HTTP), e.g. token verification. */
 	micro?: { name: string; iterations: number; p50Us: number; p99Us: number; where: string }[];
+	/** Each process's memory at the end of the run; peakMiB is the kernel's high-water mark (VmHWM). */
+	memory?: { processes: string[]; final: MemorySample };
+	soak?: SoakResult;
 }
 
 const fmt = (n: number, digits = 0) =>
@@ -66,6 +92,54 @@ Reads against a seeded store of 1,000 active products / 5,000 variants (\`script
 `;
 }
 
+// "workerd (Oja Workers)" and "workerd (hello-world)" need their qualifier; the others do not.
+const shortRole = (role: string) => (role.startsWith("workerd") ? role : role.replace(/ \(.*\)$/, ""));
+
+function memorySection(report: Report): string {
+	if (!report.memory) return "";
+	const { processes, final } = report.memory;
+	if (processes.every((role) => final[role] === null || final[role] === undefined)) {
+		return "\n### Memory\n\nNot measured: this system has no /proc.\n";
+	}
+	const rows = processes.map((role) => {
+		const m = final[role];
+		return `| ${role} | ${m ? fmt(m.peakMiB, 1) : "–"} | ${m ? fmt(m.rssMiB, 1) : "–"} |`;
+	});
+	const soak = report.soak;
+	let soakText = "";
+	if (soak) {
+		const header = soak.samples[0] ? Object.keys(soak.samples[0].memory) : processes;
+		// A row every ~30 s keeps the table readable; the JSON has every sample.
+		const every = Math.max(1, Math.round(30 / soak.sampleSeconds));
+		const shown = soak.samples.filter((_, i) => i % every === 0 || i === soak.samples.length - 1);
+		const soakRows = shown.map((s) => {
+			const cells = header.map((role) => {
+				const m = s.memory[role];
+				return m ? fmt(m.rssMiB, 1) : "–";
+			});
+			return `| ${s.seconds} | ${cells.join(" | ")} |`;
+		});
+		soakText = `
+#### Soak: resident memory over ${fmt(soak.durationSeconds)} s of cold reads
+
+${fmt(soak.requests)} requests (${fmt(soak.requestsPerSecond)} req/s, ${fmt(soak.errors)} errors), ${report.parameters.connections} connections, every URL unique (\`?_r=…\`) so every request misses both cache tiers, reads Postgres and adds a cache entry; the paths take turns: ${soak.paths.map((p) => `\`${p}\``).join(", ")}. RSS in MiB, sampled every ${soak.sampleSeconds} s (every sample is in benchmarks.json); the last row is taken ${soak.sampleSeconds} s after the load stops.
+
+| s | ${header.map(shortRole).join(" | ")} |
+| ---: | ${header.map(() => "---:").join(" | ")} |
+${soakRows.join("\n")}
+`;
+	}
+	return `
+### Memory
+
+Resident memory per process from \`/proc/<pid>/status\`: *peak* is the kernel's high-water mark (VmHWM) over the whole run, *end* is VmRSS when the run finished. The Oja Workers (gateway, identity, catalog, ops) share one workerd process with Miniflare's own emulation Workers (Cache API, KV, queues, rate limits), as they do under \`npm start\`; neon-local and embedded PGlite run inside the bench host. With \`DATABASE_URL\` set, the PostgreSQL server's memory is not counted. Memory, unlike throughput, does not depend on how busy the machine is, so these numbers hold even when the req/s above are noisy. What the memory is and what bounds it: [memory.md](memory.md).
+
+| Process | peak MiB | end MiB |
+| --- | ---: | ---: |
+${rows.join("\n")}
+${soakText}`;
+}
+
 export function renderMarkdown(report: Report): string {
 	const { parameters: p, machine: m, target } = report;
 	const rows = report.scenarios.map((s) =>
@@ -103,6 +177,7 @@ ${rows.map((r) => `| ${r} |`).join("\n")}
 
 ${verdict}
 ${storefrontSection(report)}
+${memorySection(report)}
 ${microSection(report)}
 Run on ${report.date} · Node ${m.node} · ${m.platform} · ${m.cpuCount} × ${m.cpuModel} · ${fmt(m.memoryGiB, 1)} GiB · miniflare ${report.runtime.miniflare} · workerd ${report.runtime.workerd}. Machine-readable results: [benchmarks.json](benchmarks.json).
 

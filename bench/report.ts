@@ -42,7 +42,17 @@ export interface SoakResult {
 export interface Report {
 	date: string;
 	command: string;
-	machine: { cpuModel: string; cpuCount: number; memoryGiB: number; platform: string; node: string };
+	machine: {
+		cpuModel: string;
+		cpuCount: number;
+		memoryGiB: number;
+		platform: string;
+		node: string;
+		/** 1-minute load average when the run started and ended (above cpuCount: other work shared the machine). */
+		loadAverage?: { start: number; end: number };
+	};
+	/** Free text from BENCH_NOTE, shown at the top, e.g. what else ran on the machine. */
+	note?: string;
 	runtime: { miniflare: string; workerd: string };
 	backend: string;
 	parameters: { connections: number; durationSeconds: number; warmupSeconds: number };
@@ -105,6 +115,26 @@ function memorySection(report: Report): string {
 		const m = final[role];
 		return `| ${role} | ${m ? fmt(m.peakMiB, 1) : "–"} | ${m ? fmt(m.rssMiB, 1) : "–"} |`;
 	});
+	// The Oja Workers' process after each scenario, in run order: what request churn alone does.
+	const ojaRole = processes.find((role) => role.includes("Oja"));
+	const perScenario = ojaRole
+		? report.scenarios
+				.filter((s) => s.memoryAfter?.[ojaRole])
+				.map((s) => {
+					const m = s.memoryAfter?.[ojaRole];
+					return `| ${s.name} | ${fmt(s.requests)} | ${m ? fmt(m.rssMiB, 1) : "–"} | ${m ? fmt(m.peakMiB, 1) : "–"} |`;
+				})
+		: [];
+	const scenarioText =
+		perScenario.length === 0
+			? ""
+			: `
+\`${ojaRole}\` after each scenario above, in run order (requests = the measured run's; the warm-up adds about a third):
+
+| After scenario | requests | RSS MiB | peak MiB |
+| --- | ---: | ---: | ---: |
+${perScenario.join("\n")}
+`;
 	const soak = report.soak;
 	let soakText = "";
 	if (soak) {
@@ -137,7 +167,14 @@ Resident memory per process from \`/proc/<pid>/status\`: *peak* is the kernel's 
 | Process | peak MiB | end MiB |
 | --- | ---: | ---: |
 ${rows.join("\n")}
-${soakText}`;
+${scenarioText}${soakText}`;
+}
+
+function loadLine(report: Report): string {
+	const load = report.machine.loadAverage;
+	if (!load) return "";
+	const busy = Math.max(load.start, load.end) > report.machine.cpuCount;
+	return `\nLoad average (1 min) ${fmt(load.start, 1)} at the start, ${fmt(load.end, 1)} at the end, on ${report.machine.cpuCount} cores${busy ? ": **other work shared the machine during this run, so its throughput and latency numbers are depressed and noisy; its memory numbers are not affected**" : ""}.\n`;
 }
 
 export function renderMarkdown(report: Report): string {
@@ -171,6 +208,7 @@ Throughput and latency of the gateway on workerd, measured against a bare hello-
 - **Load:** autocannon in a separate process, ${p.connections} connections, a ${p.warmupSeconds} s warm-up, then a ${p.durationSeconds} s measured run per scenario. Latencies are per request, from the client's side; *errors* are non-2xx responses plus connection errors and timeouts.
 - **Noise:** this runs on a small shared machine (${m.cpuCount} × ${m.cpuModel}) where the load generator, workerd and neon-local compete for the same cores. Absolute numbers move between runs; compare ratios within one run (the *% of bare workerd* column), not across runs. The load generator (autocannon, Node) itself tops out at a few thousand requests per second here, so the bare-workerd row is partly its ceiling; single runs of the \`/health\` ratio have ranged from about 55% to 90%.
 
+${loadLine(report)}${report.note ? `\n**Note:** ${report.note}\n` : ""}
 | Scenario | req/s | p50 ms | p99 ms | errors | SQL round trips/req | % of bare workerd |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.map((r) => `| ${r} |`).join("\n")}

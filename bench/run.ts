@@ -10,12 +10,14 @@
 //                        for investigating, it does not write docs/. `--only soak` runs only the soak
 //   --heap               start workerd with its inspector and sample each Worker's V8 heap
 //                        (after a full GC) during the soak: JavaScript memory vs the runtime's own
+//   --gc                 with --heap: force a full GC in every isolate at every sample, to tell
+//                        garbage not yet collected from memory that is still held
 //   --soak <s>           seconds of the memory soak (cold storefront reads, RSS sampled every
 //                        few seconds) at the end of the run   (env BENCH_SOAK, default 180; 0 skips it)
 //   DATABASE_URL=...     benchmark against that PostgreSQL instead of embedded PGlite
 import { type ChildProcess, fork } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { cpus, platform, release, totalmem } from "node:os";
+import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildWorkers } from "../scripts/build-workers.ts";
@@ -41,6 +43,7 @@ const { values: flags } = parseArgs({
 		only: { type: "string" },
 		soak: { type: "string" },
 		heap: { type: "boolean", default: false },
+		gc: { type: "boolean", default: false },
 	},
 });
 
@@ -209,7 +212,7 @@ function heapSummary(heap: Record<string, { usedMiB: number; totalMiB: number }>
 async function runSoak(stack: Stack, load: LoadGenerator, watched: WatchedProcess[]): Promise<SoakResult> {
 	const started = performance.now();
 	const samples: SoakResult["samples"] = [];
-	const take = async (collect = false) => {
+	const take = async (collect = flags.gc) => {
 		const seconds = Math.round((performance.now() - started) / 1000);
 		const memory = sample(watched);
 		const heap = stack.inspectorUrl ? await heapUsage(stack.inspectorUrl, collect).catch(() => undefined) : undefined;
@@ -258,7 +261,7 @@ async function runSoak(stack: Stack, load: LoadGenerator, watched: WatchedProces
 
 function commandLine(): string {
 	const env: string[] = [];
-	for (const name of ["BENCH_DURATION", "BENCH_WARMUP", "BENCH_CONNECTIONS"]) {
+	for (const name of ["BENCH_DURATION", "BENCH_WARMUP", "BENCH_CONNECTIONS", "BENCH_SOAK"]) {
 		if (process.env[name]) env.push(`${name}=${process.env[name]}`);
 	}
 	if (databaseUrl) {
@@ -284,6 +287,7 @@ function packageVersion(name: string): string {
 
 async function main(): Promise<number> {
 	const started = performance.now();
+	const loadAtStart = loadavg()[0] ?? 0;
 	const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 	console.log(
 		`bench: ${flags.only ? "selected" : SCENARIOS.length} scenarios × (${parameters.warmupSeconds} s warm-up + ${parameters.durationSeconds} s), ${parameters.connections} connections`,
@@ -351,7 +355,9 @@ async function main(): Promise<number> {
 			memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
 			platform: `${platform()} ${release()}`,
 			node: process.version,
+			loadAverage: { start: Math.round(loadAtStart * 10) / 10, end: Math.round((loadavg()[0] ?? 0) * 10) / 10 },
 		},
+		...(process.env.BENCH_NOTE ? { note: process.env.BENCH_NOTE } : {}),
 		runtime: { miniflare: packageVersion("miniflare"), workerd: packageVersion("workerd") },
 		backend: stack.backend,
 		parameters,

@@ -13,6 +13,8 @@ export interface LoadRequest {
 	durationSeconds: number;
 	/** Append a unique `_r=<n>` query parameter to every request (each one misses any cache). */
 	unique?: boolean;
+	/** Paths on `url`'s origin to send in turn instead of `url`'s own path. */
+	paths?: string[];
 }
 
 export interface LoadResult {
@@ -40,7 +42,7 @@ interface AutocannonOptions {
 	body: string | undefined;
 	connections: number;
 	duration: number;
-	requests?: { setupRequest: (request: { path: string }) => { path: string } }[];
+	requests?: { path?: string; setupRequest?: (request: { path: string }) => { path: string } }[];
 }
 interface AutocannonSummary {
 	requests: { mean: number; total: number };
@@ -71,6 +73,12 @@ function uniquePath(request: { path: string }): { path: string } {
 	return { ...request, path: `${request.path}${request.path.includes("?") ? "&" : "?"}_r=${process.pid}-${uniqueCounter}` };
 }
 
+function requestsOf(request: LoadRequest): Pick<AutocannonOptions, "requests"> {
+	const setup = request.unique ? { setupRequest: uniquePath } : {};
+	if (request.paths && request.paths.length > 0) return { requests: request.paths.map((path) => ({ path, ...setup })) };
+	return request.unique ? { requests: [setup] } : {};
+}
+
 async function runLoad(request: LoadRequest): Promise<LoadResult> {
 	// autocannon's own histogram has 1 ms resolution, too coarse for sub-millisecond Workers;
 	// its response event carries the hrtime duration, so percentiles are computed from that.
@@ -82,7 +90,7 @@ async function runLoad(request: LoadRequest): Promise<LoadResult> {
 		body: request.body,
 		connections: request.connections,
 		duration: request.durationSeconds,
-		...(request.unique ? { requests: [{ setupRequest: uniquePath }] } : {}),
+		...requestsOf(request),
 	});
 	instance.on("response", (_client, _status, _bytes, responseTimeMs) => {
 		latencies.push(responseTimeMs);

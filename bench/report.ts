@@ -15,12 +15,45 @@ export interface ScenarioResult extends Omit<LoadResult, "durationSeconds"> {
 	logLinesPerRequest: number;
 	/** Throughput relative to the bare-workerd scenario in the same run. */
 	percentOfBaseline: number | null;
+	/** Every watched process's memory right after the measured run. */
+	memoryAfter?: MemorySample;
+}
+
+/** Resident memory per process (role → MiB now and peak so far; null if unreadable). */
+export type MemorySample = Record<string, { rssMiB: number; peakMiB: number; anonMiB?: number; fileMiB?: number } | null>;
+
+export interface SoakResult {
+	paths: string[];
+	durationSeconds: number;
+	sampleSeconds: number;
+	requests: number;
+	requestsPerSecond: number;
+	errors: number;
+	statusCodes: Record<string, number>;
+	/** `heap` (V8, per Worker isolate, after a full GC) only in `--heap` runs. */
+	samples: {
+		seconds: number;
+		memory: MemorySample;
+		heap?: Record<string, { usedMiB: number; totalMiB: number }>;
+		/** Whether a full garbage collection ran just before `heap` was read. */
+		collected?: boolean;
+	}[];
 }
 
 export interface Report {
 	date: string;
 	command: string;
-	machine: { cpuModel: string; cpuCount: number; memoryGiB: number; platform: string; node: string };
+	machine: {
+		cpuModel: string;
+		cpuCount: number;
+		memoryGiB: number;
+		platform: string;
+		node: string;
+		/** 1-minute load average when the run started and ended (above cpuCount: other work shared the machine). */
+		loadAverage?: { start: number; end: number };
+	};
+	/** Free text from BENCH_NOTE, shown at the top, e.g. what else ran on the machine. */
+	note?: string;
 	runtime: { miniflare: string; workerd: string };
 	backend: string;
 	parameters: { connections: number; durationSeconds: number; warmupSeconds: number };
@@ -28,6 +61,9 @@ export interface Report {
 	scenarios: ScenarioResult[];
 	/** In-process measurements of single operations (no HTTP), e.g. token verification. */
 	micro?: { name: string; iterations: number; p50Us: number; p99Us: number; where: string }[];
+	/** Each process's memory at the end of the run; peakMiB is the kernel's high-water mark (VmHWM). */
+	memory?: { processes: string[]; final: MemorySample };
+	soak?: SoakResult;
 }
 
 const fmt = (n: number, digits = 0) =>
@@ -67,6 +103,81 @@ Reads against a seeded store of 1,000 active products / 5,000 variants (\`script
 `;
 }
 
+// "workerd (Oja Workers)" and "workerd (hello-world)" need their qualifier; the others do not.
+const shortRole = (role: string) => (role.startsWith("workerd") ? role : role.replace(/ \(.*\)$/, ""));
+
+function memorySection(report: Report): string {
+	if (!report.memory) return "";
+	const { processes, final } = report.memory;
+	if (processes.every((role) => final[role] === null || final[role] === undefined)) {
+		return "\n### Memory\n\nNot measured: this system has no /proc.\n";
+	}
+	const rows = processes.map((role) => {
+		const m = final[role];
+		return `| ${role} | ${m ? fmt(m.peakMiB, 1) : "–"} | ${m ? fmt(m.rssMiB, 1) : "–"} |`;
+	});
+	// The Oja Workers' process after each scenario, in run order: what request churn alone does.
+	const ojaRole = processes.find((role) => role.includes("Oja"));
+	const perScenario = ojaRole
+		? report.scenarios
+				.filter((s) => s.memoryAfter?.[ojaRole])
+				.map((s) => {
+					const m = s.memoryAfter?.[ojaRole];
+					return `| ${s.name} | ${fmt(s.requests)} | ${m ? fmt(m.rssMiB, 1) : "–"} | ${m ? fmt(m.peakMiB, 1) : "–"} |`;
+				})
+		: [];
+	const scenarioText =
+		perScenario.length === 0
+			? ""
+			: `
+\`${ojaRole}\` after each scenario above, in run order (requests = the measured run's; the warm-up adds about a third):
+
+| After scenario | requests | RSS MiB | peak MiB |
+| --- | ---: | ---: | ---: |
+${perScenario.join("\n")}
+`;
+	const soak = report.soak;
+	let soakText = "";
+	if (soak) {
+		const header = soak.samples[0] ? Object.keys(soak.samples[0].memory) : processes;
+		// A row every ~30 s keeps the table readable; the JSON has every sample.
+		const every = Math.max(1, Math.round(30 / soak.sampleSeconds));
+		const shown = soak.samples.filter((_, i) => i % every === 0 || i === soak.samples.length - 1);
+		const soakRows = shown.map((s) => {
+			const cells = header.map((role) => {
+				const m = s.memory[role];
+				return m ? fmt(m.rssMiB, 1) : "–";
+			});
+			return `| ${s.seconds} | ${cells.join(" | ")} |`;
+		});
+		soakText = `
+#### Soak: resident memory over ${fmt(soak.durationSeconds)} s of cold reads
+
+${fmt(soak.requests)} requests (${fmt(soak.requestsPerSecond)} req/s, ${fmt(soak.errors)} errors), ${report.parameters.connections} connections, every URL unique (\`?_r=…\`) so every request misses both cache tiers, reads Postgres and adds a cache entry; the paths take turns: ${soak.paths.map((p) => `\`${p}\``).join(", ")}. RSS in MiB, sampled every ${soak.sampleSeconds} s (every sample is in benchmarks.json); the last row is taken ${soak.sampleSeconds} s after the load stops.
+
+| s | ${header.map(shortRole).join(" | ")} |
+| ---: | ${header.map(() => "---:").join(" | ")} |
+${soakRows.join("\n")}
+`;
+	}
+	return `
+### Memory
+
+Resident memory per process from \`/proc/<pid>/status\`: *peak* is the kernel's high-water mark (VmHWM) over the whole run, *end* is VmRSS when the run finished. The Oja Workers (gateway, identity, catalog, ops) share one workerd process with Miniflare's own emulation Workers (Cache API, KV, queues, rate limits), as they do under \`npm start\`; neon-local and embedded PGlite run inside the bench host. With \`DATABASE_URL\` set, the PostgreSQL server's memory is not counted. Memory, unlike throughput, does not depend on how busy the machine is, so these numbers hold even when the req/s above are noisy. What the memory is and what bounds it: [memory.md](memory.md).
+
+| Process | peak MiB | end MiB |
+| --- | ---: | ---: |
+${rows.join("\n")}
+${scenarioText}${soakText}`;
+}
+
+function loadLine(report: Report): string {
+	const load = report.machine.loadAverage;
+	if (!load) return "";
+	const busy = Math.max(load.start, load.end) > report.machine.cpuCount;
+	return `\nLoad average (1 min) ${fmt(load.start, 1)} at the start, ${fmt(load.end, 1)} at the end, on ${report.machine.cpuCount} cores${busy ? ": **other work shared the machine during this run, so its throughput and latency numbers are depressed and noisy; its memory numbers are not affected**" : ""}.\n`;
+}
+
 export function renderMarkdown(report: Report): string {
 	const { parameters: p, machine: m, target } = report;
 	const rows = report.scenarios.map((s) =>
@@ -98,12 +209,14 @@ Throughput and latency of the gateway on workerd, measured against a bare hello-
 - **Load:** autocannon in a separate process, ${p.connections} connections, a ${p.warmupSeconds} s warm-up, then a ${p.durationSeconds} s measured run per scenario. Latencies are per request, from the client's side; *errors* are non-2xx responses plus connection errors and timeouts.
 - **Noise:** this runs on a small shared machine (${m.cpuCount} × ${m.cpuModel}) where the load generator, workerd and neon-local compete for the same cores. Absolute numbers move between runs; compare ratios within one run (the *% of bare workerd* column), not across runs. The load generator (autocannon, Node) itself tops out at a few thousand requests per second here, so the bare-workerd row is partly its ceiling; single runs of the \`/health\` ratio have ranged from about 55% to 90%.
 
+${loadLine(report)}${report.note ? `\n**Note:** ${report.note}\n` : ""}
 | Scenario | req/s | p50 ms | p99 ms | errors | SQL round trips/req | % of bare workerd |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.map((r) => `| ${r} |`).join("\n")}
 
 ${verdict}
 ${storefrontSection(report)}
+${memorySection(report)}
 ${microSection(report)}
 Run on ${report.date} · Node ${m.node} · ${m.platform} · ${m.cpuCount} × ${m.cpuModel} · ${fmt(m.memoryGiB, 1)} GiB · miniflare ${report.runtime.miniflare} · workerd ${report.runtime.workerd}. Machine-readable results: [benchmarks.json](benchmarks.json).
 

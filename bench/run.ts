@@ -7,19 +7,26 @@
 //   --warmup <s>         warm-up seconds per scenario    (env BENCH_WARMUP, default 3)
 //   --connections <n>    concurrent connections          (env BENCH_CONNECTIONS, default 32)
 //   --only <text>        run only scenarios whose name contains <text> (plus the baseline);
-//                        for investigating, it does not write docs/
+//                        for investigating, it does not write docs/. `--only soak` runs only the soak
+//   --heap               start workerd with its inspector and sample each Worker's V8 heap
+//                        (after a full GC) during the soak: JavaScript memory vs the runtime's own
+//   --gc                 with --heap: force a full GC in every isolate at every sample, to tell
+//                        garbage not yet collected from memory that is still held
+//   --soak <s>           seconds of the memory soak (cold storefront reads, RSS sampled every
+//                        few seconds) at the end of the run   (env BENCH_SOAK, default 180; 0 skips it)
 //   DATABASE_URL=...     benchmark against that PostgreSQL instead of embedded PGlite
 import { type ChildProcess, fork } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { cpus, platform, release, totalmem } from "node:os";
+import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildWorkers } from "../scripts/build-workers.ts";
 import { type Stack, startStack } from "../scripts/local-stack.ts";
 import { seedBulkCatalog } from "../scripts/seed.ts";
 import type { LoadReply, LoadRequest, LoadResult } from "./load.ts";
-import { type Report, type ScenarioResult, writeReport } from "./report.ts";
-import { BASELINE, type BenchContext, SCENARIOS, type Scenario } from "./scenarios.ts";
+import { heapUsage, sample, type WatchedProcess } from "./memory.ts";
+import { type Report, type ScenarioResult, type SoakResult, writeReport } from "./report.ts";
+import { BASELINE, type BenchContext, SCENARIOS, type Scenario, SOAK } from "./scenarios.ts";
 import { measureTokenVerification } from "./token-verify.ts";
 
 const TARGET = { scenario: "GET /health", minPercentOfBaseline: 60 };
@@ -34,6 +41,9 @@ const { values: flags } = parseArgs({
 		warmup: { type: "string" },
 		connections: { type: "string" },
 		only: { type: "string" },
+		soak: { type: "string" },
+		heap: { type: "boolean", default: false },
+		gc: { type: "boolean", default: false },
 	},
 });
 
@@ -49,6 +59,9 @@ const parameters = {
 	warmupSeconds: positive("warmup", flags.warmup ?? process.env.BENCH_WARMUP, flags.quick ? 1 : 3),
 	connections: Math.round(positive("connections", flags.connections ?? process.env.BENCH_CONNECTIONS, 32)),
 };
+const soakArg = flags.soak ?? process.env.BENCH_SOAK;
+const soakSeconds = soakArg === "0" ? 0 : positive("soak", soakArg, flags.quick ? 20 : 180);
+const SOAK_SAMPLE_SECONDS = 5;
 const databaseUrl = process.env.DATABASE_URL || undefined;
 // wrangler's config reader announces each .dev.vars it finds; that is noise here.
 process.env.WRANGLER_LOG ??= "warn";
@@ -76,8 +89,10 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 	});
 }
 
+type LoadGenerator = ((request: Omit<LoadRequest, "id">) => Promise<LoadResult>) & { pid: number };
+
 /** The forked load generator, one request in flight at a time. */
-function startLoadGenerator(): (request: Omit<LoadRequest, "id">) => Promise<LoadResult> {
+function startLoadGenerator(): LoadGenerator {
 	const child: ChildProcess = fork(fileURLToPath(new URL("load.ts", import.meta.url)), [], {
 		stdio: ["ignore", "inherit", "inherit", "ipc"],
 	});
@@ -90,8 +105,8 @@ function startLoadGenerator(): (request: Omit<LoadRequest, "id">) => Promise<Loa
 		clearTimeout(force);
 	});
 	let nextId = 1;
-	return (request) =>
-		new Promise((resolve, reject) => {
+	const run = (request: Omit<LoadRequest, "id">) =>
+		new Promise<LoadResult>((resolve, reject) => {
 			const id = nextId++;
 			const onMessage = (reply: LoadReply) => {
 				if (reply.id !== id) return;
@@ -111,6 +126,7 @@ function startLoadGenerator(): (request: Omit<LoadRequest, "id">) => Promise<Loa
 			child.once("exit", onExit);
 			child.send({ ...request, id } satisfies LoadRequest);
 		});
+	return Object.assign(run, { pid: child.pid ?? 0 });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -118,7 +134,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function runScenario(
 	scenario: Scenario,
 	stack: Stack,
-	load: ReturnType<typeof startLoadGenerator>,
+	load: LoadGenerator,
+	watched: WatchedProcess[],
 ): Promise<Omit<ScenarioResult, "percentOfBaseline">> {
 	const context: BenchContext = { gatewayUrl: stack.gatewayUrl, databaseUrl: stack.databaseUrl, sqlEndpoint: stack.sqlEndpoint };
 	const overrides = (await scenario.setup?.(context)) ?? {};
@@ -165,12 +182,86 @@ async function runScenario(
 		statusCodes: result.statusCodes,
 		sqlRoundTripsPerRequest: perRequest(stats.requests),
 		logLinesPerRequest: perRequest(logLines),
+		memoryAfter: sample(watched),
+	};
+}
+
+/** Total used/allocated MiB over Oja's Worker isolates and over the runtime's own (Miniflare's). */
+function heapSummary(heap: Record<string, { usedMiB: number; totalMiB: number }>): string {
+	const sum = (entries: [string, { usedMiB: number; totalMiB: number }][]) =>
+		entries.reduce((a, [, h]) => ({ used: a.used + h.usedMiB, total: a.total + h.totalMiB }), { used: 0, total: 0 });
+	const all = Object.entries(heap);
+	const oja = all.filter(([name]) => name.includes("core:user:"));
+	const own = sum(oja);
+	const runtime = sum(all.filter(([name]) => !name.includes("core:user:")));
+	const each = oja.map(([name, h]) => `${name.replace(/.*core:user:/, "")} ${h.usedMiB}/${h.totalMiB}`).join(", ");
+	const largest = all
+		.filter(([name]) => !name.includes("core:user:"))
+		.sort(([, a], [, b]) => b.totalMiB - a.totalMiB)
+		.slice(0, 3)
+		.map(([name, h]) => `${name.replace(/^workerd: worker /, "")} ${h.usedMiB}/${h.totalMiB}`)
+		.join(", ");
+	return `Oja ${own.used.toFixed(1)}/${own.total.toFixed(1)} MiB used/allocated (${each}); Miniflare's ${runtime.used.toFixed(1)}/${runtime.total.toFixed(1)} MiB (largest: ${largest})`;
+}
+
+/**
+ * Minutes of cold storefront reads (every URL unique, so every request misses both cache
+ * tiers, reads Postgres and is written to the cache), with every process's resident memory
+ * sampled every few seconds: memory that levels off is bounded, memory that climbs is a leak.
+ */
+async function runSoak(stack: Stack, load: LoadGenerator, watched: WatchedProcess[]): Promise<SoakResult> {
+	const started = performance.now();
+	const samples: SoakResult["samples"] = [];
+	const take = async (collect = flags.gc) => {
+		const seconds = Math.round((performance.now() - started) / 1000);
+		const memory = sample(watched);
+		const heap = stack.inspectorUrl ? await heapUsage(stack.inspectorUrl, collect).catch(() => undefined) : undefined;
+		samples.push({ seconds, memory, ...(heap ? { heap, collected: collect } : {}) });
+		if (heap) console.log(`bench: soak ${seconds} s V8 heaps${collect ? " after a full GC" : ""}: ${heapSummary(heap)}`);
+	};
+	await take();
+	// Samples are spaced by the interval, whatever a slow inspector round trip costs.
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	let running = true;
+	const tick = () => {
+		timer = setTimeout(() => void take().finally(() => running && tick()), SOAK_SAMPLE_SECONDS * 1000);
+	};
+	tick();
+	let result: LoadResult;
+	try {
+		result = await load({
+			url: stack.gatewayUrl,
+			paths: SOAK.paths,
+			method: "GET",
+			headers: {},
+			body: undefined,
+			connections: parameters.connections,
+			durationSeconds: soakSeconds,
+			unique: true,
+		});
+	} finally {
+		running = false;
+		clearTimeout(timer);
+	}
+	// The cache writes still draining after the load stops are part of what a soak must show.
+	await sleep(SOAK_SAMPLE_SECONDS * 1000);
+	await take();
+	if (stack.inspectorUrl) await take(true);
+	return {
+		paths: SOAK.paths,
+		durationSeconds: soakSeconds,
+		sampleSeconds: SOAK_SAMPLE_SECONDS,
+		requests: result.requests,
+		requestsPerSecond: result.requestsPerSecond,
+		errors: result.non2xx + result.errors,
+		statusCodes: result.statusCodes,
+		samples,
 	};
 }
 
 function commandLine(): string {
 	const env: string[] = [];
-	for (const name of ["BENCH_DURATION", "BENCH_WARMUP", "BENCH_CONNECTIONS"]) {
+	for (const name of ["BENCH_DURATION", "BENCH_WARMUP", "BENCH_CONNECTIONS", "BENCH_SOAK"]) {
 		if (process.env[name]) env.push(`${name}=${process.env[name]}`);
 	}
 	if (databaseUrl) {
@@ -196,28 +287,56 @@ function packageVersion(name: string): string {
 
 async function main(): Promise<number> {
 	const started = performance.now();
+	const loadAtStart = loadavg()[0] ?? 0;
 	const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 	console.log(
 		`bench: ${flags.only ? "selected" : SCENARIOS.length} scenarios × (${parameters.warmupSeconds} s warm-up + ${parameters.durationSeconds} s), ${parameters.connections} connections`,
 	);
 	buildWorkers();
 	console.log(`bench: Workers built (${elapsed()})`);
-	const stack = await startStack({ databaseUrl }, disposers);
+	const stack = await startStack({ databaseUrl, inspect: flags.heap }, disposers);
 	await seedBulkCatalog(stack.databaseUrl, stack.sqlEndpoint, { products: 1000, variantsPerProduct: 5 });
 	console.log(
 		`bench: stack up on ${stack.backend}: gateway ${stack.gatewayUrl}, hello-world ${stack.helloWorldUrl} (${elapsed()})`,
 	);
 	const load = startLoadGenerator();
+	const watched: WatchedProcess[] = [
+		{ role: "bench host (Miniflare, neon-local, PGlite)", pid: process.pid },
+		...stack.processes,
+		{ role: "load generator (autocannon)", pid: load.pid },
+	];
 
 	const measured: Omit<ScenarioResult, "percentOfBaseline">[] = [];
-	const selected = flags.only ? SCENARIOS.filter((s) => s.name === BASELINE || s.name.includes(flags.only as string)) : SCENARIOS;
+	const soakOnly = flags.only !== undefined && "soak".includes(flags.only);
+	const selected = soakOnly
+		? []
+		: flags.only
+			? SCENARIOS.filter((s) => s.name === BASELINE || s.name.includes(flags.only as string))
+			: SCENARIOS;
 	for (const scenario of selected) {
-		const result = await runScenario(scenario, stack, load);
+		const result = await runScenario(scenario, stack, load, watched);
 		measured.push(result);
 		console.log(
 			`bench: ${result.name}: ${result.requestsPerSecond} req/s, p50 ${result.latencyP50Ms} ms, p99 ${result.latencyP99Ms} ms, ` +
 				`${result.non2xx + result.errors} errors, ${result.sqlRoundTripsPerRequest} SQL/req (${elapsed()})`,
 		);
+	}
+
+	let soak: SoakResult | undefined;
+	if (soakSeconds > 0 && (soakOnly || !flags.only)) {
+		console.log(`bench: soak: ${soakSeconds} s of cold reads over ${SOAK.paths.join(", ")}`);
+		soak = await runSoak(stack, load, watched);
+		for (const s of soak.samples) {
+			const cells = Object.entries(s.memory).map(
+				([role, m]) => `${role} ${m ? `${m.rssMiB} (anon ${m.anonMiB}, file ${m.fileMiB}) peak ${m.peakMiB}` : "–"}`,
+			);
+			console.log(`bench: soak ${String(s.seconds).padStart(4)} s  RSS MiB: ${cells.join("; ")}`);
+		}
+		console.log(`bench: soak: ${soak.requests} requests, ${soak.requestsPerSecond} req/s, ${soak.errors} errors (${elapsed()})`);
+	}
+	const peakMemory = sample(watched);
+	for (const [role, m] of Object.entries(peakMemory)) {
+		console.log(`bench: ${role}: RSS ${m ? `${m.rssMiB} MiB now, peak ${m.peakMiB} MiB` : "unavailable"}`);
 	}
 
 	const baseline = measured.find((s) => s.name === BASELINE)?.requestsPerSecond;
@@ -236,13 +355,17 @@ async function main(): Promise<number> {
 			memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
 			platform: `${platform()} ${release()}`,
 			node: process.version,
+			loadAverage: { start: Math.round(loadAtStart * 10) / 10, end: Math.round((loadavg()[0] ?? 0) * 10) / 10 },
 		},
+		...(process.env.BENCH_NOTE ? { note: process.env.BENCH_NOTE } : {}),
 		runtime: { miniflare: packageVersion("miniflare"), workerd: packageVersion("workerd") },
 		backend: stack.backend,
 		parameters,
 		target: { ...TARGET, percent: targetPercent, met: targetPercent !== null && targetPercent >= TARGET.minPercentOfBaseline },
 		scenarios,
 		micro: [await measureTokenVerification()],
+		memory: { processes: watched.map((p) => p.role), final: peakMemory },
+		...(soak ? { soak } : {}),
 	};
 	if (flags.only) console.log("bench: --only run, docs/ left as they were");
 	else {
@@ -250,7 +373,8 @@ async function main(): Promise<number> {
 		console.log(`bench: wrote docs/benchmarks.md and docs/benchmarks.json (${elapsed()})`);
 	}
 
-	const failed = scenarios.filter((s) => s.non2xx + s.errors > 0);
+	const failed: { name: string; statusCodes: Record<string, number> }[] = scenarios.filter((s) => s.non2xx + s.errors > 0);
+	if (soak && soak.errors > 0) failed.push({ name: "soak", statusCodes: soak.statusCodes });
 	for (const s of failed) console.error(`bench: ${s.name} had errors: status codes ${JSON.stringify(s.statusCodes)}`);
 	if (failed.length > 0 && stack.gatewayLogs.errors.length > 0) {
 		console.error(`bench: last gateway error logs:\n${stack.gatewayLogs.errors.join("\n")}`);

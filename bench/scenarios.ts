@@ -84,3 +84,16 @@ function storefrontScenarios(): Scenario[] {
 		...reads.map(([name, path]): Scenario => ({ name: `${name}, cold`, path, unique: true })),
 	];
 }
+
+/**
+ * The memory soak (bench/run.ts runSoak): cold reads of a storefront page, a product page and
+ * a list, each URL unique, so every request misses both cache tiers and adds a new entry to
+ * each. Before the in-isolate tier had a byte budget this is the load that grew workerd.
+ */
+export const SOAK = {
+	paths: [
+		`/s/${BENCH_STORE.slug}/`,
+		`/s/${BENCH_STORE.slug}/products/bench-product-500`,
+		`/v1/storefront/${BENCH_STORE.slug}/products?limit=20`,
+	],
+};

@@ -13,6 +13,7 @@ import { migrate } from "@oja/db/migrate";
 import { type NeonLocalAdmin, neonLocalAdmin, startNeonLocal } from "@oja/neon-local";
 import { convertV4MiniflareOptions, Miniflare, type V4SharedOptions, type V4WorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { descendantsNamed, type WatchedProcess } from "../bench/memory.ts";
 import { BUILD_DIR } from "./build-workers.ts";
 import { workerDatabaseUrl } from "./local-database.ts";
 import { seedDemo } from "./seed.ts";
@@ -44,6 +45,10 @@ export interface Stack {
 	sqlEndpoint: string;
 	admin: NeonLocalAdmin;
 	gatewayLogs: LogTap;
+	/** The workerd processes, for memory readings (empty where /proc is unavailable). */
+	processes: WatchedProcess[];
+	/** The Oja Workers' inspector (websocket URL), when started with `inspect`. */
+	inspectorUrl?: string;
 }
 
 type Disposer = () => Promise<void>;
@@ -53,7 +58,7 @@ type Disposer = () => Promise<void>;
  * half-way still lets the caller tear down what did start.
  */
 export async function startStack(
-	options: { databaseUrl: string | undefined; database?: string },
+	options: { databaseUrl: string | undefined; database?: string; inspect?: boolean },
 	disposers: Disposer[],
 ): Promise<Stack> {
 	const database = options.database ?? BENCH_DATABASE;
@@ -85,15 +90,25 @@ export async function startStack(
 	const signingKeys = JSON.stringify({ keys: [await generateSigningJwk("bench")] });
 	const gatewayLogs = new LogTap();
 	// The first worker is the entry: ALL_WORKERS starts with the gateway.
+	const processes: WatchedProcess[] = [];
+	let inspectorUrl: string | undefined;
 	const gateway = await startMiniflare(
-		{ workers: ALL_WORKERS.map((worker) => bundledWorker(worker, databaseBindings, signingKeys)) },
+		{
+			workers: ALL_WORKERS.map((worker) => bundledWorker(worker, databaseBindings, signingKeys)),
+			...(options.inspect ? { inspectorPort: 0 } : {}),
+		},
 		gatewayLogs,
 		disposers,
+		(pid) => processes.push({ role: "workerd (Oja Workers)", pid }),
+		(url) => {
+			inspectorUrl = url;
+		},
 	);
 	const helloWorld = await startMiniflare(
 		{ name: "hello-world", modules: true, script: HELLO_WORLD, compatibilityDate: COMPATIBILITY_DATE },
 		new LogTap(),
 		disposers,
+		(pid) => processes.push({ role: "workerd (hello-world)", pid }),
 	);
 
 	return {
@@ -104,6 +119,8 @@ export async function startStack(
 		sqlEndpoint: neon.sqlEndpoint,
 		admin,
 		gatewayLogs,
+		processes,
+		...(inspectorUrl ? { inspectorUrl } : {}),
 	};
 }
 
@@ -145,6 +162,8 @@ async function startMiniflare(
 	workers: V4WorkerOptions | { workers: V4WorkerOptions[] },
 	logs: LogTap,
 	disposers: Disposer[],
+	onRuntime?: (pid: number) => void,
+	onInspector?: (url: string) => void,
 ): Promise<string> {
 	const shared: V4SharedOptions = {
 		host: "127.0.0.1",
@@ -153,8 +172,12 @@ async function startMiniflare(
 		logRequests: false,
 		handleStructuredLogs: logs.handle,
 	};
+	// Miniflare does not expose its workerd child, so it is the one that appears while this starts.
+	const before = new Set(descendantsNamed(process.pid, "workerd"));
 	const mf = new Miniflare(convertV4MiniflareOptions({ ...shared, ...workers }));
 	disposers.push(() => mf.dispose());
 	const url = await mf.ready;
+	for (const pid of descendantsNamed(process.pid, "workerd")) if (!before.has(pid)) onRuntime?.(pid);
+	if (onInspector && "inspectorPort" in workers) onInspector((await mf.getInspectorURL()).href);
 	return url.origin;
 }

@@ -14,6 +14,7 @@ import { collectionRoutes } from "./routes/collections.ts";
 import { customDomainRoutes } from "./routes/custom-domains.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { homeRoutes } from "./routes/home.tsx";
 import { opsRoutes } from "./routes/ops.ts";
 import { storefrontRoutes } from "./routes/storefront.ts";
 import { storefrontCatalogRoutes } from "./routes/storefront-catalog.ts";
@@ -91,6 +92,7 @@ app.use("/s/:slug/cart/*", publicLimit);
 app.use("/s/:slug/cart", publicLimit);
 app.use("/s/:slug/checkout", publicLimit);
 
+app.route("/", homeRoutes);
 app.route("/", healthRoutes);
 app.route("/", docsRoutes);
 app.route("/", authRoutes);

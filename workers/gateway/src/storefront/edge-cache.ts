@@ -1,4 +1,5 @@
 import { INITIAL_VERSION, listVersionKey, navVersionKey, productVersionKey, storeVersionKey } from "@oja/contracts";
+import { ByteLru, stringBytes } from "@oja/lru";
 import type { Context } from "hono";
 import type { GatewayEnv } from "../app-env.ts";
 import { limitStorefrontOrigin } from "../middleware/rate-limit.ts";
@@ -35,17 +36,33 @@ const CLIENT_CACHE_CONTROL = "public, max-age=0, must-revalidate";
 const MEMORY_TTL_MS = 5 * 60 * 1000;
 /** How long an isolate trusts a version token it read. */
 const VERSION_MEMO_MS = 1000;
-/** The in-memory tier's bounds (an isolate has 128 MB; this stays far below). */
-const MEMORY_MAX_ENTRIES = 512;
-const MEMORY_MAX_BYTES = 16 * 1024 * 1024;
+/**
+ * The in-isolate tier's byte budget, everything it holds counted (bodies, headers, keys): an
+ * isolate has 128 MB for all its work, so this stays a small, fixed share of it. A page or
+ * list is ~10–60 KB, so this holds a few hundred hot responses.
+ */
+export const MEMORY_MAX_BYTES = 8 * 1024 * 1024;
+/** A larger response is served from the Cache API only (it would crowd out dozens of others). */
+const MEMORY_MAX_ENTRY_BYTES = 512 * 1024;
+/** Version tokens are tiny; this bounds the memo even if every request names a new product. */
+const VERSION_MEMO_MAX_BYTES = 512 * 1024;
+/** Map entry, object and array headers an entry costs beyond its strings and bytes (an overestimate). */
+const ENTRY_OVERHEAD_BYTES = 256;
 
-const versionMemo = new Map<string, { token: string; until: number }>();
+const versionMemo = new ByteLru<{ token: string; until: number }>({
+	maxBytes: VERSION_MEMO_MAX_BYTES,
+	sizeOf: (key, memo) => ENTRY_OVERHEAD_BYTES + stringBytes(key) + stringBytes(memo.token),
+});
+
+function memoised(key: string, now: number): string | undefined {
+	const memo = versionMemo.get(key);
+	return memo && memo.until > now ? memo.token : undefined;
+}
 
 async function versionOf(kv: KVNamespace, key: string, now: number): Promise<string> {
-	const memo = versionMemo.get(key);
-	if (memo && memo.until > now) return memo.token;
+	const memo = memoised(key, now);
+	if (memo !== undefined) return memo;
 	const token = (await kv.get(key, { cacheTtl: VERSION_READ_TTL_SECONDS })) ?? INITIAL_VERSION;
-	if (versionMemo.size >= MEMORY_MAX_ENTRIES * 4) versionMemo.clear();
 	versionMemo.set(key, { token, until: now + VERSION_MEMO_MS });
 	return token;
 }
@@ -59,11 +76,8 @@ async function versionsFor(kv: KVNamespace, scope: CacheScope): Promise<string> 
 	];
 	const now = Date.now();
 	// Usually every token is memoised: answer without scheduling any promise work.
-	const memoised = keys.map((key) => {
-		const memo = versionMemo.get(key);
-		return memo && memo.until > now ? memo.token : undefined;
-	});
-	if (memoised.every((t) => t !== undefined)) return memoised.join(".");
+	const known = keys.map((key) => memoised(key, now));
+	if (known.every((t) => t !== undefined)) return known.join(".");
 	const values = await Promise.all(keys.map((key) => versionOf(kv, key, now)));
 	return values.join(".");
 }
@@ -83,41 +97,32 @@ function memoryEntry(body: ArrayBuffer, stored: Headers, until: number): MemoryE
 	return { body, headers: [...headers], etag: stored.get("etag") ?? "", until };
 }
 
-/** Least-recently-used responses by versioned cache key (a Map iterates in insertion order). */
-class MemoryTier {
-	#entries = new Map<string, MemoryEntry>();
-	#bytes = 0;
-
-	get(key: string, now: number): MemoryEntry | undefined {
-		const entry = this.#entries.get(key);
-		if (!entry) return undefined;
-		this.#entries.delete(key);
-		if (entry.until <= now) {
-			this.#bytes -= entry.body.byteLength;
-			return undefined;
-		}
-		this.#entries.set(key, entry);
-		return entry;
-	}
-
-	set(key: string, entry: MemoryEntry): void {
-		if (entry.body.byteLength > MEMORY_MAX_BYTES / 16) return;
-		const old = this.#entries.get(key);
-		if (old) {
-			this.#entries.delete(key);
-			this.#bytes -= old.body.byteLength;
-		}
-		this.#entries.set(key, entry);
-		this.#bytes += entry.body.byteLength;
-		for (const [oldest, value] of this.#entries) {
-			if (this.#entries.size <= MEMORY_MAX_ENTRIES && this.#bytes <= MEMORY_MAX_BYTES) break;
-			this.#entries.delete(oldest);
-			this.#bytes -= value.body.byteLength;
-		}
-	}
+function entryBytes(key: string, entry: MemoryEntry): number {
+	let bytes = ENTRY_OVERHEAD_BYTES + stringBytes(key) + stringBytes(entry.etag) + entry.body.byteLength;
+	for (const [name, value] of entry.headers) bytes += ENTRY_OVERHEAD_BYTES / 4 + stringBytes(name) + stringBytes(value);
+	return bytes;
 }
 
-const memory = new MemoryTier();
+/** Least-recently-used responses by versioned cache key, within a fixed byte budget. */
+const memory = new ByteLru<MemoryEntry>({
+	maxBytes: MEMORY_MAX_BYTES,
+	maxEntryBytes: MEMORY_MAX_ENTRY_BYTES,
+	sizeOf: entryBytes,
+});
+
+function fromMemoryTier(key: string, now: number): MemoryEntry | undefined {
+	const entry = memory.get(key);
+	if (entry && entry.until <= now) {
+		memory.delete(key);
+		return undefined;
+	}
+	return entry;
+}
+
+/** What the in-isolate tier holds now (for tests and diagnostics). */
+export function memoryTierUsage(): { entries: number; bytes: number; versionMemoBytes: number } {
+	return { entries: memory.size, bytes: memory.bytes, versionMemoBytes: versionMemo.bytes };
+}
 
 function cacheKey(url: URL, scope: CacheScope, versions: string, customDomain: boolean): string {
 	// Query parameters sorted, so ?a=1&b=2 and ?b=2&a=1 share a copy.
@@ -168,7 +173,7 @@ export async function edgeCached(c: Context<GatewayEnv>, scope: CacheScope, prod
 	const ifNoneMatch = c.req.header("if-none-match");
 
 	const now = Date.now();
-	const inMemory = memory.get(key, now);
+	const inMemory = fromMemoryTier(key, now);
 	if (inMemory) return fromMemory(inMemory, ifNoneMatch);
 
 	const hit = await cache.match(key);

@@ -85,6 +85,8 @@ function integrationProject(file: string): TestProjectInlineConfiguration {
 					bindings: { ...databaseBindings(file), TEST_SIGNING_KEYS: signingKeys, TEST_OPERATOR_TOTP_KEY: totpKey },
 					// Test-only: lets a test put hand-made (e.g. poison) messages on the event queue.
 					queueProducers: { TEST_EVENTS: { queueName: "oja-events" } },
+					// Test-only: identity's login throttles, so lockout tests can read each window's counts.
+					durableObjects: { TEST_LOGIN_THROTTLE: { className: "LoginThrottle", scriptName: "oja-identity" } },
 					...(file.endsWith(REAL_RATE_LIMITS_IN) ? {} : { ratelimits: RELAXED_RATE_LIMITS }),
 					workers: auxiliaryWorkers(file),
 				},

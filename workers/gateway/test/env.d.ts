@@ -9,5 +9,7 @@ declare namespace Cloudflare {
 		TEST_SIGNING_KEYS: string;
 		/** The key sealing operators' TOTP seeds, so tests can provision operators like the CLI does. */
 		TEST_OPERATOR_TOTP_KEY: string;
+		/** identity's LoginThrottle namespace, to read a window's counts (reserve/settle stay identity's). */
+		TEST_LOGIN_THROTTLE: DurableObjectNamespace<import("../../identity/src/login-throttle.ts").LoginThrottle>;
 	}
 }

@@ -91,5 +91,7 @@ export interface StoreAccess {
 	role: z.infer<typeof MemberRole>;
 	/** The user acting, or null for a secret API key. */
 	userId: string | null;
+	/** The user's session (checked live when this was resolved), or null for a secret API key. */
+	sessionId: string | null;
 	apiKeyId: string | null;
 }

@@ -5,6 +5,10 @@ import { type Database, newId, schema } from "@oja/db";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 
 const notFound = () => new ProblemError(problem("not-found", "No such store."));
+const sessionEnded = () =>
+	new ProblemError(problem("unauthorized", "This session has been signed out.", { extensions: { code: "session-revoked" } }));
+
+type Role = StoreAccess["role"];
 
 /**
  * Resolves what the caller may do in `storeId`. A store the caller does not belong to is
@@ -13,18 +17,22 @@ const notFound = () => new ProblemError(problem("not-found", "No such store."));
 export async function resolveStoreAccess(db: Database, principal: Principal, storeId: string): Promise<StoreAccess> {
 	if (principal.kind === "api_key") {
 		if (principal.storeId !== storeId) throw notFound();
-		return { storeId, role: principal.role, userId: null, apiKeyId: principal.keyId };
+		return { storeId, role: principal.role, userId: null, sessionId: null, apiKeyId: principal.keyId };
 	}
 	// Operators act on stores through the audited /v1/ops routes, and shoppers through the
 	// storefront; neither is ever a member.
 	if (principal.kind === "operator" || principal.kind === "customer") throw notFound();
-	const [membership] = await db
-		.select({ role: schema.memberships.role })
-		.from(schema.memberships)
-		.where(and(eq(schema.memberships.storeId, storeId), eq(schema.memberships.userId, principal.userId)))
-		.limit(1);
-	if (!membership) throw notFound();
-	return { storeId, role: membership.role, userId: principal.userId, apiKeyId: null };
+	// The same round trip checks the session behind the token: logout, revoking a session and
+	// refresh-token reuse detection end store access at once, not when the token expires.
+	const { rows } = await db.execute<{ role: Role | null; live: boolean }>(sql`
+		SELECT
+			(SELECT role FROM memberships WHERE store_id = ${storeId} AND user_id = ${principal.userId}) AS role,
+			EXISTS (SELECT 1 FROM sessions WHERE id = ${principal.sessionId} AND user_id = ${principal.userId}
+				AND revoked_at IS NULL AND expires_at > now()) AS live`);
+	const row = rows[0];
+	if (!row?.live) throw sessionEnded();
+	if (!row.role) throw notFound();
+	return { storeId, role: row.role, userId: principal.userId, sessionId: principal.sessionId, apiKeyId: null };
 }
 
 const KEY_PATTERN = /^(sk|pk)_(live|test)_[A-Za-z0-9_-]{32,64}$/;

@@ -49,6 +49,7 @@ import { login } from "./login.ts";
 import { listAudit, operatorFor, operatorLogin, recordAudit } from "./operators.ts";
 import {
 	type AuthConfig,
+	assertLiveSession,
 	listSessions,
 	me,
 	refreshSession,
@@ -166,8 +167,11 @@ export default class IdentityService extends WorkerEntrypoint<IdentityEnv> {
 		return runRpc(ctx.requestId, WORKER, async () => {
 			const principal = requirePrincipal(ctx);
 			const id = parseOrThrow(SessionId, sessionId, "session id");
+			const db = createDb(this.env);
+			// A token of a session that was signed out (perhaps by its owner, after a theft) cannot end the others.
+			await assertLiveSession(db, principal);
 			// Scoped by user: someone else's session id is indistinguishable from a missing one.
-			if (!(await revokeSession(createDb(this.env), principal.userId, id, "revoked-by-user"))) {
+			if (!(await revokeSession(db, principal.userId, id, "revoked-by-user"))) {
 				throw new ProblemError(problem("not-found", "No such active session."));
 			}
 			return { ok: true as const };

@@ -32,6 +32,7 @@ const RELAXED_RATE_LIMITS = Object.fromEntries(
 			["PUBLIC_RATE_LIMITER", "1001"],
 			["AUTH_RATE_LIMITER", "1002"],
 			["API_KEY_RATE_LIMITER", "1003"],
+			["CREDENTIAL_FAILURE_RATE_LIMITER", "1004"],
 		] as const
 	).map(([name, namespace_id]) => [name, { namespace_id, simple: { limit: 1_000_000, period: 60 as const } }]),
 );

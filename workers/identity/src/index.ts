@@ -232,7 +232,9 @@ export default class IdentityService extends WorkerEntrypoint<IdentityEnv> {
 	}
 
 	async createApiKey(access: StoreAccess, input: unknown, ctx: RequestContext): Promise<Result<CreatedApiKey>> {
-		return runRpc(ctx.requestId, WORKER, () => createApiKey(createDb(this.env), access, parseOrThrow(CreateApiKeyInput, input)));
+		return runRpc(ctx.requestId, WORKER, () =>
+			createApiKey(createDb(this.env), access, parseOrThrow(CreateApiKeyInput, input), ctx.requestId),
+		);
 	}
 
 	async listApiKeys(access: StoreAccess, ctx: RequestContext): Promise<Result<ApiKeyInfo[]>> {
@@ -241,7 +243,7 @@ export default class IdentityService extends WorkerEntrypoint<IdentityEnv> {
 
 	async revokeApiKey(access: StoreAccess, keyId: unknown, ctx: RequestContext): Promise<Result<{ ok: true }>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
-			await revokeApiKey(createDb(this.env), access, parseOrThrow(KeyId, keyId, "API key id"));
+			await revokeApiKey(createDb(this.env), access, parseOrThrow(KeyId, keyId, "API key id"), ctx.requestId);
 			return { ok: true as const };
 		});
 	}

@@ -35,6 +35,7 @@ const RELAXED_RATE_LIMITS = Object.fromEntries(
 			["PUBLIC_RATE_LIMITER", "1001"],
 			["AUTH_RATE_LIMITER", "1002"],
 			["API_KEY_RATE_LIMITER", "1003"],
+			["CREDENTIAL_FAILURE_RATE_LIMITER", "1004"],
 		] as const
 	).map(([name, namespace_id]) => [name, { namespace_id, simple: { limit: 1_000_000, period: 60 as const } }]),
 );
@@ -104,6 +105,8 @@ function integrationProject(file: string): TestProjectInlineConfiguration {
 					},
 					// Test-only: lets a test put hand-made (e.g. poison) messages on the event queue.
 					queueProducers: { TEST_EVENTS: { queueName: "oja-events" } },
+					// Test-only: identity's login throttles, so lockout tests can read each window's counts.
+					durableObjects: { TEST_LOGIN_THROTTLE: { className: "LoginThrottle", scriptName: "oja-identity" } },
 					...(file.endsWith(REAL_RATE_LIMITS_IN) ? {} : { ratelimits: RELAXED_RATE_LIMITS }),
 					workers: auxiliaryWorkers(file),
 				},

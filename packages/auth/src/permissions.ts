@@ -18,6 +18,13 @@ export const PERMISSIONS = {
 
 export type Permission = keyof typeof PERMISSIONS;
 
+/**
+ * Permissions a secret API key never has, whatever its role: managing the team and the keys
+ * themselves. A leaked key must not be able to add people or mint keys that outlive its own
+ * revocation; those changes need a signed-in person.
+ */
+export const PERSON_ONLY: ReadonlySet<Permission> = new Set<Permission>(["team:manage", "api_keys:manage"]);
+
 export function can(role: Role, permission: Permission): boolean {
 	return (PERMISSIONS[permission] as readonly Role[]).includes(role);
 }

@@ -46,18 +46,25 @@ export type AddMemberInput = z.infer<typeof AddMemberInput>;
 
 export const MemberParams = StoreIdParam.extend({ userId: prefixedId("usr") });
 
+/**
+ * Only secret live keys exist (issue 8): `sk_test_` keys had no test data to act on and
+ * `pk_` keys authenticated nothing. `kind` and `mode` are still accepted with their one value,
+ * so existing clients that send them keep working; anything else is a 422 naming the field.
+ */
 export const CreateApiKeyInput = z
 	.object({
 		name: plainText(60),
-		kind: z.enum(["secret", "publishable"]).default("secret"),
-		mode: z.enum(["live", "test"]).default("test"),
-		role: MemberRole.exclude(["owner"]).optional().describe("Required for secret keys; an API key is never an owner"),
+		kind: z
+			.literal("secret", { error: "Only secret keys exist; publishable keys were removed" })
+			.default("secret")
+			.describe("Always `secret` (publishable keys were removed)"),
+		mode: z
+			.literal("live", { error: "Only live keys exist; test-mode keys were removed" })
+			.default("live")
+			.describe("Always `live` (test-mode keys were removed)"),
+		role: MemberRole.exclude(["owner"]).describe("What the key may do: admin or staff; an API key is never an owner"),
 	})
-	.strict()
-	.refine((k) => (k.kind === "secret") === (k.role !== undefined), {
-		message: "Secret keys need a role (admin or staff); publishable keys take none",
-		path: ["role"],
-	});
+	.strict();
 export type CreateApiKeyInput = z.infer<typeof CreateApiKeyInput>;
 
 export const ApiKeyInfo = z.object({
@@ -83,5 +90,7 @@ export interface StoreAccess {
 	role: z.infer<typeof MemberRole>;
 	/** The user acting, or null for a secret API key. */
 	userId: string | null;
+	/** The user's session (checked live when this was resolved), or null for a secret API key. */
+	sessionId: string | null;
 	apiKeyId: string | null;
 }

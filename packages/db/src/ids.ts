@@ -11,6 +11,7 @@ export const ID_PREFIXES = {
 	apiKey: "key",
 	operator: "op",
 	audit: "aud",
+	storeAudit: "sau",
 	customer: "cus",
 	customerSession: "cs",
 	product: "prd",

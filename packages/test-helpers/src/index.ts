@@ -30,6 +30,22 @@ export function testDb(): Database {
 	return createDb(env);
 }
 
+/**
+ * How many SQL round trips and statements this test file's database has served so far, as
+ * counted by neon-local (every Worker's queries go through it). Compare two readings to see
+ * how much database work a request did.
+ */
+export async function databaseWork(): Promise<{ requests: number; queries: number }> {
+	const endpoint = (env as { NEON_LOCAL_ENDPOINT?: string }).NEON_LOCAL_ENDPOINT;
+	const url = (env as { DATABASE_URL?: string }).DATABASE_URL;
+	if (!endpoint || !url) throw new Error("databaseWork() needs NEON_LOCAL_ENDPOINT and DATABASE_URL");
+	const database = decodeURIComponent(new URL(url).pathname.slice(1));
+	const res = await fetch(new URL("/_local/stats", endpoint));
+	if (!res.ok) throw new Error(`neon-local stats: ${res.status}`);
+	const stats = (await res.json()) as { byDatabase: Record<string, { requests: number; queries: number }> };
+	return stats.byDatabase[database] ?? { requests: 0, queries: 0 };
+}
+
 /** Polls until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, what = "condition"): Promise<T> {
 	const deadline = Date.now() + timeoutMs;

@@ -14,5 +14,7 @@ declare namespace Cloudflare {
 		FUZZ_RUNS: string;
 		/** The DNS sandbox's admin endpoint (…/_admin), where tests publish TXT records. */
 		TEST_DNS_ADMIN: string;
+		/** identity's LoginThrottle namespace, to read a window's counts (reserve/settle stay identity's). */
+		TEST_LOGIN_THROTTLE: DurableObjectNamespace<import("../../identity/src/login-throttle.ts").LoginThrottle>;
 	}
 }

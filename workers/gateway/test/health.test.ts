@@ -1,3 +1,6 @@
+import { env } from "cloudflare:workers";
+import { loadSigningKeys, signAccessToken } from "@oja/auth";
+import { newId } from "@oja/db";
 import { gateway, postJson, problemOf } from "@oja/test-helpers";
 import { describe, expect, it } from "vitest";
 
@@ -8,8 +11,18 @@ describe("liveness and readiness", () => {
 		expect(await res.json()).toEqual({ status: "ok" });
 	});
 
-	it("GET /health/ready makes a database round trip and pings every bound Worker", async () => {
+	it("GET /health/ready answers outsiders with the status alone", async () => {
 		const res = await gateway("/health/ready");
+		expect(res.status).toBe(200);
+		expect(await res.json()).toEqual({ status: "ready" });
+		// A token that is not an operator's gets nothing more.
+		await problemOf(await gateway("/health/ready", { headers: { authorization: "Bearer not.a.token" } }), 401);
+	});
+
+	it("GET /health/ready gives an operator every check: a database round trip and a ping of every bound Worker", async () => {
+		const keys = await loadSigningKeys(env.TEST_SIGNING_KEYS);
+		const opsToken = await signAccessToken(keys, env.AUTH_ISSUER, { sub: newId("operator"), sid: "ol_test", aud: "ops" });
+		const res = await gateway("/health/ready", { headers: { authorization: `Bearer ${opsToken}` } });
 		const body = (await res.json()) as { status: string; checks: Record<string, { ok: boolean }> };
 		expect(res.status, JSON.stringify(body)).toBe(200);
 		expect(body.status).toBe("ready");

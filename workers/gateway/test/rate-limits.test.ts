@@ -1,4 +1,4 @@
-import { gateway, postJson, problemOf, signupInput } from "@oja/test-helpers";
+import { databaseWork, gateway, postJson, problemOf, signupInput } from "@oja/test-helpers";
 import { describe, expect, it } from "vitest";
 
 // This file runs with the real limits from wrangler.toml (vitest.config.ts relaxes them
@@ -126,5 +126,48 @@ describe("per-IP limits (Workers Rate Limiting)", () => {
 		expect(statuses.slice(0, firstRefusal).every((s) => s === 200)).toBe(true);
 		// The merchant's own token is not affected by the key's limit.
 		expect((await gateway(`/v1/stores/${store.id}`, { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(200);
+	});
+});
+
+describe("failed credential checks per IP", () => {
+	const randomKey = () => {
+		const bytes = crypto.getRandomValues(new Uint8Array(32));
+		return `sk_live_${btoa(String.fromCharCode(...bytes))
+			.replace(/\+/g, "-")
+			.replace(/\//g, "_")
+			.replace(/=+$/, "")}`;
+	};
+
+	it("200 random sk_live_ keys from one address: 429 after 20 failures, and the database lookups stop", async () => {
+		const merchant = await postJson("/v1/auth/signup", signupInput(), fromIp("203.0.113.70"));
+		const { store } = (await merchant.json()) as { store: { id: string } };
+		const ip = fromIp("198.51.100.80");
+		// Let the signup's background relay finish, so the reading counts only the burst.
+		await new Promise((r) => setTimeout(r, 1500));
+		const before = await databaseWork();
+		const statuses: number[] = [];
+		for (let i = 0; i < 200; i++) {
+			const res = await gateway(`/v1/stores/${store.id}`, { headers: { authorization: `Bearer ${randomKey()}`, ...ip } });
+			statuses.push(res.status);
+			await res.body?.cancel();
+		}
+		const lookups = (await databaseWork()).queries - before.queries;
+		const firstRefusal = statuses.indexOf(429);
+		// The limiter counts in fixed 60 s windows: at least 20 failures pass before the first
+		// refusal, at most 40 if the burst straddles a window boundary.
+		expect(firstRefusal, statuses.join(",")).toBeGreaterThanOrEqual(20);
+		expect(firstRefusal).toBeLessThanOrEqual(41);
+		expect(statuses.slice(0, firstRefusal).every((s) => s === 401)).toBe(true);
+		expect(statuses.slice(firstRefusal).every((s) => s === 429)).toBe(true);
+		// One lookup per failure up to and including the one that went over the limit; none after.
+		expect(lookups, `${lookups} database statements for 200 keys`).toBeLessThanOrEqual(firstRefusal + 1);
+		// Another address still gets its key checked.
+		expect(
+			(
+				await gateway(`/v1/stores/${store.id}`, {
+					headers: { authorization: `Bearer ${randomKey()}`, ...fromIp("198.51.100.81") },
+				})
+			).status,
+		).toBe(401);
 	});
 });

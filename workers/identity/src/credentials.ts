@@ -1,6 +1,6 @@
 import { hashPassword, verifyPassword } from "@oja/auth";
 import { ProblemError, problem } from "@oja/contracts";
-import type { ThrottleStatus } from "./login-throttle.ts";
+import type { Reservation, ThrottleStatus } from "./login-throttle.ts";
 
 // Shared by the three sign-ins (merchants, operators, shoppers) so they fail the same way.
 
@@ -27,20 +27,37 @@ export function lockedProblem(status: Extract<ThrottleStatus, { locked: true }>)
 }
 
 export interface Throttle {
-	check(): Promise<ThrottleStatus>;
-	recordFailure(): Promise<ThrottleStatus>;
-	recordSuccess(): Promise<void>;
+	reserve(): Promise<Reservation>;
+	settle(ticket: string, outcome: "failed" | "succeeded" | "released"): Promise<ThrottleStatus>;
 }
 
-/** Counts a failed attempt and throws: locked if this failure tipped the account over, else 401. */
-export async function failSignIn(throttle: Throttle, detail?: string): Promise<never> {
-	const after = await throttle.recordFailure();
-	if (after.locked) throw lockedProblem(after);
-	throw invalidCredentials(detail);
-}
-
-/** Throws if the account is locked; checked before the password so a lock answers the same for any password. */
-export async function assertNotLocked(throttle: Throttle): Promise<void> {
-	const before = await throttle.check();
-	if (before.locked) throw lockedProblem(before);
+/**
+ * Runs one sign-in attempt under the account's throttle: reserves an attempt before
+ * `verify` may check a password and settles it with the outcome, so a concurrent burst gets
+ * exactly as many verifications as the budget allows. `verify` answers whether the
+ * credentials are right; when they are not, this throws (locked if this failure used up the
+ * budget, else 401). Success is settled in the background through `afterwards` (the caller
+ * hands it to waitUntil): the attempt stays counted until then, which only errs on the safe side.
+ */
+export async function attemptSignIn<T>(
+	throttle: Throttle,
+	verify: () => Promise<T | null>,
+	detail?: string,
+): Promise<{ value: T; afterwards: Promise<unknown> }> {
+	const reservation = await throttle.reserve();
+	if (!reservation.granted) throw lockedProblem(reservation.status);
+	let value: T | null;
+	try {
+		value = await verify();
+	} catch (error) {
+		// Broke before judging the password (e.g. the database is down): not a guess.
+		await throttle.settle(reservation.ticket, "released").catch(() => undefined);
+		throw error;
+	}
+	if (value === null) {
+		const after = await throttle.settle(reservation.ticket, "failed");
+		if (after.locked) throw lockedProblem(after);
+		throw invalidCredentials(detail);
+	}
+	return { value, afterwards: throttle.settle(reservation.ticket, "succeeded") };
 }

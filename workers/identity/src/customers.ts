@@ -3,7 +3,7 @@ import type { Customer, CustomerAuthResult, CustomerLoginInput, CustomerPrincipa
 import { ProblemError, problem } from "@oja/contracts";
 import { type Database, newId, schema } from "@oja/db";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
-import { assertNotLocked, failSignIn, passwordMatches, type Throttle } from "./credentials.ts";
+import { attemptSignIn, passwordMatches, type Throttle } from "./credentials.ts";
 import type { AuthConfig } from "./sessions.ts";
 
 // Shoppers' accounts at one store. Every query is scoped by the store the gateway resolved
@@ -77,15 +77,16 @@ export async function customerLogin(
 	input: CustomerLoginInput,
 	throttle: Throttle,
 ): Promise<CustomerAuthResult> {
-	await assertNotLocked(throttle);
-	const [row] = await db
-		.select()
-		.from(schema.customers)
-		.where(and(eq(schema.customers.storeId, storeId), eq(schema.customers.email, input.email)))
-		.limit(1);
-	// Guests have no password: they fail exactly like an unknown email.
-	if (!row || !(await passwordMatches(input.password, row.passwordHash))) return failSignIn(throttle);
-	await throttle.recordSuccess();
+	const { value: row, afterwards } = await attemptSignIn(throttle, async () => {
+		const [found] = await db
+			.select()
+			.from(schema.customers)
+			.where(and(eq(schema.customers.storeId, storeId), eq(schema.customers.email, input.email)))
+			.limit(1);
+		// Guests have no password: they fail exactly like an unknown email.
+		return (await passwordMatches(input.password, found?.passwordHash)) && found ? found : null;
+	});
+	await afterwards;
 	return { customer: view(row), accessToken: await startSession(db, auth, row) };
 }
 

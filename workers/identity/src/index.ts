@@ -53,6 +53,7 @@ import { login } from "./login.ts";
 import { listAudit, operatorFor, operatorLogin, recordAudit } from "./operators.ts";
 import {
 	type AuthConfig,
+	assertLiveSession,
 	listSessions,
 	me,
 	refreshSession,
@@ -172,8 +173,11 @@ export default class IdentityService extends WorkerEntrypoint<IdentityEnv> {
 		return runRpc(ctx.requestId, WORKER, async () => {
 			const principal = requirePrincipal(ctx);
 			const id = parseOrThrow(SessionId, sessionId, "session id");
+			const db = createDb(this.env);
+			// A token of a session that was signed out (perhaps by its owner, after a theft) cannot end the others.
+			await assertLiveSession(db, principal);
 			// Scoped by user: someone else's session id is indistinguishable from a missing one.
-			if (!(await revokeSession(createDb(this.env), principal.userId, id, "revoked-by-user"))) {
+			if (!(await revokeSession(db, principal.userId, id, "revoked-by-user"))) {
 				throw new ProblemError(problem("not-found", "No such active session."));
 			}
 			return { ok: true as const };
@@ -271,7 +275,9 @@ export default class IdentityService extends WorkerEntrypoint<IdentityEnv> {
 	}
 
 	async createApiKey(access: StoreAccess, input: unknown, ctx: RequestContext): Promise<Result<CreatedApiKey>> {
-		return runRpc(ctx.requestId, WORKER, () => createApiKey(createDb(this.env), access, parseOrThrow(CreateApiKeyInput, input)));
+		return runRpc(ctx.requestId, WORKER, () =>
+			createApiKey(createDb(this.env), access, parseOrThrow(CreateApiKeyInput, input), ctx.requestId),
+		);
 	}
 
 	async listApiKeys(access: StoreAccess, ctx: RequestContext): Promise<Result<ApiKeyInfo[]>> {
@@ -280,7 +286,7 @@ export default class IdentityService extends WorkerEntrypoint<IdentityEnv> {
 
 	async revokeApiKey(access: StoreAccess, keyId: unknown, ctx: RequestContext): Promise<Result<{ ok: true }>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
-			await revokeApiKey(createDb(this.env), access, parseOrThrow(KeyId, keyId, "API key id"));
+			await revokeApiKey(createDb(this.env), access, parseOrThrow(KeyId, keyId, "API key id"), ctx.requestId);
 			return { ok: true as const };
 		});
 	}

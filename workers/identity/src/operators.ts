@@ -11,7 +11,7 @@ import type {
 import { ProblemError, problem } from "@oja/contracts";
 import { type Database, newId, schema } from "@oja/db";
 import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
-import { assertNotLocked, failSignIn, passwordMatches, type Throttle } from "./credentials.ts";
+import { attemptSignIn, passwordMatches, type Throttle } from "./credentials.ts";
 import type { AuthConfig } from "./sessions.ts";
 
 /**
@@ -27,25 +27,34 @@ export async function operatorLogin(
 	throttle: Throttle,
 	meta: { requestId: string; ip: string | null },
 ): Promise<OperatorLoginResult> {
-	await assertNotLocked(throttle);
-	const fail = () => failSignIn(throttle, "Email, password or code is incorrect.");
-	const [op] = await db.select().from(schema.operators).where(eq(schema.operators.email, input.email)).limit(1);
-	const passwordOk = await passwordMatches(input.password, op?.passwordHash);
-	if (!op || !passwordOk || op.disabledAt) return fail();
-	const step = await verifyTotp(await openSealed(totpKey, op.totpSecretSealed), input.totp);
-	if (step === null) return fail();
+	// Password and code are judged inside one reserved attempt: a wrong code costs the same as a wrong password.
+	const { value: op, afterwards } = await attemptSignIn(
+		throttle,
+		async () => {
+			const [found] = await db.select().from(schema.operators).where(eq(schema.operators.email, input.email)).limit(1);
+			const passwordOk = await passwordMatches(input.password, found?.passwordHash);
+			if (!found || !passwordOk || found.disabledAt) return null;
+			const step = await verifyTotp(await openSealed(totpKey, found.totpSecretSealed), input.totp);
+			if (step === null) return null;
+			const claimed = await db
+				.update(schema.operators)
+				.set({ lastTotpStep: step })
+				.where(
+					and(
+						eq(schema.operators.id, found.id),
+						or(isNull(schema.operators.lastTotpStep), lt(schema.operators.lastTotpStep, step)),
+					),
+				)
+				.returning({ id: schema.operators.id });
+			if (claimed.length === 0) {
+				console.warn(JSON.stringify({ level: "warn", msg: "ops.totp_replay", operatorId: found.id, step }));
+				return null;
+			}
+			return found;
+		},
+		"Email, password or code is incorrect.",
+	);
 	const loginId = `ol_${crypto.randomUUID().replaceAll("-", "")}`;
-	const claimed = await db
-		.update(schema.operators)
-		.set({ lastTotpStep: step })
-		.where(
-			and(eq(schema.operators.id, op.id), or(isNull(schema.operators.lastTotpStep), lt(schema.operators.lastTotpStep, step))),
-		)
-		.returning({ id: schema.operators.id });
-	if (claimed.length === 0) {
-		console.warn(JSON.stringify({ level: "warn", msg: "ops.totp_replay", operatorId: op.id, step }));
-		return fail();
-	}
 	await db.insert(schema.auditLog).values({
 		id: newId("audit"),
 		actorId: op.id,
@@ -56,7 +65,7 @@ export async function operatorLogin(
 		requestId: meta.requestId,
 		ip: meta.ip,
 	});
-	await throttle.recordSuccess();
+	await afterwards;
 	const accessToken = await signAccessToken(auth.keys, auth.issuer, { sub: op.id, sid: loginId, aud: "ops" });
 	return { operator: { id: op.id, email: op.email, name: op.name, role: op.role }, accessToken };
 }

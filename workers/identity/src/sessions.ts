@@ -200,7 +200,25 @@ export async function me(db: Database, principal: UserPrincipal): Promise<Me> {
 	};
 }
 
+/** Refuses an access token whose session has ended (the token itself is still unexpired). */
+export async function assertLiveSession(db: Database, principal: UserPrincipal): Promise<void> {
+	const live = await db
+		.select({ id: schema.sessions.id })
+		.from(schema.sessions)
+		.where(
+			and(
+				eq(schema.sessions.id, principal.sessionId),
+				eq(schema.sessions.userId, principal.userId),
+				isNull(schema.sessions.revokedAt),
+				gt(schema.sessions.expiresAt, sql`now()`),
+			),
+		);
+	if (live.length === 0) throw unauthorized("This session has been signed out.", "session-revoked");
+}
+
 export async function listSessions(db: Database, principal: UserPrincipal): Promise<SessionInfo[]> {
+	// A signed-out token must not list (or, below, end) the sessions that are still live.
+	await assertLiveSession(db, principal);
 	const rows = await db
 		.select()
 		.from(schema.sessions)

@@ -60,6 +60,18 @@ export async function signup(
 				ctx.requestId,
 			),
 			...session.statements,
+			// The store's first membership is audited like every later one.
+			db.insert(schema.storeAuditLog).values({
+				id: newId("storeAudit"),
+				storeId,
+				actorUserId: userId,
+				actorSessionId: session.sessionId,
+				action: "member.added",
+				targetType: "member",
+				targetId: userId,
+				details: { role: "owner", via: "signup" },
+				requestId: ctx.requestId,
+			}),
 		]);
 		const eventIds = [...userEvent.rows, ...storeEvent.rows].map((r) => String((r as { id: unknown }).id));
 		const tokens = await issueTokens(auth, session, userId, "merchant");

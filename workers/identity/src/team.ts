@@ -1,9 +1,10 @@
 import { canAssign } from "@oja/auth";
 import type { AddMemberInput, Member, RequestContext, StoreAccess, StoreDetails, UpdateStoreInput } from "@oja/contracts";
 import { ProblemError, problem } from "@oja/contracts";
-import { type Database, isUniqueViolation, schema } from "@oja/db";
+import { type Database, isUniqueViolation, pgErrorCode, schema } from "@oja/db";
 import { appendEvent } from "@oja/events";
 import { and, eq, sql } from "drizzle-orm";
+import { requirePerson, storeAudit } from "./access.ts";
 import { customDomainView, domainChanges } from "./domains.ts";
 
 // Every query here filters by the store id from the verified StoreAccess, never by one the
@@ -98,6 +99,7 @@ function forbidRole(access: StoreAccess, role: string): ProblemError {
 
 /** Adds an existing Oja user to the store. (Invitations by email come with messaging.) */
 export async function addMember(db: Database, access: StoreAccess, input: AddMemberInput, ctx: RequestContext) {
+	requirePerson(access);
 	if (!canAssign(access.role, input.role)) throw forbidRole(access, input.role);
 	const [user] = await db.select({ id: schema.users.id }).from(schema.users).where(eq(schema.users.email, input.email));
 	if (!user) {
@@ -120,6 +122,14 @@ export async function addMember(db: Database, access: StoreAccess, input: AddMem
 				},
 				ctx.requestId,
 			),
+			db.insert(schema.storeAuditLog).values(
+				storeAudit(access, ctx.requestId, {
+					action: "member.added",
+					targetType: "member",
+					targetId: user.id,
+					details: { role: input.role },
+				}),
+			),
 		]);
 		const members = await listMembers(db, access);
 		const member = members.find((m) => m.userId === user.id) as Member;
@@ -133,6 +143,7 @@ export async function addMember(db: Database, access: StoreAccess, input: AddMem
 }
 
 export async function removeMember(db: Database, access: StoreAccess, userId: string, ctx: RequestContext) {
+	requirePerson(access);
 	const [target] = await db
 		.select({ role: schema.memberships.role })
 		.from(schema.memberships)
@@ -141,23 +152,41 @@ export async function removeMember(db: Database, access: StoreAccess, userId: st
 	if (!canAssign(access.role, target.role)) throw forbidRole(access, target.role);
 	// The role check above means only owners remove owners, and an owner can never be
 	// removed by someone below; the last owner cannot remove themselves through this path
-	// because canAssign(owner, owner) is false.
-	const [deleted, event] = await db.batch([
-		db
-			.delete(schema.memberships)
-			.where(and(eq(schema.memberships.storeId, access.storeId), eq(schema.memberships.userId, userId)))
-			.returning({ userId: schema.memberships.userId }),
-		appendEvent(
-			db,
-			{
-				type: "identity.member.removed",
-				storeId: access.storeId,
-				aggregateId: access.storeId,
-				payload: { storeId: access.storeId, userId, by: access.userId },
-			},
-			ctx.requestId,
-		),
-	]);
-	if (deleted.length === 0) throw new ProblemError(problem("not-found", "No such member."));
-	return { eventIds: event.rows.map((r) => String((r as { id: unknown }).id)) };
+	// because canAssign(owner, owner) is false. The delete re-checks the role it saw, and
+	// vetoes the batch (event and audit row included) if it removed nothing, e.g. after a
+	// concurrent removal.
+	const remove = db.execute(sql`
+		WITH gone AS (
+			DELETE FROM memberships
+			WHERE store_id = ${access.storeId} AND user_id = ${userId} AND role = ${target.role}
+			RETURNING user_id
+		)
+		SELECT oja_assert(EXISTS (SELECT 1 FROM gone), 'member-not-removed')`);
+	try {
+		const [, event] = await db.batch([
+			remove,
+			appendEvent(
+				db,
+				{
+					type: "identity.member.removed",
+					storeId: access.storeId,
+					aggregateId: access.storeId,
+					payload: { storeId: access.storeId, userId, by: access.userId },
+				},
+				ctx.requestId,
+			),
+			db.insert(schema.storeAuditLog).values(
+				storeAudit(access, ctx.requestId, {
+					action: "member.removed",
+					targetType: "member",
+					targetId: userId,
+					details: { role: target.role },
+				}),
+			),
+		]);
+		return { eventIds: event.rows.map((r) => String((r as { id: unknown }).id)) };
+	} catch (error) {
+		if (pgErrorCode(error) === "P0001") throw new ProblemError(problem("not-found", "No such member."));
+		throw error;
+	}
 }

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, check, index, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { boolean, check, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { createdAt, currency, storeId, updatedAt } from "./columns.ts";
 
 export const stores = pgTable(
@@ -121,9 +121,10 @@ export const apiKeyKind = ["secret", "publishable"] as const;
 export const apiKeyMode = ["live", "test"] as const;
 
 /**
- * Merchant API keys. Secret keys (`sk_live_…`/`sk_test_…`) act as a member with `role` on
- * one store; publishable keys (`pk_…`) only identify the store to the storefront. Only a
- * SHA-256 of the key is kept; the key itself is shown once, at creation.
+ * Merchant API keys: secret live keys (`sk_live_…`) act as a member with `role` on one store.
+ * Only a SHA-256 of the key is kept; the key itself is shown once, at creation. Test-mode and
+ * publishable kinds existed before issue 8; migration 0011 revoked them and a CHECK keeps any
+ * from being active again (the columns stay for the revoked rows).
  */
 export const apiKeys = pgTable(
 	"api_keys",
@@ -146,6 +147,33 @@ export const apiKeys = pgTable(
 		uniqueIndex("api_keys_token_hash_key").on(t.tokenHash),
 		index("api_keys_store_id_idx").on(t.storeId),
 		check("api_keys_role_check", sql`(${t.kind} = 'secret') = (${t.role} is not null)`),
+		check("api_keys_live_secret_only", sql`${t.revokedAt} IS NOT NULL OR (${t.kind} = 'secret' AND ${t.mode} = 'live')`),
+	],
+);
+
+/**
+ * Every change to a store's team and API keys: who made it (a user, from which session; or a
+ * key, should keys ever be allowed to) and what it touched. Append-only (a trigger refuses
+ * UPDATE and DELETE), written in the same transaction as the change.
+ */
+export const storeAuditLog = pgTable(
+	"store_audit_log",
+	{
+		id: text("id").primaryKey(),
+		storeId: text("store_id").notNull(),
+		actorUserId: text("actor_user_id"),
+		actorSessionId: text("actor_session_id"),
+		actorApiKeyId: text("actor_api_key_id"),
+		action: text("action").notNull(),
+		targetType: text("target_type").notNull(),
+		targetId: text("target_id").notNull(),
+		details: jsonb("details"),
+		requestId: text("request_id"),
+		at: timestamp("at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+	},
+	(t) => [
+		index("store_audit_log_store_at_idx").on(t.storeId, t.at),
+		check("store_audit_log_actor_check", sql`${t.actorUserId} IS NOT NULL OR ${t.actorApiKeyId} IS NOT NULL`),
 	],
 );
 

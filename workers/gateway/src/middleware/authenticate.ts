@@ -1,5 +1,6 @@
 import { AccessTokenError, type Audience, type PublicJwk, verifyAccessToken } from "@oja/auth";
 import {
+	type ApiKeyPrincipal,
 	type CustomerPrincipal,
 	type OperatorPrincipal,
 	type Principal,
@@ -12,7 +13,7 @@ import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import type { GatewayEnv } from "../app-env.ts";
 import { unwrap } from "../validate.ts";
-import { enforceLimit } from "./rate-limit.ts";
+import { countCredentialFailure, enforceLimit, refuseIfTooManyFailures } from "./rate-limit.ts";
 
 export const ACCESS_COOKIE = "oja_access";
 export const CSRF_COOKIE = "oja_csrf";
@@ -93,7 +94,22 @@ export async function verifyPrincipalOrApiKey(c: Context<GatewayEnv>, audience: 
 	const found = credentialFrom(c);
 	if (!found) return undefined;
 	if (found.kind === "jwt") return verifyJwt(c, found.token, found.viaCookie, audience);
-	const principal = unwrap(await c.env.IDENTITY.authenticateApiKey(found.key, { requestId: c.get("requestId") }));
+	refuseIfTooManyFailures(c);
+	if (!found.key.startsWith("sk_live_")) {
+		// Test-mode and publishable keys were removed (issue 8): refused without a lookup.
+		await countCredentialFailure(c);
+		throw unauthorized(
+			"Only secret live keys (sk_live_…) exist; test-mode and publishable keys were removed.",
+			"api-key-kind-removed",
+		);
+	}
+	let principal: ApiKeyPrincipal;
+	try {
+		principal = unwrap(await c.env.IDENTITY.authenticateApiKey(found.key, { requestId: c.get("requestId") }));
+	} catch (error) {
+		if (error instanceof ProblemError && error.problem.status === 401) await countCredentialFailure(c);
+		throw error;
+	}
 	await enforceLimit(c, "API_KEY_RATE_LIMITER", principal.keyId, "requests with this API key");
 	c.set("principal", principal);
 	return principal;

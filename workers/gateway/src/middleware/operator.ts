@@ -1,4 +1,5 @@
 import { type OperatorRole, ProblemError, problem } from "@oja/contracts";
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { GatewayEnv } from "../app-env.ts";
 import { unwrap } from "../validate.ts";
@@ -22,4 +23,15 @@ export function opsRoute(minRole: OperatorRole) {
 		c.set("operator", operator);
 		await next();
 	});
+}
+
+/**
+ * Whether the request carries a valid ops token (no token → false; a bad one → 401). Only the
+ * signature and expiry are checked, not whether the operator is still enabled: that needs the
+ * database, and readiness detail must be readable while the database is down. Ops tokens last
+ * 15 minutes.
+ */
+export async function operatorAsking(c: Context<GatewayEnv>): Promise<boolean> {
+	if (c.req.header("authorization") === undefined) return false;
+	return (await verifyOperator(c)) !== undefined;
 }

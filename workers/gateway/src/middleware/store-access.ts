@@ -1,4 +1,4 @@
-import { can, type Permission } from "@oja/auth";
+import { can, PERSON_ONLY, type Permission } from "@oja/auth";
 import { ProblemError, problem } from "@oja/contracts";
 import { createMiddleware } from "hono/factory";
 import type { GatewayEnv } from "../app-env.ts";
@@ -19,6 +19,13 @@ export function storeRoute(permission: Permission) {
 			throw new ProblemError(
 				problem("unauthorized", "Send an access token or a secret API key as `Authorization: Bearer …`.", {
 					extensions: { code: "missing" },
+				}),
+			);
+		}
+		if (principal.kind === "api_key" && PERSON_ONLY.has(permission)) {
+			throw new ProblemError(
+				problem("forbidden", "Managing the team and API keys needs a signed-in person, not an API key.", {
+					extensions: { code: "person-required" },
 				}),
 			);
 		}

@@ -1,8 +1,6 @@
 import { problem } from "@oja/contracts";
 import { createSql } from "@oja/db";
-import { Hono } from "hono";
 import { z } from "zod";
-import type { GatewayEnv } from "../app-env.ts";
 import { operatorAsking } from "../middleware/operator.ts";
 import { limitStorefrontOrigin } from "../middleware/rate-limit.ts";
 import { routeGroup } from "../openapi/registry.ts";

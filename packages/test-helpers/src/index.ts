@@ -1,6 +1,7 @@
 // Helpers for integration tests that run inside workerd with the gateway as the main Worker.
 import { env, exports } from "cloudflare:workers";
-import { createDb, type Database } from "@oja/db";
+import { newOperatorCredentials } from "@oja/auth";
+import { createDb, type Database, newId, schema } from "@oja/db";
 
 const ORIGIN = "http://oja.test";
 
@@ -163,4 +164,29 @@ export async function verifiedDomain(m: TestMerchant, domain: string): Promise<S
 	);
 	await setDnsTxt(store.domain.verification.name, [store.domain.verification.value]);
 	return jsonOf<StoreDomain>(await asMerchant(m, "POST", `/v1/stores/${m.storeId}/domain/verify`));
+}
+
+export interface TestOperator {
+	id: string;
+	email: string;
+	password: string;
+	/** The TOTP seed, so a test can compute codes (`totpCode(secret, step)`). */
+	secret: string;
+}
+
+/** Provisions an operator the way the CLI does (scripts/ops.ts): sealed TOTP seed, hashed password. */
+export async function provisionOperator(
+	role: "support" | "admin" | "super_admin",
+	name = `Operator ${role}`,
+): Promise<TestOperator> {
+	const email = `op-${crypto.randomUUID()}@oja.dev`;
+	const creds = await newOperatorCredentials(
+		email,
+		(env as unknown as { TEST_OPERATOR_TOTP_KEY: string }).TEST_OPERATOR_TOTP_KEY,
+	);
+	const id = newId("operator");
+	await testDb()
+		.insert(schema.operators)
+		.values({ id, email, name, role, passwordHash: creds.passwordHash, totpSecretSealed: creds.totpSecretSealed });
+	return { id, email, password: creds.password, secret: creds.totpSecret };
 }

@@ -1,7 +1,6 @@
 import { env } from "cloudflare:workers";
-import { newOperatorCredentials, totpCode, totpStep } from "@oja/auth";
-import { newId, schema } from "@oja/db";
-import { databaseWork, postJson, signUpMerchant, testDb } from "@oja/test-helpers";
+import { totpCode, totpStep } from "@oja/auth";
+import { databaseWork, postJson, provisionOperator, signUpMerchant } from "@oja/test-helpers";
 import { describe, expect, it } from "vitest";
 
 // Issue 8, defect 4: the lockout must hold against concurrent bursts. Each sign-in reserves
@@ -147,21 +146,10 @@ describe("login lockout under concurrent bursts", () => {
 	});
 
 	it("operators: the same budget holds for operator sign-in", async () => {
-		const email = `op-${crypto.randomUUID()}@oja.dev`;
-		const creds = await newOperatorCredentials(email, env.TEST_OPERATOR_TOTP_KEY);
-		await testDb()
-			.insert(schema.operators)
-			.values({
-				id: newId("operator"),
-				email,
-				name: "Burst target",
-				role: "support",
-				passwordHash: creds.passwordHash,
-				totpSecretSealed: creds.totpSecretSealed,
-			});
-		const totp = await totpCode(creds.totpSecret, totpStep(Date.now()));
+		const { email, password: rightPassword, secret } = await provisionOperator("support", "Burst target");
+		const totp = await totpCode(secret, totpStep(Date.now()));
 		const send = (password: string) => postJson("/v1/ops/auth/login", { email, password, totp });
 		// Operators: a wrong password is judged with one lookup (the code is checked only after a right one).
-		await expectFreshBurstCapped(`operator:${email}`, send, creds.password, 1);
+		await expectFreshBurstCapped(`operator:${email}`, send, rightPassword, 1);
 	});
 });

@@ -1,29 +1,13 @@
-import { env } from "cloudflare:workers";
-import { newOperatorCredentials, totpCode, totpStep } from "@oja/auth";
-import { newId, schema } from "@oja/db";
-import { gateway, postJson, problemOf, signupInput, testDb } from "@oja/test-helpers";
+import { totpCode, totpStep } from "@oja/auth";
+import { schema } from "@oja/db";
+import { gateway, postJson, problemOf, provisionOperator, signupInput, testDb } from "@oja/test-helpers";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 
 // Operators are provisioned the way the CLI does it (scripts/ops.ts), then sign in with a
 // password and a TOTP code over HTTP.
 
-async function provision(role: "support" | "admin" | "super_admin") {
-	const email = `op-${crypto.randomUUID()}@oja.dev`;
-	const creds = await newOperatorCredentials(email, env.TEST_OPERATOR_TOTP_KEY);
-	const id = newId("operator");
-	await testDb()
-		.insert(schema.operators)
-		.values({
-			id,
-			email,
-			name: `Operator ${role}`,
-			role,
-			passwordHash: creds.passwordHash,
-			totpSecretSealed: creds.totpSecretSealed,
-		});
-	return { id, email, password: creds.password, secret: creds.totpSecret };
-}
+const provision = (role: "support" | "admin" | "super_admin") => provisionOperator(role);
 
 type Op = Awaited<ReturnType<typeof provision>>;
 

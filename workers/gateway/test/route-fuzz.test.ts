@@ -1,7 +1,15 @@
 import { env } from "cloudflare:workers";
-import { newOperatorCredentials, totpCode, totpStep } from "@oja/auth";
-import { createSql, newId, schema } from "@oja/db";
-import { asMerchant as as, gateway, jsonOf, postJson, signUpMerchant, type TestMerchant, testDb } from "@oja/test-helpers";
+import { totpCode, totpStep } from "@oja/auth";
+import { createSql } from "@oja/db";
+import {
+	asMerchant as as,
+	gateway,
+	jsonOf,
+	postJson,
+	provisionOperator,
+	signUpMerchant,
+	type TestMerchant,
+} from "@oja/test-helpers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../src/app.ts";
@@ -326,23 +334,12 @@ function changedTables(before: Record<string, number>, after: Record<string, num
 	return Object.keys(after).filter((t) => !ASYNC_TABLES.has(t) && before[t] !== after[t]);
 }
 
-async function provisionOperator(): Promise<string> {
-	const email = `fuzz-op-${crypto.randomUUID()}@oja.dev`;
-	const creds = await newOperatorCredentials(email, env.TEST_OPERATOR_TOTP_KEY);
-	await testDb()
-		.insert(schema.operators)
-		.values({
-			id: newId("operator"),
-			email,
-			name: "Fuzz operator",
-			role: "super_admin",
-			passwordHash: creds.passwordHash,
-			totpSecretSealed: creds.totpSecretSealed,
-		});
+async function operatorToken(): Promise<string> {
+	const op = await provisionOperator("super_admin", "Fuzz operator");
 	const res = await postJson("/v1/ops/auth/login", {
-		email,
-		password: creds.password,
-		totp: await totpCode(creds.totpSecret, totpStep(Date.now())),
+		email: op.email,
+		password: op.password,
+		totp: await totpCode(op.secret, totpStep(Date.now())),
 	});
 	return (await jsonOf<{ accessToken: string }>(res)).accessToken;
 }
@@ -392,7 +389,7 @@ beforeAll(async () => {
 		}),
 		201,
 	);
-	fx = { owner, other, shopperToken: shopper.accessToken, operatorToken: await provisionOperator(), ids, otherIds };
+	fx = { owner, other, shopperToken: shopper.accessToken, operatorToken: await operatorToken(), ids, otherIds };
 
 	const doc = await jsonOf<{ paths: Record<string, Record<string, Omit<Operation, "method" | "path">>> }>(
 		await gateway("/openapi.json"),

@@ -129,7 +129,9 @@ export default defineConfig({
 		// Request logs are useful when a test fails and noise when it passes.
 		silent: "passed-only",
 		projects: [
-			{ test: { name: "unit", include: [UNIT_GLOB], environment: "node", testTimeout: 30_000 } },
+			// Hooks start embedded PGlite instances, which take well over 10 s while integration files
+			// compete for both cores.
+			{ test: { name: "unit", include: [UNIT_GLOB], environment: "node", testTimeout: 30_000, hookTimeout: 60_000 } },
 			...(endpoint ? integrationFiles().map(integrationProject) : []),
 			// Real Chromium against the whole stack on workerd (needs the Worker bundles npm test builds).
 			...(endpoint

@@ -1,4 +1,4 @@
-import { CreateProductInput } from "@oja/contracts";
+import { CreateProductInput, textIssues } from "@oja/contracts";
 import type { z } from "zod";
 
 /** One problem with one row of the file, as reported to the merchant. */
@@ -40,6 +40,13 @@ export const isValid = (d: ProductDraft): d is ProductDraft & { input: CreatePro
  * (a price that did not parse, say) are not reported twice.
  */
 export function validateDraft(draft: ProductDraft, candidate: unknown): void {
+	// Import lines stream past the gateway's text check, so they get the same one here: a
+	// lone surrogate or NUL is a row error, never a failed write.
+	const unstorable = textIssues(candidate);
+	if (unstorable.length > 0) {
+		for (const issue of unstorable) draft.errors.push(draft.errorAt(issue.path, issue.message));
+		return;
+	}
 	const parsed = CreateProductInput.safeParse(candidate);
 	if (parsed.success) {
 		if (draft.errors.length === 0) draft.input = parsed.data;

@@ -14,4 +14,5 @@ export * from "./problem.ts";
 export * from "./rpc.ts";
 export * from "./storefront-cache.ts";
 export * from "./stores.ts";
+export * from "./text.ts";
 export * from "./validation.ts";

@@ -13,6 +13,7 @@ import {
 import {
 	CURRENCY_EXPONENT,
 	type Currency,
+	errorLogRecord,
 	importTooLarge,
 	PRODUCT_IMPORT_BATCH_VARIANTS,
 	PRODUCT_IMPORT_MAX_BYTES,
@@ -27,7 +28,7 @@ import {
 	type RequestContext,
 	type StoreAccess,
 } from "@oja/contracts";
-import { type Database, isUniqueViolation, schema } from "@oja/db";
+import { type Database, isUniqueViolation, pgErrorCode, schema } from "@oja/db";
 import { and, eq, inArray } from "drizzle-orm";
 import { buildProductRows, eventIdsOf, productCreatedEvent, slugify } from "./products.ts";
 
@@ -278,8 +279,21 @@ async function writeBatch(
 		const events = results.slice(results.length - built.length) as { rows: unknown[] }[];
 		return { ok: true, eventIds: events.flatMap(eventIdsOf) };
 	} catch (error) {
+		// Earlier batches are committed, so no failure here may become a 500 without a report:
+		// whatever the database refused, this batch is rejected whole and the import goes on.
+		if (!isUniqueViolation(error)) {
+			console.error(
+				JSON.stringify({ level: "error", msg: "import.batch_failed", requestId: ctx.requestId, error: errorLogRecord(error) }),
+			);
+			return {
+				ok: false,
+				error: {
+					row: batch.firstRow,
+					message: `Batch ${batch.index} (rows ${batch.firstRow}–${batch.lastRow}) was not written: the database refused it${pgErrorCode(error) ? ` (SQLSTATE ${pgErrorCode(error)})` : ""}`,
+				},
+			};
+		}
 		// A handle or SKU taken since the check (a concurrent create): this batch is rejected, the import goes on.
-		if (!isUniqueViolation(error)) throw error;
 		const what = isUniqueViolation(error, "products_store_handle_key")
 			? "a handle"
 			: isUniqueViolation(error, "variants_store_sku_key")

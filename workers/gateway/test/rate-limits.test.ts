@@ -83,6 +83,27 @@ describe("per-IP limits (Workers Rate Limiting)", () => {
 		).toBe(401);
 	});
 
+	it("counts an IPv6 client by its /64, so rotating addresses within it buys nothing", async () => {
+		const { refused, firstRefusal } = await burst(20, (i) =>
+			postJson(
+				"/v1/auth/login",
+				{ email: `v6-${i}-${crypto.randomUUID()}@example.com`, password: "wrong" },
+				fromIp(`2001:db8:1:2:${(i + 1).toString(16)}::${i + 7}`),
+			),
+		);
+		expect(refused, "no 429 within 41 requests from one /64").toBeDefined();
+		expect(firstRefusal).toBeGreaterThanOrEqual(20);
+		// The same /64 written another way is still the same client; the next /64 is not.
+		const same = await postJson(
+			"/v1/auth/login",
+			{ email: "z@example.com", password: "wrong" },
+			fromIp("2001:0db8:0001:0002::1"),
+		);
+		expect(same.status).toBe(429);
+		const other = await postJson("/v1/auth/login", { email: "z@example.com", password: "wrong" }, fromIp("2001:db8:1:3::1"));
+		expect(other.status).toBe(401);
+	});
+
 	it("allows 100 storefront requests a minute per IP", async () => {
 		const { statuses, refused, firstRefusal } = await burst(100, () =>
 			gateway("/v1/storefront/no-such-store", { headers: fromIp("198.51.100.30") }),

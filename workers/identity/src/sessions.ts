@@ -178,17 +178,7 @@ export async function me(db: Database, principal: UserPrincipal): Promise<Me> {
 			.from(schema.users)
 			.where(eq(schema.users.id, principal.userId)),
 		membershipsQuery(db, principal.userId),
-		db
-			.select({ id: schema.sessions.id })
-			.from(schema.sessions)
-			.where(
-				and(
-					eq(schema.sessions.id, principal.sessionId),
-					eq(schema.sessions.userId, principal.userId),
-					isNull(schema.sessions.revokedAt),
-					gt(schema.sessions.expiresAt, sql`now()`),
-				),
-			),
+		liveSessionQuery(db, principal),
 	]);
 	const user = users[0];
 	// An access token outliving its session (signed out elsewhere) is refused here.
@@ -200,9 +190,9 @@ export async function me(db: Database, principal: UserPrincipal): Promise<Me> {
 	};
 }
 
-/** Refuses an access token whose session has ended (the token itself is still unexpired). */
-export async function assertLiveSession(db: Database, principal: UserPrincipal): Promise<void> {
-	const live = await db
+/** The token's session, if it is still live (not revoked, not expired); empty otherwise. */
+function liveSessionQuery(db: Database, principal: UserPrincipal) {
+	return db
 		.select({ id: schema.sessions.id })
 		.from(schema.sessions)
 		.where(
@@ -213,6 +203,11 @@ export async function assertLiveSession(db: Database, principal: UserPrincipal):
 				gt(schema.sessions.expiresAt, sql`now()`),
 			),
 		);
+}
+
+/** Refuses an access token whose session has ended (the token itself is still unexpired). */
+export async function assertLiveSession(db: Database, principal: UserPrincipal): Promise<void> {
+	const live = await liveSessionQuery(db, principal);
 	if (live.length === 0) throw unauthorized("This session has been signed out.", "session-revoked");
 }
 

@@ -23,6 +23,8 @@ const OVERRIDES: Record<string, Record<string, string>> = {
 
 const signingKeys = process.env.OJA_TEST_SIGNING_KEYS ?? "";
 const totpKey = process.env.OJA_TEST_TOTP_KEY ?? "";
+// Any fixed key will do for order tokens in tests (each file has its own database).
+const orderTokenSecret = "test-order-token-secret-0123456789abcdef";
 // The DNS sandbox scripts/test.ts started: identity resolves through it, tests set records.
 const dnsUrl = process.env.OJA_TEST_DNS_URL ?? "";
 const dnsAdmin = process.env.OJA_TEST_DNS_ADMIN ?? "";
@@ -75,6 +77,7 @@ function auxiliaryWorkers(file: string): AuxiliaryWorker[] {
 							DOMAIN_RECHECK_SECONDS: "0",
 						}
 					: {}),
+				...(worker.dir === "commerce" ? { ORDER_TOKEN_SECRET: orderTokenSecret } : {}),
 				// Retries happen at once in tests; the backoff curve itself is unit-tested.
 				QUEUE_RETRY_BASE_SECONDS: "0",
 			},

@@ -139,6 +139,7 @@ function bundledWorker(worker: WorkerManifest, databaseBindings: Record<string, 
 			...workerOptions.bindings,
 			...(worker.database ? databaseBindings : {}),
 			...(worker.dir === "identity" ? { AUTH_SIGNING_KEYS: signingKeys, OPERATOR_TOTP_KEY: generateSecretBoxKey() } : {}),
+			...(worker.dir === "commerce" ? { ORDER_TOKEN_SECRET: generateSecretBoxKey() } : {}),
 		},
 		// The load generator is one client on one address: per-IP limits would measure the limiter.
 		ratelimits: relaxed(workerOptions.ratelimits),

@@ -73,6 +73,10 @@ const signingKeys = readFileSync(keysPath, "utf8").trim();
 // And the key that seals operators' TOTP seeds (`npm run ops -- create-operator` reads it too).
 if (!existsSync(LOCAL_TOTP_KEY_PATH)) writeFileSync(LOCAL_TOTP_KEY_PATH, generateSecretBoxKey());
 const totpKey = readFileSync(LOCAL_TOTP_KEY_PATH, "utf8").trim();
+// Order tokens are derived from this key (commerce); kept so a replayed checkout repeats its token.
+const orderTokenPath = ".data/order-token-secret";
+if (!existsSync(orderTokenPath)) writeFileSync(orderTokenPath, generateSecretBoxKey());
+const orderTokenSecret = readFileSync(orderTokenPath, "utf8").trim();
 
 // wrangler dev reads each Worker's secrets from the .dev.vars beside its config (an
 // --env-file would reach only the first Worker). These files are git-ignored.
@@ -81,6 +85,7 @@ for (const worker of ALL_WORKERS) {
 	if (worker.dir === "identity") {
 		lines.push(`AUTH_SIGNING_KEYS='${signingKeys}'`, `OPERATOR_TOTP_KEY=${totpKey}`, `DNS_RESOLVER_URL=${dns.url}`);
 	}
+	if (worker.dir === "commerce") lines.push(`ORDER_TOKEN_SECRET=${orderTokenSecret}`);
 	writeFileSync(join(dirname(worker.config), ".dev.vars"), `${lines.join("\n")}\n`);
 }
 

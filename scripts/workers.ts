@@ -31,6 +31,13 @@ export const DOMAIN_WORKERS: WorkerManifest[] = [
 		database: true,
 	},
 	{ dir: "catalog", name: "oja-catalog", config: "workers/catalog/wrangler.toml", envInterface: "CatalogEnv", database: true },
+	{
+		dir: "commerce",
+		name: "oja-commerce",
+		config: "workers/commerce/wrangler.toml",
+		envInterface: "CommerceEnv",
+		database: true,
+	},
 	{ dir: "ops", name: "oja-ops", config: "workers/ops/wrangler.toml", envInterface: "OpsEnv", database: true },
 ];
 

@@ -16,9 +16,9 @@ export type CustomerLoginInput = z.infer<typeof CustomerLoginInput>;
 export const Customer = z.object({
 	id: prefixedId("cus"),
 	storeId: prefixedId("st"),
-	email: z.string(),
+	email: z.string().nullable().describe("Null for a guest who checked out with a phone number only"),
 	name: z.string().nullable(),
-	hasAccount: z.boolean().describe("False for a guest (checkout with an email only)"),
+	hasAccount: z.boolean().describe("False for a guest (created by checkout)"),
 	createdAt: isoDateTime,
 });
 export type Customer = z.infer<typeof Customer>;

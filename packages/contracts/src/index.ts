@@ -2,6 +2,7 @@ export * from "./auth.ts";
 export * from "./catalog.ts";
 export * from "./catalog-import.ts";
 export * from "./checkout.ts";
+export * from "./commerce.ts";
 export * from "./context.ts";
 export * from "./customers.ts";
 export * from "./domains.ts";

@@ -18,6 +18,13 @@ export const ID_PREFIXES = {
 	variant: "var",
 	adjustment: "adj",
 	collection: "col",
+	cart: "cart",
+	order: "ord",
+	orderLine: "oln",
+	timeline: "otl",
+	fulfilment: "ful",
+	deliveryOption: "dlv",
+	discount: "dsc",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

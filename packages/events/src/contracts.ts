@@ -3,6 +3,14 @@ import { z } from "zod";
 // Every domain event is `<domain>.<action>` with a zod contract for its payload. Adding an
 // event means adding it here; producers and consumers both parse against these.
 
+const StockMovement = z.object({
+	storeId: z.string(),
+	orderId: z.string(),
+	reason: z.string(),
+	lines: z.array(z.object({ variantId: z.string(), quantity: z.number().int() })),
+	crossed: z.array(z.object({ variantId: z.string(), handle: z.string() })).default([]),
+});
+
 export const EVENT_PAYLOADS = {
 	"identity.store.created": z.object({
 		storeId: z.string(),
@@ -52,6 +60,37 @@ export const EVENT_PAYLOADS = {
 		delta: z.number().int().nullable(),
 		setTo: z.number().int().nullable(),
 		reason: z.string(),
+	}),
+	// Commerce. Payloads carry ids and what changed; consumers re-read the order for the rest.
+	"order.created": z.object({
+		storeId: z.string(),
+		orderId: z.string(),
+		cartId: z.string(),
+		paymentMethod: z.enum(["online", "pay_on_delivery"]),
+	}),
+	"order.status_changed": z.object({
+		storeId: z.string(),
+		orderId: z.string(),
+		field: z.enum(["status", "paymentStatus", "fulfilmentStatus"]),
+		from: z.string(),
+		to: z.string(),
+		actor: z.string(),
+		reason: z.string().nullable(),
+	}),
+	"order.fulfilment_created": z.object({ storeId: z.string(), orderId: z.string(), fulfilmentId: z.string() }),
+	// Stock held for, released from or taken out by an order. `crossed` lists the variants whose
+	// storefront availability label (in stock / low / sold out) changed, so caches are
+	// invalidated only when a shopper would see a difference.
+	"inventory.reserved": StockMovement,
+	"inventory.released": StockMovement,
+	"cart.abandoned": z.object({
+		storeId: z.string(),
+		cartId: z.string(),
+		email: z.string().nullable(),
+		phone: z.string().nullable(),
+		itemCount: z.number().int(),
+		subtotalMinor: z.number().int(),
+		currency: z.string().length(3),
 	}),
 	"identity.user.created": z.object({
 		userId: z.string(),

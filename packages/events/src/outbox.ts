@@ -1,5 +1,5 @@
 import { type Database, newId } from "@oja/db";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { EVENT_PAYLOADS, type NewEvent } from "./contracts.ts";
 
 /**
@@ -25,5 +25,32 @@ export function appendEvent(db: Database, event: NewEvent, requestId: string | n
 		SELECT ${id}, ${event.type}, ${event.storeId}, ${event.aggregateId}, seq.last_sequence,
 			${JSON.stringify(event.payload)}::jsonb, ${requestId}
 		FROM seq
+		RETURNING id`);
+}
+
+/**
+ * Like appendEvent, for an event whose payload only the batch itself knows (e.g. stock levels
+ * an earlier statement of the same transaction changed): `payload` is a SQL expression
+ * evaluated inside the statement. If it evaluates to NULL, no event is written, so a change
+ * that changed nothing emits nothing. Consumers parse it against its contract as always.
+ */
+export function appendEventFromSql(
+	db: Database,
+	event: { type: NewEvent["type"]; storeId: string | null; aggregateId: string },
+	payload: SQL,
+	requestId: string | null,
+) {
+	const id = newId("event");
+	return db.execute(sql`
+		WITH body AS (SELECT (${payload})::jsonb AS payload),
+		seq AS (
+			INSERT INTO aggregate_sequences (aggregate_id, last_sequence)
+			SELECT ${event.aggregateId}, 1 FROM body WHERE body.payload IS NOT NULL
+			ON CONFLICT (aggregate_id) DO UPDATE SET last_sequence = aggregate_sequences.last_sequence + 1
+			RETURNING last_sequence
+		)
+		INSERT INTO outbox (id, type, store_id, aggregate_id, sequence, payload, request_id)
+		SELECT ${id}, ${event.type}, ${event.storeId}, ${event.aggregateId}, seq.last_sequence, body.payload, ${requestId}
+		FROM seq, body
 		RETURNING id`);
 }

@@ -6,7 +6,9 @@ export const EVENT_SUBSCRIPTIONS = {
 	EVENTS: (_type: string) => true,
 	/** oja-storefront-cache → catalog Worker: new storefront cache versions for what changed. */
 	STOREFRONT_CACHE: (type: string) =>
-		type.startsWith("catalog.") || type === "inventory.adjusted" || type === "identity.store.updated",
+		type.startsWith("catalog.") || type.startsWith("inventory.") || type === "identity.store.updated",
+	/** oja-order-events → commerce Worker: live order pages, the store feed, courier booking. */
+	ORDER_EVENTS: (type: string) => type.startsWith("order."),
 } as const satisfies Record<string, (type: string) => boolean>;
 
 export type EventQueueBinding = keyof typeof EVENT_SUBSCRIPTIONS;

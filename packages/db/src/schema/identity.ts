@@ -187,7 +187,7 @@ export const customers = pgTable(
 	{
 		id: text("id").primaryKey(),
 		storeId: storeId().references(() => stores.id, { onDelete: "cascade" }),
-		email: text("email").notNull(),
+		email: text("email"),
 		name: text("name"),
 		phone: text("phone"),
 		passwordHash: text("password_hash"),

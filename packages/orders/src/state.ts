@@ -12,6 +12,9 @@
  * answers 409 exactly as `decide` would have from the fresh row. That only works if `decide` and
  * `allowedFrom` agree on every status combination, which test/allowed-from.test.ts checks
  * exhaustively, and if the legal set of every command is a product of per-column sets (it is).
+ * The statuses guard legality only: a command whose content depends on counts that can move
+ * without a status change (two partial fulfilments, two partial refunds) also needs those counts
+ * in its WHERE (`fulfilled + $q <= quantity`, `refunded_minor + $a <= paid_minor`) or a version.
  *
  * Illegal commands are values (`{ok: false, code: "illegal-transition"}`, mapped to 409), never
  * exceptions. Only programmer errors throw: amounts and quantities the contracts should have

@@ -159,12 +159,8 @@ function bundledWorker(
 			...workerOptions.bindings,
 			...(worker.database ? databaseBindings : {}),
 			...(worker.dir === "identity" ? { AUTH_SIGNING_KEYS: signingKeys, OPERATOR_TOTP_KEY: generateSecretBoxKey() } : {}),
-<<<<<<< HEAD
-			...(worker.dir === "commerce" ? { ORDER_TOKEN_SECRET: generateSecretBoxKey() } : {}),
-=======
-			// Commerce books riders through the sandbox (a no-op until that Worker exists).
-			...(worker.dir === "commerce" ? deliveryBindings : {}),
->>>>>>> delivery
+			// Commerce derives order tokens from a key and books riders through the sandbox.
+			...(worker.dir === "commerce" ? { ORDER_TOKEN_SECRET: generateSecretBoxKey(), ...deliveryBindings } : {}),
 		},
 		// The load generator is one client on one address: per-IP limits would measure the limiter.
 		ratelimits: relaxed(workerOptions.ratelimits),

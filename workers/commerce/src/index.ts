@@ -1,6 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { createDb } from "@oja/db";
 import { relayAfterResponse } from "@oja/events";
+import { liveFetch, pushOrderChanges } from "./live.ts";
 
 const WORKER = "commerce";
 
@@ -9,8 +10,17 @@ const WORKER = "commerce";
  * verified; storefront methods take the store the gateway resolved from the public slug.
  */
 export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
-	override async fetch(): Promise<Response> {
-		return new Response(null, { status: 404 });
+	/** Only WebSocket upgrades for the live order feeds arrive here (see live.ts). */
+	override async fetch(request: Request): Promise<Response> {
+		return liveFetch(request, this.env);
+	}
+
+	/** oja-order-events: live order pages and store feeds. */
+	override async queue(batch: MessageBatch<unknown>): Promise<void> {
+		await pushOrderChanges(batch, {
+			env: this.env,
+			retry: { baseDelaySeconds: Number(this.env.QUEUE_RETRY_BASE_SECONDS ?? 5), maxDelaySeconds: 15 * 60 },
+		});
 	}
 
 	async ping(): Promise<{ ok: true; worker: string }> {

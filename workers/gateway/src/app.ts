@@ -16,6 +16,7 @@ import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.tsx";
 import { opsRoutes } from "./routes/ops.ts";
+import { orderLiveRoutes } from "./routes/order-live.ts";
 import { storefrontRoutes } from "./routes/storefront.ts";
 import { storefrontCatalogRoutes } from "./routes/storefront-catalog.ts";
 import { storefrontPageRoutes } from "./routes/storefront-pages.tsx";
@@ -91,12 +92,15 @@ app.use("/v1/storefront/:slug/account", publicLimit);
 app.use("/s/:slug/cart/*", publicLimit);
 app.use("/s/:slug/cart", publicLimit);
 app.use("/s/:slug/checkout", publicLimit);
+app.use("/v1/storefront/:slug/orders/:orderId/live", publicLimit);
 
 app.route("/", homeRoutes);
 app.route("/", healthRoutes);
 app.route("/", docsRoutes);
 app.route("/", authRoutes);
 app.route("/", storefrontRoutes);
+// Before any `/v1/stores/:storeId/orders/:orderId` route, which would take "live" for an id.
+app.route("/", orderLiveRoutes);
 app.route("/", storefrontCatalogRoutes);
 app.route("/", storeRoutes);
 app.route("/", customDomainRoutes);

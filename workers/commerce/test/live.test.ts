@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import type { OrderLiveMessage, StoreFeedMessage } from "@oja/contracts";
 import { newId, schema } from "@oja/db";
-import { gateway, problemOf, signUpMerchant, type TestMerchant, testDb } from "@oja/test-helpers";
+import { appendEvent } from "@oja/events";
+import { eventually, gateway, problemOf, signUpMerchant, type TestMerchant, testDb } from "@oja/test-helpers";
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 
@@ -69,21 +70,25 @@ async function setStatus(orderId: string, status: "open" | "completed" | "cancel
 	await testDb().update(schema.orders).set({ status, updatedAt: new Date() }).where(eq(schema.orders.id, orderId));
 }
 
+function envelope(type: string, storeId: string, orderId: string, sequence: number, payload: Record<string, unknown>) {
+	return {
+		id: newId("event"),
+		type,
+		storeId,
+		aggregateId: orderId,
+		sequence,
+		occurredAt: new Date().toISOString(),
+		requestId: null,
+		payload: { storeId, orderId, ...payload },
+	};
+}
+
 /** A status change as the outbox would publish it. */
 async function publish(storeId: string, orderId: string, sequence: number, to: string): Promise<void> {
-	await env.TEST_ORDER_EVENTS.send(
-		{
-			id: newId("event"),
-			type: "order.status_changed",
-			storeId,
-			aggregateId: orderId,
-			sequence,
-			occurredAt: new Date().toISOString(),
-			requestId: null,
-			payload: { storeId, orderId, field: "status", from: "pending_payment", to, actor: "test", reason: null },
-		},
-		{ contentType: "json" },
-	);
+	const payload = { field: "status", from: "pending_payment", to, actor: "test", reason: null };
+	await env.TEST_ORDER_EVENTS.send(envelope("order.status_changed", storeId, orderId, sequence, payload), {
+		contentType: "json",
+	});
 }
 
 interface Socket<M> {
@@ -195,6 +200,39 @@ describe("live order page", () => {
 		again.ws.close(1000, "done");
 	});
 
+	it("follows a change committed with its outbox event (relay → queue → consumer → socket)", async () => {
+		const { orderId, token } = await insertOrder(merchant.storeId);
+		const socket = accepted<OrderLiveMessage>(await openOrder(merchant.slug, orderId, { token }));
+		expect(await socket.next()).toMatchObject({ order: { status: "pending_payment" } });
+
+		// As a writer does it: the change and its event in one batch, then the relay.
+		const db = testDb();
+		await db.batch([
+			db.update(schema.orders).set({ status: "cancelled", updatedAt: new Date() }).where(eq(schema.orders.id, orderId)),
+			appendEvent(
+				db,
+				{
+					type: "order.status_changed",
+					storeId: merchant.storeId,
+					aggregateId: orderId,
+					payload: {
+						storeId: merchant.storeId,
+						orderId,
+						field: "status",
+						from: "pending_payment",
+						to: "cancelled",
+						actor: "test",
+						reason: null,
+					},
+				},
+				null,
+			),
+		]);
+		await env.OPS.relayOutbox();
+		expect(await socket.next()).toMatchObject({ sequence: 1, order: { id: orderId, status: "cancelled" } });
+		socket.ws.close(1000, "done");
+	});
+
 	it("accepts the token as a subprotocol and echoes the chosen protocol", async () => {
 		const { orderId, token } = await insertOrder(merchant.storeId);
 		const res = await openOrder(merchant.slug, orderId, { protocols: `oja-order-token, ${token}` });
@@ -241,15 +279,15 @@ describe("store feed", () => {
 		await setStatus(b.orderId, "open");
 		await publish(other.storeId, b.orderId, 1, "open");
 		const a = await insertOrder(merchant.storeId);
-		await setStatus(a.orderId, "open");
-		await publish(merchant.storeId, a.orderId, 1, "open");
+		const created = { cartId: newId("cart"), paymentMethod: "online" };
+		await env.TEST_ORDER_EVENTS.send(envelope("order.created", merchant.storeId, a.orderId, 1, created), { contentType: "json" });
 
 		expect(await feedB.next()).toMatchObject({
 			type: "order",
 			sequence: 1,
 			order: { id: b.orderId, status: "open", itemCount: 2 },
 		});
-		expect(await feedA.next()).toMatchObject({ type: "order", sequence: 1, order: { id: a.orderId, status: "open" } });
+		expect(await feedA.next()).toMatchObject({ type: "order", sequence: 1, order: { id: a.orderId, status: "pending_payment" } });
 		await pause(1_500);
 		expect(feedA.received.filter((m) => m.type === "order").map((m) => m.type === "order" && m.order.id)).toEqual([a.orderId]);
 		expect(feedB.received.filter((m) => m.type === "order").map((m) => m.type === "order" && m.order.id)).toEqual([b.orderId]);
@@ -273,5 +311,22 @@ describe("store feed", () => {
 			await gateway(`/v1/stores/${merchant.storeId}/orders/live`, { headers: { authorization: `Bearer ${merchant.token}` } }),
 			426,
 		);
+	});
+});
+
+describe("order events consumer", () => {
+	it("retries an event it cannot read and then leaves it to the dead-letter queue", async () => {
+		const { orderId } = await insertOrder(merchant.storeId);
+		const poison = envelope("order.status_changed", merchant.storeId, orderId, 1, { field: "colour", from: 1, to: 2 });
+		await env.TEST_ORDER_EVENTS.send(poison, { contentType: "json" });
+		const [dead] = await eventually(
+			async () => {
+				const rows = await testDb().select().from(schema.deadLetters).where(eq(schema.deadLetters.eventId, poison.id));
+				return rows.length > 0 ? rows : undefined;
+			},
+			20_000,
+			"the dead letter",
+		);
+		expect(dead?.queue).toBe("oja-order-events-dlq");
 	});
 });

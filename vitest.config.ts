@@ -107,7 +107,10 @@ function integrationProject(file: string): TestProjectInlineConfiguration {
 						FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
 					},
 					// Test-only: lets a test put hand-made (e.g. poison) messages on the event queue.
-					queueProducers: { TEST_EVENTS: { queueName: "oja-events" } },
+					queueProducers: {
+						TEST_EVENTS: { queueName: "oja-events" },
+						TEST_ORDER_EVENTS: { queueName: "oja-order-events" },
+					},
 					// Test-only: identity's login throttles, so lockout tests can read each window's counts.
 					durableObjects: { TEST_LOGIN_THROTTLE: { className: "LoginThrottle", scriptName: "oja-identity" } },
 					...(file.endsWith(REAL_RATE_LIMITS_IN) ? {} : { ratelimits: RELAXED_RATE_LIMITS }),

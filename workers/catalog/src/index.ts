@@ -40,8 +40,8 @@ import { changeInventory } from "./inventory.ts";
 import { createProduct, deleteProduct, getProduct, listProducts, updateProduct } from "./products.ts";
 import { storefrontSearch } from "./search.ts";
 import { storefrontCollection, storefrontList, storefrontProduct } from "./storefront.ts";
-import { addVariant, deleteVariant, getVariant, updateVariant } from "./variants.ts";
 import { type StorefrontVariantSnapshot, storefrontVariant } from "./variant-snapshot.ts";
+import { addVariant, deleteVariant, getVariant, updateVariant } from "./variants.ts";
 import { storefrontView } from "./view.ts";
 
 const WORKER = "catalog";
@@ -299,7 +299,11 @@ export default class CatalogService extends WorkerEntrypoint<CatalogEnv> {
 	}
 
 	/** A variant as a cart sees it (price, availability), if this store sells it. */
-	async storefrontVariant(storeSlug: unknown, variantId: unknown, ctx: RequestContext): Promise<Result<StorefrontVariantSnapshot>> {
+	async storefrontVariant(
+		storeSlug: unknown,
+		variantId: unknown,
+		ctx: RequestContext,
+	): Promise<Result<StorefrontVariantSnapshot>> {
 		return runRpc(ctx.requestId, WORKER, () =>
 			storefrontVariant(
 				createDb(this.env),

@@ -141,7 +141,7 @@ export async function checkout(db: Database, req: CheckoutRequest): Promise<Chec
 			SELECT coalesce(sum(price_minor * quantity), 0)::bigint AS subtotal FROM priced
 		), dlv AS (
 			SELECT id, kind, name, fee_minor, books_courier FROM delivery_options
-			WHERE id = ${input.deliveryOptionId} AND store_id = ${storeId}
+			WHERE id = ${input.deliveryOptionId} AND store_id = ${storeId} AND archived_at IS NULL
 		), disc AS (
 			SELECT d.id, d.code, CASE WHEN d.kind = 'percentage' THEN (sub.subtotal * d.percent_off) / 100
 				ELSE least(d.amount_off_minor, sub.subtotal) END AS amount
@@ -280,7 +280,9 @@ export async function replay(db: Database, req: CheckoutRequest): Promise<Checko
 	}
 	if (!row.response || !row.order_id) {
 		throw new ProblemError(
-			problem("conflict", "A checkout with this key is still in progress; retry shortly.", { extensions: { code: "in-progress" } }),
+			problem("conflict", "A checkout with this key is still in progress; retry shortly.", {
+				extensions: { code: "in-progress" },
+			}),
 		);
 	}
 	return {
@@ -301,7 +303,12 @@ async function refusal(db: Database, req: CheckoutRequest, reason: string): Prom
 				WHERE store_id = ${storeId} AND variant_id = ANY(${sql.param(variantIds)}::text[])`);
 			const available = new Map(result.rows.map((r) => [r.variant_id, Number(r.available)]));
 			const short = cart.lines
-				.map((l) => ({ variantId: l.variantId, title: l.title, requested: l.quantity, available: available.get(l.variantId) ?? 0 }))
+				.map((l) => ({
+					variantId: l.variantId,
+					title: l.title,
+					requested: l.quantity,
+					available: available.get(l.variantId) ?? 0,
+				}))
 				.filter((l) => l.available < l.requested);
 			return new ProblemError(
 				problem("conflict", "Some items are no longer available in the quantity you asked for.", {

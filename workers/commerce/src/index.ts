@@ -4,8 +4,8 @@ import {
 	AddCartLineInput,
 	ApplyDiscountInput,
 	CancelOrderInput,
-	type CheckoutResult,
 	CheckoutInput,
+	type CheckoutResult,
 	cartId as cartIdSchema,
 	FulfilmentInput,
 	idempotencyKey as idempotencyKeySchema,
@@ -15,8 +15,8 @@ import {
 	orderId as orderIdSchema,
 	ProblemError,
 	parseOrThrow,
-	problem,
 	prefixedId,
+	problem,
 	type RequestContext,
 	type Result,
 	runRpc,
@@ -29,6 +29,7 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { cartStub, discountTerms, editOutcome, notFound, priced } from "./carts.ts";
 import { checkout, replay } from "./checkout.ts";
+import { liveFetch, pushOrderChanges } from "./live.ts";
 import { verifyOrderToken } from "./order-view.ts";
 import {
 	cancelOrder,
@@ -65,8 +66,17 @@ async function sha256Hex(text: string): Promise<string> {
  * verified; storefront methods take the store the gateway resolved from the public slug.
  */
 export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
-	override async fetch(): Promise<Response> {
-		return new Response(null, { status: 404 });
+	/** Only WebSocket upgrades for the live order feeds arrive here (see live.ts). */
+	override async fetch(request: Request): Promise<Response> {
+		return liveFetch(request, this.env);
+	}
+
+	/** oja-order-events: live order pages and store feeds. */
+	override async queue(batch: MessageBatch<unknown>): Promise<void> {
+		await pushOrderChanges(batch, {
+			env: this.env,
+			retry: { baseDelaySeconds: Number(this.env.QUEUE_RETRY_BASE_SECONDS ?? 5), maxDelaySeconds: 15 * 60 },
+		});
 	}
 
 	async ping(): Promise<{ ok: true; worker: string }> {
@@ -173,7 +183,9 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 				if (begin.code === "not-found") throw notFound();
 				if (begin.code === "empty") {
 					throw new ProblemError(
-						problem("validation-failed", "The cart is empty.", { errors: [{ path: "lines", message: "Add something first", code: "empty_cart" }] }),
+						problem("validation-failed", "The cart is empty.", {
+							errors: [{ path: "lines", message: "Add something first", code: "empty_cart" }],
+						}),
 					);
 				}
 				// Already checked out: the same key replays the order; anything else is a conflict.

@@ -101,7 +101,9 @@ function refused(decision: Exclude<ReturnType<typeof decide>, { ok: true }>): Pr
 				}),
 			);
 		default:
-			return new ProblemError(problem("conflict", "That change does not apply to this order.", { extensions: { code: decision.code } }));
+			return new ProblemError(
+				problem("conflict", "That change does not apply to this order.", { extensions: { code: decision.code } }),
+			);
 	}
 }
 
@@ -290,11 +292,11 @@ export async function fulfilOrder(
 	const loaded = await loadState(db, access.storeId, orderId);
 	const lines: LineQuantity[] =
 		input.lines ??
-		loaded.lines
-			.map((l) => ({ lineId: l.id, quantity: l.quantity - l.fulfilled_quantity }))
-			.filter((l) => l.quantity > 0);
+		loaded.lines.map((l) => ({ lineId: l.id, quantity: l.quantity - l.fulfilled_quantity })).filter((l) => l.quantity > 0);
 	if (lines.length === 0) {
-		throw new ProblemError(problem("conflict", "Everything on this order is already fulfilled.", { extensions: { code: "nothing-to-fulfil" } }));
+		throw new ProblemError(
+			problem("conflict", "Everything on this order is already fulfilled.", { extensions: { code: "nothing-to-fulfil" } }),
+		);
 	}
 	const fulfilmentId = newId("fulfilment");
 	return transition(db, {
@@ -312,7 +314,14 @@ export async function fulfilOrder(
 					${JSON.stringify({ fulfilmentId, lines, carrier: input.carrier ?? null, trackingNumber: input.trackingNumber ?? null })}::jsonb,
 					${ctx.requestId})`,
 		],
-		extraEvents: [{ type: "order.fulfilment_created", storeId: access.storeId, aggregateId: orderId, payload: { storeId: access.storeId, orderId, fulfilmentId } }],
+		extraEvents: [
+			{
+				type: "order.fulfilment_created",
+				storeId: access.storeId,
+				aggregateId: orderId,
+				payload: { storeId: access.storeId, orderId, fulfilmentId },
+			},
+		],
 	});
 }
 
@@ -351,7 +360,9 @@ export async function expireOrder(db: Database, storeId: string, orderId: string
 		actor: "system",
 		reason: "unpaid before the reservation expired",
 		ctx,
-		extra: () => [sql`SELECT oja_assert(EXISTS (SELECT 1 FROM orders WHERE id = ${orderId} AND expires_at <= now()), 'order-changed')`],
+		extra: () => [
+			sql`SELECT oja_assert(EXISTS (SELECT 1 FROM orders WHERE id = ${orderId} AND expires_at <= now()), 'order-changed')`,
+		],
 	});
 }
 

@@ -17,6 +17,7 @@ import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.tsx";
 import { opsRoutes } from "./routes/ops.ts";
+import { orderLiveRoutes } from "./routes/order-live.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { storefrontRoutes } from "./routes/storefront.ts";
 import { storefrontCatalogRoutes } from "./routes/storefront-catalog.ts";
@@ -102,6 +103,8 @@ app.route("/", healthRoutes);
 app.route("/", docsRoutes);
 app.route("/", authRoutes);
 app.route("/", storefrontRoutes);
+// Before any `/v1/stores/:storeId/orders/:orderId` route, which would take "live" for an id.
+app.route("/", orderLiveRoutes);
 app.route("/", storefrontCatalogRoutes);
 app.route("/", storeRoutes);
 app.route("/", customDomainRoutes);

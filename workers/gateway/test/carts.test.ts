@@ -104,13 +104,17 @@ describe("carts", () => {
 		await jsonOf(await addLine(shop.m.slug, cart.id, a, 1), 201);
 		const product = shop.products[0]?.id as string;
 		await jsonOf(
-			await asMerchant(shop.m, "PATCH", `/v1/stores/${shop.m.storeId}/products/${product}/variants/${a}`, { priceMinor: 120_000 }),
+			await asMerchant(shop.m, "PATCH", `/v1/stores/${shop.m.storeId}/products/${product}/variants/${a}`, {
+				priceMinor: 120_000,
+			}),
 		);
 		const repriced = await eventuallyCart(cart.id, (c) => c.lines[0]?.unitPriceMinor === 120_000);
 		expect(repriced.lines[0]).toMatchObject({ unitPriceMinor: 120_000, priceWhenAddedMinor: 100_000, priceChanged: true });
 		expect(repriced.subtotalMinor).toBe(120_000);
 		await jsonOf(
-			await asMerchant(shop.m, "PATCH", `/v1/stores/${shop.m.storeId}/products/${product}/variants/${a}`, { priceMinor: 100_000 }),
+			await asMerchant(shop.m, "PATCH", `/v1/stores/${shop.m.storeId}/products/${product}/variants/${a}`, {
+				priceMinor: 100_000,
+			}),
 		);
 	});
 

@@ -26,13 +26,22 @@ beforeAll(async () => {
 	other = await openShop([10]);
 });
 
-async function counts(): Promise<Record<string, number>> {
+interface Counts {
+	orders: number;
+	lines: number;
+	reserved: number;
+	customers: number;
+	events: number;
+	discount_uses: number;
+}
+
+async function counts(): Promise<Counts> {
 	const result = await testDb().execute<Record<string, string>>(sql`
 		SELECT (SELECT count(*) FROM orders) AS orders, (SELECT count(*) FROM order_lines) AS lines,
 			(SELECT coalesce(sum(reserved), 0) FROM inventory) AS reserved, (SELECT count(*) FROM customers) AS customers,
 			(SELECT count(*) FROM outbox WHERE type LIKE 'order.%' OR type LIKE 'inventory.reserved') AS events,
 			(SELECT coalesce(sum(used_count), 0) FROM discounts) AS discount_uses`);
-	return Object.fromEntries(Object.entries(result.rows[0] ?? {}).map(([k, v]) => [k, Number(v)]));
+	return Object.fromEntries(Object.entries(result.rows[0] ?? {}).map(([k, v]) => [k, Number(v)])) as unknown as Counts;
 }
 
 describe("checkout", () => {
@@ -68,7 +77,9 @@ describe("checkout", () => {
 		expect(frozen).toMatchObject({ status: "checked_out", orderId: placed.order.id });
 		await problemOf(await addLine(shop.m.slug, cart.id, a, 1), 409);
 		// The shopper reads it with the token, and only with it.
-		const order = await jsonOf<OrderBody>(await shopperGet(`/v1/storefront/${shop.m.slug}/orders/${placed.order.id}`, placed.orderToken));
+		const order = await jsonOf<OrderBody>(
+			await shopperGet(`/v1/storefront/${shop.m.slug}/orders/${placed.order.id}`, placed.orderToken),
+		);
 		expect(order.id).toBe(placed.order.id);
 		expect(order.timeline?.[0]).toMatchObject({ kind: "created", to: "open" });
 		await problemOf(await gateway(`/v1/storefront/${shop.m.slug}/orders/${placed.order.id}`), 404);
@@ -128,7 +139,10 @@ describe("checkout", () => {
 		const again = await checkout(shop.m.slug, cart.id, checkoutBody(shop), key);
 		expect(again.headers.get("idempotent-replayed")).toBe("true");
 		expect(await jsonOf<CheckoutBody>(again, 201)).toEqual(firstBody);
-		const different = await problemOf(await checkout(shop.m.slug, cart.id, checkoutBody(shop, { name: "Someone Else" }), key), 422);
+		const different = await problemOf(
+			await checkout(shop.m.slug, cart.id, checkoutBody(shop, { name: "Someone Else" }), key),
+			422,
+		);
 		expect(different.errors?.[0]?.code).toBe("idempotency_key_reused");
 		// A new key on a checked-out cart is a conflict, not a second order.
 		const another = await problemOf(await checkout(shop.m.slug, cart.id, checkoutBody(shop)), 409);

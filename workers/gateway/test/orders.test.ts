@@ -43,7 +43,10 @@ async function reservationsBalance(storeId: string): Promise<void> {
 			i.on_hand
 		FROM inventory i WHERE i.store_id = ${storeId}`);
 	for (const row of result.rows) {
-		expect({ variant: row.variant_id, reserved: Number(row.reserved) }).toEqual({ variant: row.variant_id, reserved: Number(row.held) });
+		expect({ variant: row.variant_id, reserved: Number(row.reserved) }).toEqual({
+			variant: row.variant_id,
+			reserved: Number(row.held),
+		});
 	}
 	const lines = await testDb().execute<{ n: string }>(sql`
 		SELECT count(*) AS n FROM order_lines ol JOIN orders o ON o.id = ol.order_id
@@ -150,8 +153,14 @@ describe("orders (merchant)", () => {
 			["POST", "/cancel", { reason: "x" }],
 			["POST", "/payment-collected", undefined],
 		] as const) {
-			await problemOf(await asMerchant(other.m, method, `/v1/stores/${other.m.storeId}/orders/${placed.order.id}${rest}`, body), 404);
-			await problemOf(await asMerchant(other.m, method, `/v1/stores/${shop.m.storeId}/orders/${placed.order.id}${rest}`, body), 404);
+			await problemOf(
+				await asMerchant(other.m, method, `/v1/stores/${other.m.storeId}/orders/${placed.order.id}${rest}`, body),
+				404,
+			);
+			await problemOf(
+				await asMerchant(other.m, method, `/v1/stores/${shop.m.storeId}/orders/${placed.order.id}${rest}`, body),
+				404,
+			);
 		}
 		const unchanged = await jsonOf<OrderBody>(await asMerchant(shop.m, "GET", orderPath(placed.order.id)));
 		expect(unchanged.status).toBe("open");
@@ -169,7 +178,9 @@ describe("reservation expiry", () => {
 		const sweeps = await Promise.all(Array.from({ length: 4 }, () => commerce.expireReservations()));
 		expect(sweeps.reduce((n, s) => n + s.expired, 0)).toBe(1);
 		expect(await stockOf(a)).toEqual(before);
-		const order = await jsonOf<OrderBody>(await shopperGet(`/v1/storefront/${shop.m.slug}/orders/${placed.order.id}`, placed.orderToken));
+		const order = await jsonOf<OrderBody>(
+			await shopperGet(`/v1/storefront/${shop.m.slug}/orders/${placed.order.id}`, placed.orderToken),
+		);
 		expect(order.status).toBe("expired");
 		const released = await testDb().execute<{ n: string }>(
 			sql`SELECT count(*) AS n FROM outbox WHERE aggregate_id = ${placed.order.id} AND type = 'inventory.released'`,
@@ -191,7 +202,9 @@ describe("reservation expiry", () => {
 		await commerce.expireReservations();
 		expect(await stockOf(b)).toEqual(before);
 		for (const placed of [notDue, paidMeanwhile]) {
-			const order = await jsonOf<OrderBody>(await shopperGet(`/v1/storefront/${shop.m.slug}/orders/${placed.order.id}`, placed.orderToken));
+			const order = await jsonOf<OrderBody>(
+				await shopperGet(`/v1/storefront/${shop.m.slug}/orders/${placed.order.id}`, placed.orderToken),
+			);
 			expect(order.status).not.toBe("expired");
 		}
 	});
@@ -204,7 +217,10 @@ describe("stock invariants under random command sequences", () => {
 		const orders: { id: string; online: boolean }[] = [];
 		const command = fc.oneof(
 			fc.record({ kind: fc.constant("place" as const), v: fc.nat(1), q: fc.integer({ min: 1, max: 4 }), online: fc.boolean() }),
-			fc.record({ kind: fc.constantFrom("fulfil" as const, "cancel" as const, "collect" as const, "expire" as const), pick: fc.nat() }),
+			fc.record({
+				kind: fc.constantFrom("fulfil" as const, "cancel" as const, "collect" as const, "expire" as const),
+				pick: fc.nat(),
+			}),
 		);
 		await fc.assert(
 			fc.asyncProperty(fc.array(command, { minLength: 4, maxLength: 10 }), async (commands) => {
@@ -212,7 +228,11 @@ describe("stock invariants under random command sequences", () => {
 					if (cmd.kind === "place") {
 						const cart = await cartWith(s.m.slug, [[s.variants[cmd.v] as string, 1]]).catch(() => null);
 						if (!cart) continue;
-						const res = await checkout(s.m.slug, cart.id, checkoutBody(s, { paymentMethod: cmd.online ? "online" : "pay_on_delivery" }));
+						const res = await checkout(
+							s.m.slug,
+							cart.id,
+							checkoutBody(s, { paymentMethod: cmd.online ? "online" : "pay_on_delivery" }),
+						);
 						if (res.status === 201) orders.push({ id: ((await res.json()) as CheckoutBody).order.id, online: cmd.online });
 						else expect(res.status).toBe(409);
 						await res.body?.cancel().catch(() => undefined);
@@ -226,7 +246,9 @@ describe("stock invariants under random command sequences", () => {
 					else if (cmd.kind === "cancel") res = await asMerchant(s.m, "POST", `${p}/cancel`, { reason: "property test" });
 					else if (cmd.kind === "collect") res = await asMerchant(s.m, "POST", `${p}/payment-collected`);
 					else {
-						await testDb().execute(sql`UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = ${target.id} AND status = 'pending_payment'`);
+						await testDb().execute(
+							sql`UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = ${target.id} AND status = 'pending_payment'`,
+						);
 						await commerce.expireReservations();
 						continue;
 					}

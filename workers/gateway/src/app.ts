@@ -12,6 +12,8 @@ import { catalogRoutes } from "./routes/catalog.ts";
 import { catalogImportRoutes, hasOwnBodyLimit } from "./routes/catalog-import.ts";
 import { collectionRoutes } from "./routes/collections.ts";
 import { customDomainRoutes } from "./routes/custom-domains.ts";
+import { deliveryOptionRoutes } from "./routes/delivery-options.ts";
+import { discountRoutes } from "./routes/discounts.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.tsx";
@@ -106,6 +108,8 @@ app.route("/", storefrontPageRoutes);
 app.route("/", catalogRoutes);
 app.route("/", variantRoutes);
 app.route("/", collectionRoutes);
+app.route("/", discountRoutes);
+app.route("/", deliveryOptionRoutes);
 app.route("/", opsRoutes);
 
 app.notFound((c) => problemResponse(problem("not-found", `No route for ${c.req.method} ${c.req.path}.`), c.get("requestId")));

@@ -110,6 +110,20 @@ describe("delivery options", () => {
 		expect((await rows(m.storeId)).every((r) => r.archivedAt !== null)).toBe(true);
 	});
 
+	it("concurrent replacements leave exactly one of the sets live, never a mix", async () => {
+		const m = await signUpMerchant();
+		for (let round = 0; round < 3; round++) {
+			const sets = [0, 1, 2, 3].map((i) => [
+				{ ...nationwide, name: `Set ${round}.${i} courier` },
+				{ ...pickup, name: `Set ${round}.${i} pickup` },
+			]);
+			const results = await Promise.all(sets.map((options) => put(m, options)));
+			for (const res of results) expect(res.status).toBe(200);
+			const live = (await jsonOf<OptionList>(await as(m, "GET", path(m)))).items.map((o) => o.name);
+			expect(sets.map((set) => set.map((o) => o.name))).toContainEqual(live);
+		}
+	});
+
 	it("pickup is free and books no courier; bad fees and fields are 422 and nothing changes", async () => {
 		const m = await signUpMerchant();
 		const initial = await jsonOf<OptionList>(await put(m, [pickup]));

@@ -167,6 +167,16 @@ describe("discount codes", () => {
 		await create(b, { code: "sale", kind: "percentage", percentOff: 20 });
 	});
 
+	it("two concurrent creations of one code: one 201, one 409", async () => {
+		const m = await signUpMerchant();
+		const results = await Promise.all(
+			["twin", "TWIN", "Twin"].map((code) => as(m, "POST", base(m), { code, kind: "percentage", percentOff: 10 })),
+		);
+		expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+		for (const r of results) if (r.status === 409) await problemOf(r, 409);
+		expect(await rowCount(m.storeId)).toBe(1);
+	});
+
 	it("updates are checked against the discount's kind, window and use count", async () => {
 		const pct = await create(a, {
 			code: "LIMITED",

@@ -6,7 +6,12 @@ import {
 	CancelOrderInput,
 	CheckoutInput,
 	type CheckoutResult,
+	CreateDiscountInput,
 	cartId as cartIdSchema,
+	type DeliveryOptionList,
+	type Discount,
+	type DiscountList,
+	DiscountListQuery,
 	FulfilmentInput,
 	idempotencyKey as idempotencyKeySchema,
 	type Order,
@@ -14,6 +19,7 @@ import {
 	OrderListQuery,
 	orderId as orderIdSchema,
 	ProblemError,
+	PutDeliveryOptionsInput,
 	parseOrThrow,
 	prefixedId,
 	problem,
@@ -22,6 +28,7 @@ import {
 	runRpc,
 	type StoreAccess,
 	UpdateCartLineInput,
+	UpdateDiscountInput,
 } from "@oja/contracts";
 import { createDb, newId } from "@oja/db";
 import { relayAfterResponse } from "@oja/events";
@@ -29,6 +36,8 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { cartStub, discountTerms, editOutcome, notFound, priced } from "./carts.ts";
 import { checkout, replay } from "./checkout.ts";
+import { listDeliveryOptions, putDeliveryOptions } from "./delivery-options.ts";
+import { createDiscount, deleteDiscount, getDiscount, listDiscounts, updateDiscount } from "./discounts.ts";
 import { liveFetch, pushOrderChanges } from "./live.ts";
 import { verifyOrderToken } from "./order-view.ts";
 import {
@@ -43,6 +52,7 @@ import {
 
 const WORKER = "commerce";
 const StoreId = prefixedId("st");
+const DiscountId = prefixedId("dsc");
 const LineId = z.string().regex(/^ln_[0-9a-z]{1,12}$/, { message: "Must be a cart line id" });
 const Snapshot = z.object({
 	variantId: prefixedId("var"),
@@ -304,6 +314,64 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 		});
 		return result;
 	}
+
+	// Discounts and delivery options (merchant)
+	// No events: nothing downstream reacts to these; checkout reads the rows directly.
+
+	async createDiscount(access: StoreAccess, input: unknown, ctx: RequestContext): Promise<Result<Discount>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			createDiscount(createDb(this.env), access.storeId, parseOrThrow(CreateDiscountInput, input)),
+		);
+	}
+
+	async listDiscounts(access: StoreAccess, query: unknown, ctx: RequestContext): Promise<Result<DiscountList>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			listDiscounts(createDb(this.env), access.storeId, parseOrThrow(DiscountListQuery, query, "query")),
+		);
+	}
+
+	async getDiscount(access: StoreAccess, discountId: unknown, ctx: RequestContext): Promise<Result<Discount>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			getDiscount(createDb(this.env), access.storeId, parseOrThrow(DiscountId, discountId, "discount id")),
+		);
+	}
+
+	async updateDiscount(access: StoreAccess, discountId: unknown, input: unknown, ctx: RequestContext): Promise<Result<Discount>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			updateDiscount(
+				createDb(this.env),
+				access.storeId,
+				parseOrThrow(DiscountId, discountId, "discount id"),
+				parseOrThrow(UpdateDiscountInput, input),
+			),
+		);
+	}
+
+	async deleteDiscount(access: StoreAccess, discountId: unknown, ctx: RequestContext): Promise<Result<{ ok: true }>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			await deleteDiscount(createDb(this.env), access.storeId, parseOrThrow(DiscountId, discountId, "discount id"));
+			return { ok: true as const };
+		});
+	}
+
+	async putDeliveryOptions(access: StoreAccess, input: unknown, ctx: RequestContext): Promise<Result<DeliveryOptionList>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			putDeliveryOptions(createDb(this.env), access.storeId, parseOrThrow(PutDeliveryOptionsInput, input)),
+		);
+	}
+
+	async listDeliveryOptions(access: StoreAccess, ctx: RequestContext): Promise<Result<DeliveryOptionList>> {
+		return runRpc(ctx.requestId, WORKER, () => listDeliveryOptions(createDb(this.env), access.storeId));
+	}
+
+	/** Public: the live options of the store the gateway resolved from the slug. */
+	async storefrontDeliveryOptions(storeId: unknown, ctx: RequestContext): Promise<Result<DeliveryOptionList>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			listDeliveryOptions(createDb(this.env), parseOrThrow(StoreId, storeId, "store id")),
+		);
+	}
+
+	// End of discounts and delivery options.
 }
 
 export { Cart } from "./cart.ts";

@@ -237,6 +237,18 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 		});
 	}
 
+	/** A signed-in shopper's own orders at this store (the gateway checked their session). */
+	async customerOrders(storeId: unknown, customerId: unknown, query: unknown, ctx: RequestContext): Promise<Result<OrderList>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			listOrders(
+				createDb(this.env),
+				parseOrThrow(StoreId, storeId, "store id"),
+				parseOrThrow(OrderListQuery, query, "query"),
+				parseOrThrow(prefixedId("cus"), customerId, "customer id"),
+			),
+		);
+	}
+
 	// ---- Orders (merchant) -----------------------------------------------------------------
 
 	async listOrders(access: StoreAccess, query: unknown, ctx: RequestContext): Promise<Result<OrderList>> {

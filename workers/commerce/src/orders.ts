@@ -410,8 +410,14 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } {
 	}
 }
 
-export async function listOrders(db: Database, storeId: string, query: OrderListQuery): Promise<OrderList> {
+export async function listOrders(
+	db: Database,
+	storeId: string,
+	query: OrderListQuery,
+	customerId?: string,
+): Promise<OrderList> {
 	const where: SQL[] = [sql`store_id = ${storeId}`];
+	if (customerId) where.push(sql`customer_id = ${customerId}`);
 	if (query.status) where.push(sql`status = ${query.status}`);
 	if (query.createdFrom) where.push(sql`created_at >= ${query.createdFrom}::timestamptz`);
 	if (query.createdTo) where.push(sql`created_at < ${query.createdTo}::timestamptz`);

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { asMerchant, jsonOf, problemOf, signUpMerchant, testDb } from "@oja/test-helpers";
+import { asMerchant, gateway, jsonOf, postJson, problemOf, signUpMerchant, testDb } from "@oja/test-helpers";
 import { sql } from "drizzle-orm";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -166,6 +166,38 @@ describe("orders (merchant)", () => {
 		expect(unchanged.status).toBe("open");
 		const stranger = await signUpMerchant();
 		await problemOf(await asMerchant(stranger, "GET", orderPath(placed.order.id)), 404);
+	});
+});
+
+describe("a signed-in shopper's orders", () => {
+	it("lists the shopper's own orders at this store, and no one else's", async () => {
+		const signup = async (email: string) =>
+			jsonOf<{ accessToken: string }>(
+				await postJson(`/v1/storefront/${shop.m.slug}/account/signup`, { email, password: "correct horse battery", name: "Ngozi" }),
+				201,
+			);
+		const ngozi = await signup("ngozi@example.com");
+		const tunde = await signup("tunde@example.com");
+		const mine = await place([[shop.variants[0] as string, 1]], { email: "ngozi@example.com" });
+		await place([[shop.variants[0] as string, 1]], { email: "tunde@example.com" });
+		const list = await jsonOf<{ items: OrderBody[] }>(await shopperGet(`/v1/storefront/${shop.m.slug}/account/orders`, ngozi.accessToken));
+		expect(list.items.map((o) => o.id)).toEqual([mine.order.id]);
+		const theirs = await jsonOf<{ items: OrderBody[] }>(
+			await shopperGet(`/v1/storefront/${shop.m.slug}/account/orders`, tunde.accessToken),
+		);
+		expect(theirs.items.map((o) => o.id)).not.toContain(mine.order.id);
+		await problemOf(await gateway(`/v1/storefront/${shop.m.slug}/account/orders`), 401);
+		// A token for this store is refused at another store.
+		const elsewhere = await shopperGet(`/v1/storefront/${other.m.slug}/account/orders`, ngozi.accessToken);
+		expect([401, 404]).toContain(elsewhere.status);
+		await elsewhere.body?.cancel();
+		// Signing out ends access at once.
+		const out = await gateway(`/v1/storefront/${shop.m.slug}/account/logout`, {
+			method: "POST",
+			headers: { authorization: `Bearer ${ngozi.accessToken}` },
+		});
+		expect(out.status).toBe(204);
+		await problemOf(await shopperGet(`/v1/storefront/${shop.m.slug}/account/orders`, ngozi.accessToken), 401);
 	});
 });
 

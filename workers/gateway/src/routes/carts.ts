@@ -8,6 +8,8 @@ import {
 	CheckoutResult,
 	idempotencyKey,
 	Order,
+	OrderList,
+	OrderListQuery,
 	ProblemError,
 	type PublicStore,
 	parseOrThrow,
@@ -19,6 +21,7 @@ import {
 import type { Context } from "hono";
 import { z } from "zod";
 import type { GatewayEnv } from "../app-env.ts";
+import { verifyCustomer } from "../middleware/authenticate.ts";
 import { routeGroup } from "../openapi/registry.ts";
 import { rpcContext } from "../route-context.ts";
 import { edgeCachedValue } from "../storefront/edge-cache.ts";
@@ -270,5 +273,32 @@ export const cartRoutes = routeGroup()
 			const token = orderTokenOf(c, params.orderId);
 			c.header("cache-control", "private, no-store");
 			return sendResult(c, await c.env.COMMERCE.storefrontOrder(store.id, params.orderId, token, rpcContext(c)));
+		},
+	)
+	.declare(
+		{
+			method: "get",
+			path: "/v1/storefront/:slug/account/orders",
+			operationId: "customerOrders",
+			summary: "The signed-in shopper's orders at this store, newest first",
+			tags: ["storefront"],
+			params: SlugParam,
+			query: OrderListQuery.pick({ cursor: true, limit: true, status: true }),
+			responses: { 200: { description: "A page of the shopper's orders", schema: OrderList } },
+			problems: [...PROBLEMS, "unauthorized"],
+		},
+		[],
+		async (c, { params, query }) => {
+			const principal = await verifyCustomer(c);
+			if (!principal) {
+				throw new ProblemError(
+					problem("unauthorized", "Send a storefront token as `Authorization: Bearer …`.", { extensions: { code: "missing" } }),
+				);
+			}
+			const ctx = rpcContext(c);
+			// Identity checks the session is live and belongs to this store.
+			const me = unwrap(await c.env.IDENTITY.customer(params.slug, ctx));
+			c.header("cache-control", "private, no-store");
+			return sendResult(c, await c.env.COMMERCE.customerOrders(me.storeId, me.id, query, ctx));
 		},
 	).app;

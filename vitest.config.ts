@@ -19,6 +19,8 @@ type AuxiliaryWorker = NonNullable<NonNullable<PoolOptions["miniflare"]>["worker
 const OVERRIDES: Record<string, Record<string, string>> = {
 	// Nothing listens on port 9 (discard): the database is unreachable.
 	"health-database-down.test.ts": { NEON_LOCAL_ENDPOINT: "http://127.0.0.1:9/sql" },
+	// Carts are abandoned after two idle seconds instead of seven days.
+	"cart-abandonment.test.ts": { CART_IDLE_SECONDS: "2" },
 };
 
 const signingKeys = process.env.OJA_TEST_SIGNING_KEYS ?? "";

@@ -36,6 +36,11 @@ import { loadState, transition } from "./orders.ts";
 
 const CONSUMER = "commerce.delivery-events";
 
+/** Its name is what the retry log shows (errorSummary logs names, never messages). */
+class UnknownDeliveryTask extends Error {
+	override name = "UnknownDeliveryTask";
+}
+
 interface FulfilmentRow extends Record<string, unknown> {
 	id: string;
 	store_id: string;
@@ -75,7 +80,7 @@ export async function applyDeliveryEvent(
 	]);
 	if (seen.rows.length > 0) return { outcome: "duplicate", eventIds: [] };
 	const f = found.rows[0];
-	if (!f) throw new Error("unknown delivery task");
+	if (!f) throw new UnknownDeliveryTask();
 	const { store_id: storeId, order_id: orderId } = f;
 	const base = { storeId, orderId, fulfilmentId: f.id, taskId: event.taskId, occurredAt: event.occurredAt };
 	const details = { fulfilmentId: f.id, taskId: event.taskId, event: event.event, occurredAt: event.occurredAt };

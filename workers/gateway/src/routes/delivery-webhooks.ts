@@ -28,7 +28,8 @@ export const deliveryWebhookRoutes = routeGroup().declare(
 	},
 	[],
 	async (c) => {
-		const raw = await c.req.text();
+		// Bytes, decoded here: the signature covers them whatever content-type the sender claims.
+		const raw = new TextDecoder().decode(await c.req.arrayBuffer());
 		const reading = await readDeliveryWebhook(raw, c.req.header(WEBHOOK_SIGNATURE_HEADER) ?? null, c.env.DELIVERY_WEBHOOK_SECRET);
 		if (!reading.ok) {
 			if (reading.reason === "signature") throw new ProblemError(problem("unauthorized", "The signature does not match."));

@@ -6,6 +6,10 @@ import { sql } from "drizzle-orm";
 
 // Courier booking: the oja-order-events consumer's second job (live.ts is the first).
 //
+// Cancelling: an order cancelled after booking (only possible before pick-up) gets its task
+// cancelled at the provider and its fulfilment marked `cancelled` (cancelCourier); a booking
+// that finds the order no longer open when it comes to write the row cancels its own task.
+//
 // When: an order that `books_courier` becomes `open` — at placement for pay on delivery
 // (`order.created` with paymentMethod pay_on_delivery) or when an online payment lands
 // (`order.status_changed` status → open). Every other event is not ours. The event is only a
@@ -126,26 +130,73 @@ export async function bookCourier(
 	});
 
 	const details = JSON.stringify({ fulfilmentId, taskId: task.taskId, carrier: COURIER_CARRIER, trackingUrl: task.trackingUrl });
-	// One statement: the timeline row exists exactly when this delivery inserted the fulfilment.
-	await db.execute(sql`
+	// One statement: the timeline row exists exactly when this delivery inserted the fulfilment,
+	// and it inserts only while the order is still open (a cancellation may have landed while
+	// the provider was answering).
+	const inserted = await db.execute<{ id: string }>(sql`
 		WITH ins AS (
 			INSERT INTO fulfilments (id, store_id, order_id, lines, carrier, tracking_number, tracking_url, status, delivery_task_id)
-			VALUES (${fulfilmentId}, ${storeId}, ${orderId}, ${JSON.stringify(lines)}::jsonb, ${COURIER_CARRIER}, ${task.taskId},
-				${task.trackingUrl}, 'pending', ${task.taskId})
+			SELECT ${fulfilmentId}, ${storeId}, ${orderId}, ${JSON.stringify(lines)}::jsonb, ${COURIER_CARRIER}, ${task.taskId},
+				${task.trackingUrl}, 'pending', ${task.taskId}
+			WHERE EXISTS (SELECT 1 FROM orders WHERE id = ${orderId} AND store_id = ${storeId} AND status = 'open')
 			ON CONFLICT (id) DO NOTHING
+			RETURNING id
+		),
+		tl AS (
+			INSERT INTO order_timeline (id, store_id, order_id, kind, actor, reason, details, request_id)
+			SELECT ${newId("timeline")}, ${storeId}, ${orderId}, 'courier', 'courier', 'courier booked', ${details}::jsonb, ${ctx.requestId}
+			FROM ins
+		)
+		SELECT id FROM ins`);
+	if (inserted.rows.length > 0) return "booked";
+	const exists = await db.execute(sql`SELECT 1 FROM fulfilments WHERE id = ${fulfilmentId}`);
+	if (exists.rows.length > 0) return "already-booked";
+	// The order stopped being open while we booked: take the rider back.
+	await provider.cancelTask(task.taskId);
+	return "not-applicable";
+}
+
+/**
+ * Takes back the rider of a cancelled order (cancellation is only legal before anything was
+ * fulfilled, so before pick-up). Safe to repeat: the provider's cancel is idempotent and the
+ * fulfilment moves pending → cancelled once, with one timeline row.
+ */
+export async function cancelCourier(
+	db: Database,
+	provider: DeliveryProvider,
+	storeId: string,
+	orderId: string,
+	ctx: RequestContext,
+): Promise<"cancelled" | "not-applicable"> {
+	const fulfilmentId = courierFulfilmentId(orderId);
+	const found = await db.execute<{ delivery_task_id: string | null; status: string; order_status: string }>(sql`
+		SELECT f.delivery_task_id, f.status, o.status AS order_status
+		FROM fulfilments f JOIN orders o ON o.id = f.order_id
+		WHERE f.id = ${fulfilmentId} AND f.store_id = ${storeId}`);
+	const row = found.rows[0];
+	if (!row?.delivery_task_id || row.status !== "pending" || row.order_status !== "cancelled") return "not-applicable";
+	await provider.cancelTask(row.delivery_task_id);
+	const details = JSON.stringify({ fulfilmentId, taskId: row.delivery_task_id });
+	await db.execute(sql`
+		WITH upd AS (
+			UPDATE fulfilments SET status = 'cancelled', updated_at = now() WHERE id = ${fulfilmentId} AND status = 'pending'
 			RETURNING id
 		)
 		INSERT INTO order_timeline (id, store_id, order_id, kind, actor, reason, details, request_id)
-		SELECT ${newId("timeline")}, ${storeId}, ${orderId}, 'courier', 'courier', 'courier booked', ${details}::jsonb, ${ctx.requestId}
-		FROM ins`);
-	return "booked";
+		SELECT ${newId("timeline")}, ${storeId}, ${orderId}, 'courier', 'courier', 'courier booking cancelled', ${details}::jsonb,
+			${ctx.requestId}
+		FROM upd`);
+	return "cancelled";
 }
 
-/** Whether an order event is a trigger for booking (the order may have become open). */
-export function triggersBooking(event: AnyTypedEnvelope): boolean {
-	if (event.type === "order.created") return event.payload.paymentMethod === "pay_on_delivery";
-	if (event.type === "order.status_changed") return event.payload.field === "status" && event.payload.to === "open";
-	return false;
+/** What an order event asks of the courier: book (the order may have become open), cancel, or nothing. */
+export function courierAction(event: AnyTypedEnvelope): "book" | "cancel" | null {
+	if (event.type === "order.created") return event.payload.paymentMethod === "pay_on_delivery" ? "book" : null;
+	if (event.type === "order.status_changed" && event.payload.field === "status") {
+		if (event.payload.to === "open") return "book";
+		if (event.payload.to === "cancelled") return "cancel";
+	}
+	return null;
 }
 
 /** A message's fate as decided by one handler; the queue handler combines two (live + booking). */
@@ -172,16 +223,19 @@ export async function bookCouriers(
 	for (const message of messages) {
 		const parsed = parseEnvelope(message.body);
 		// Not ours to judge: the live pass retries invalid envelopes.
-		if (!parsed.ok || !triggersBooking(parsed.event)) {
+		const action = parsed.ok ? courierAction(parsed.event) : null;
+		if (!parsed.ok || action === null) {
 			verdicts.set(message.id, { kind: "ack" });
 			continue;
 		}
 		const { storeId, orderId } = parsed.event.payload as { storeId: string; orderId: string };
+		const ctx = { requestId: parsed.event.requestId ?? `queue-${message.id}` };
 		try {
-			const outcome = await bookCourier(deps.db, deps.provider(), { callbackUrl: deps.callbackUrl }, storeId, orderId, {
-				requestId: parsed.event.requestId ?? `queue-${message.id}`,
-			});
-			if (outcome === "booked") log({ level: "info", msg: "courier.booked", storeId, orderId });
+			const outcome =
+				action === "book"
+					? await bookCourier(deps.db, deps.provider(), { callbackUrl: deps.callbackUrl }, storeId, orderId, ctx)
+					: await cancelCourier(deps.db, deps.provider(), storeId, orderId, ctx);
+			if (outcome === "booked" || outcome === "cancelled") log({ level: "info", msg: `courier.${outcome}`, storeId, orderId });
 			verdicts.set(message.id, { kind: "ack" });
 		} catch (error) {
 			const delaySeconds = backoffSeconds(message.attempts, deps.retry);

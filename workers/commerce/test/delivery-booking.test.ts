@@ -234,6 +234,26 @@ describe("courier booking", () => {
 		expect(await fulfilment(orderId)).toHaveLength(1);
 	});
 
+	it("takes the rider back when the order is cancelled before pick-up", async () => {
+		const orderId = await placePodOrder(1);
+		const task = await bookedTask(orderId);
+		await jsonOf(await asMerchant(shop.m, "POST", `${orderPath(orderId)}/cancel`, { reason: "customer changed their mind" }));
+		await env.OPS.relayOutbox();
+		await eventually(
+			async () => ((await listTasks(admin, reference(orderId)))[0]?.status === "cancelled" ? true : undefined),
+			20_000,
+			"the task cancelled at the provider",
+		);
+		await eventually(async () => ((await fulfilment(orderId))[0]?.status === "cancelled" ? true : undefined));
+		const cancelled = await order(orderId);
+		expect(cancelled.status).toBe("cancelled");
+		expect(cancelled.timeline.filter((t) => t.kind === "courier").map((t) => t.reason)).toEqual([
+			"courier booked",
+			"courier booking cancelled",
+		]);
+		expect(task.taskId).toBe((await fulfilment(orderId))[0]?.delivery_task_id);
+	});
+
 	it("dead-letters a callback for a task it does not know", async () => {
 		const eventId = `evt_unknown_${crypto.randomUUID()}`;
 		const body = JSON.stringify({

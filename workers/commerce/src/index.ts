@@ -36,6 +36,8 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { cartStub, discountTerms, editOutcome, notFound, priced } from "./carts.ts";
 import { checkout, replay } from "./checkout.ts";
+import { bookCouriers, deliveryProvider, recordingBatch, settle } from "./delivery-booking.ts";
+import { consumeDeliveryEvents } from "./delivery-events.ts";
 import { listDeliveryOptions, putDeliveryOptions } from "./delivery-options.ts";
 import { createDiscount, deleteDiscount, getDiscount, listDiscounts, updateDiscount } from "./discounts.ts";
 import { liveFetch, pushOrderChanges } from "./live.ts";
@@ -81,12 +83,28 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 		return liveFetch(request, this.env);
 	}
 
-	/** oja-order-events: live order pages and store feeds. */
+	/**
+	 * oja-order-events: live order pages and store feeds, and courier booking (each message is
+	 * acked only when both are done with it); oja-delivery-events: the courier's callbacks.
+	 */
 	override async queue(batch: MessageBatch<unknown>): Promise<void> {
-		await pushOrderChanges(batch, {
-			env: this.env,
-			retry: { baseDelaySeconds: Number(this.env.QUEUE_RETRY_BASE_SECONDS ?? 5), maxDelaySeconds: 15 * 60 },
-		});
+		const retry = { baseDelaySeconds: Number(this.env.QUEUE_RETRY_BASE_SECONDS ?? 5), maxDelaySeconds: 15 * 60 };
+		const db = createDb(this.env);
+		if (batch.queue.startsWith("oja-delivery-events")) {
+			await consumeDeliveryEvents(batch, { db, retry, published: (eventIds) => this.committed({ eventIds }) });
+			return;
+		}
+		const live = recordingBatch(batch);
+		const [, booking] = await Promise.all([
+			pushOrderChanges(live.batch, { env: this.env, retry }),
+			bookCouriers(batch.messages, {
+				db,
+				provider: () => deliveryProvider(this.env),
+				callbackUrl: this.env.DELIVERY_CALLBACK_URL,
+				retry,
+			}),
+		]);
+		settle(batch, live.verdicts, booking);
 	}
 
 	async ping(): Promise<{ ok: true; worker: string }> {

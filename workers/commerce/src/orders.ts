@@ -23,7 +23,7 @@ import { loadOrder, requireOrder } from "./order-view.ts";
 
 const LOW_STOCK = 5;
 
-interface LineRow extends Record<string, unknown> {
+export interface LineRow extends Record<string, unknown> {
 	id: string;
 	variant_id: string;
 	quantity: number;
@@ -32,14 +32,14 @@ interface LineRow extends Record<string, unknown> {
 	reserved_quantity: number;
 }
 
-interface Loaded {
+export interface Loaded {
 	state: OrderState;
 	lines: LineRow[];
 	storeId: string;
 	orderId: string;
 }
 
-async function loadState(db: Database, storeId: string, orderId: string): Promise<Loaded> {
+export async function loadState(db: Database, storeId: string, orderId: string): Promise<Loaded> {
 	const [orders, lines] = await db.batch([
 		db.execute<{
 			status: OrderState["status"];
@@ -107,7 +107,7 @@ function refused(decision: Exclude<ReturnType<typeof decide>, { ok: true }>): Pr
 	}
 }
 
-interface Transition {
+export interface Transition {
 	loaded: Loaded;
 	command: Command;
 	actor: string;
@@ -122,9 +122,10 @@ interface Transition {
 
 /**
  * Writes a decided transition: conditional order update (veto if the order moved), line and
- * stock updates for what was released or consumed, timeline rows and events.
+ * stock updates for what was released or consumed, timeline rows and events. Exported for the
+ * courier consumer (delivery-events.ts), whose actor is the courier rather than a StoreAccess.
  */
-async function transition(db: Database, t: Transition): Promise<{ order: Order; eventIds: string[] }> {
+export async function transition(db: Database, t: Transition): Promise<{ order: Order; eventIds: string[] }> {
 	const { loaded, ctx } = t;
 	const { storeId, orderId, state } = loaded;
 	const decision = decide(state, t.command);

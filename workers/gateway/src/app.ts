@@ -14,6 +14,7 @@ import { catalogImportRoutes, hasOwnBodyLimit } from "./routes/catalog-import.ts
 import { collectionRoutes } from "./routes/collections.ts";
 import { customDomainRoutes } from "./routes/custom-domains.ts";
 import { deliveryOptionRoutes } from "./routes/delivery-options.ts";
+import { deliveryWebhookRoutes } from "./routes/delivery-webhooks.ts";
 import { discountRoutes } from "./routes/discounts.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -121,6 +122,7 @@ app.route("/", deliveryOptionRoutes);
 app.route("/", opsRoutes);
 app.route("/", cartRoutes);
 app.route("/", orderRoutes);
+app.route("/", deliveryWebhookRoutes);
 
 app.notFound((c) => problemResponse(problem("not-found", `No route for ${c.req.method} ${c.req.path}.`), c.get("requestId")));
 app.onError((error, c) => {

@@ -266,3 +266,35 @@ describe("caches", () => {
 		expect(order.headers.get("cache-control")).toContain("no-store");
 	});
 });
+
+describe("a shopper's account", () => {
+	it("signing up with someone else's email (unverified) shows none of their orders, past or future", async () => {
+		const victim = `victim-${crypto.randomUUID()}@example.com`;
+		const past = await place(shop, [[shop.variants[0] as string, 1]], {
+			email: victim,
+			deliveryOptionId: shop.delivery,
+			shippingAddress: { address: "4 Quiet Close", city: "Ikeja", state: "Lagos" },
+			paymentMethod: "online",
+		});
+		const attacker = await jsonOf<{ accessToken: string }>(
+			await postJson(`/v1/storefront/${shop.m.slug}/account/signup`, {
+				email: victim,
+				password: "correct horse battery",
+				name: "Not The Victim",
+			}),
+			201,
+		);
+		const future = await place(shop, [[shop.variants[0] as string, 1]], { email: victim });
+		const res = await shopperGet(`/v1/storefront/${shop.m.slug}/account/orders`, attacker.accessToken);
+		const seen = res.ok ? ((await res.json()) as { items: OrderBody[] }).items.map((o) => o.id) : [];
+		if (!res.ok) expect((await problemOf(res, 403)).code).toBe("email-unverified");
+		expect(seen).not.toContain(past.order.id);
+		expect(seen).not.toContain(future.order.id);
+		// Once the email is verified, its orders are the shopper's.
+		await testDb().execute(sql`UPDATE customers SET email_verified_at = now() WHERE email = ${victim}`);
+		const mine = await jsonOf<{ items: OrderBody[] }>(
+			await shopperGet(`/v1/storefront/${shop.m.slug}/account/orders`, attacker.accessToken),
+		);
+		expect(mine.items.map((o) => o.id).sort()).toEqual([past.order.id, future.order.id].sort());
+	});
+});

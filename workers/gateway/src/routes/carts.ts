@@ -293,7 +293,7 @@ export const cartRoutes = routeGroup()
 			params: SlugParam,
 			query: OrderListQuery.pick({ cursor: true, limit: true, status: true }),
 			responses: { 200: { description: "A page of the shopper's orders", schema: OrderList } },
-			problems: [...PROBLEMS, "unauthorized"],
+			problems: [...PROBLEMS, "unauthorized", "forbidden"],
 		},
 		[privateToShopper],
 		async (c, { params, query }) => {

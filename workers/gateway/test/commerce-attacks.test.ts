@@ -298,3 +298,33 @@ describe("a shopper's account", () => {
 		expect(mine.items.map((o) => o.id).sort()).toEqual([past.order.id, future.order.id].sort());
 	});
 });
+
+describe("discount limits", () => {
+	it("a once-per-customer code cannot be reused by changing or dropping the email: the phone counts too", async () => {
+		await jsonOf(
+			await asMerchant(shop.m, "POST", `/v1/stores/${shop.m.storeId}/discounts`, {
+				code: "FIRSTONLY",
+				kind: "percentage",
+				percentOff: 50,
+				perCustomerLimit: 1,
+			}),
+			201,
+		);
+		const use = async (details: Record<string, unknown>) => {
+			const cart = await cartWith(shop.m.slug, [[shop.variants[0] as string, 1]]);
+			await jsonOf(await postJson(`/v1/storefront/${shop.m.slug}/carts/${cart.id}/discount`, { code: "firstonly" }));
+			return checkout(shop.m.slug, cart.id, checkoutBody(shop, details));
+		};
+		await jsonOf(await use({ email: "ada@example.com", phone: "0809 555 0001" }), 201);
+		const before = await writes();
+		const newEmail = await problemOf(await use({ email: "ada+2@example.com", phone: "0809 555 0001" }), 409);
+		expect(newEmail.code).toBe("discount-customer-limit");
+		const noEmail = await problemOf(await use({ email: undefined, phone: "+2348095550001" }), 409);
+		expect(noEmail.code).toBe("discount-customer-limit");
+		const newPhone = await problemOf(await use({ email: "ada@example.com", phone: "0809 555 0002" }), 409);
+		expect(newPhone.code).toBe("discount-customer-limit");
+		expect(await writes()).toEqual(before);
+		// Someone else entirely can still use it.
+		await jsonOf(await use({ email: "bola@example.com", phone: "0809 555 0003" }), 201);
+	});
+});

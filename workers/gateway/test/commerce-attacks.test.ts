@@ -328,3 +328,22 @@ describe("discount limits", () => {
 		await jsonOf(await use({ email: "bola@example.com", phone: "0809 555 0003" }), 201);
 	});
 });
+
+describe("what a shopper's order shows", () => {
+	it("the timeline names no staff member or API key: their ids are the merchant's business", async () => {
+		const placed = await place(shop, [[shop.variants[0] as string, 1]]);
+		await jsonOf(
+			await asMerchant(shop.m, "POST", `/v1/stores/${shop.m.storeId}/orders/${placed.order.id}/fulfilments`, {}),
+			201,
+		);
+		const staffView = await jsonOf<OrderBody>(
+			await asMerchant(shop.m, "GET", `/v1/stores/${shop.m.storeId}/orders/${placed.order.id}`),
+		);
+		expect(staffView.timeline?.some((t) => /^(usr|key)_/.test(t.actor))).toBe(true);
+		const mine = await jsonOf<OrderBody>(
+			await shopperGet(`/v1/storefront/${shop.m.slug}/orders/${placed.order.id}`, placed.orderToken),
+		);
+		const actors = new Set(mine.timeline?.map((t) => t.actor));
+		expect([...actors].sort()).toEqual(["merchant", "shopper"]);
+	});
+});

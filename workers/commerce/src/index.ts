@@ -233,7 +233,11 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 			const ok = typeof token === "string" && (await verifyOrderToken(db, store, id, token));
 			const order = ok ? await loadOrder(db, store, id, { timeline: true }) : null;
 			if (!order) throw new ProblemError(problem("not-found", "No such order."));
-			return order;
+			// Staff actors are user and API key ids: the merchant's business, not the shopper's.
+			const timeline = order.timeline?.map((t) =>
+				t.actor === "shopper" || t.actor === "system" ? t : { ...t, actor: "merchant" },
+			);
+			return timeline ? { ...order, timeline } : order;
 		});
 	}
 

@@ -420,12 +420,7 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } {
 	}
 }
 
-export async function listOrders(
-	db: Database,
-	storeId: string,
-	query: OrderListQuery,
-	customerId?: string,
-): Promise<OrderList> {
+export async function listOrders(db: Database, storeId: string, query: OrderListQuery, customerId?: string): Promise<OrderList> {
 	const where: SQL[] = [sql`store_id = ${storeId}`];
 	if (customerId) where.push(sql`customer_id = ${customerId}`);
 	if (query.status) where.push(sql`status = ${query.status}`);

@@ -51,7 +51,10 @@ describe("another store's ids", () => {
 		await problemOf(await checkout(other.m.slug, mine.id, checkoutBody(other)), 404);
 		await problemOf(await addLine(other.m.slug, mine.id, other.variants[0] as string), 404);
 		// Store B's delivery option at store A's checkout.
-		const dlv = await problemOf(await checkout(shop.m.slug, mine.id, checkoutBody(shop, { deliveryOptionId: other.pickup })), 422);
+		const dlv = await problemOf(
+			await checkout(shop.m.slug, mine.id, checkoutBody(shop, { deliveryOptionId: other.pickup })),
+			422,
+		);
 		expect(dlv.errors?.[0]?.path).toBe("deliveryOptionId");
 		// Store B's discount code on store A's cart.
 		await jsonOf(
@@ -78,7 +81,10 @@ describe("another store's ids", () => {
 			await shopperGet(`/v1/storefront/${shop.m.slug}/orders/ord_00000000000000000000000000`, first.orderToken),
 			404,
 		);
-		const wrong = await problemOf(await shopperGet(`/v1/storefront/${shop.m.slug}/orders/${second.order.id}`, first.orderToken), 404);
+		const wrong = await problemOf(
+			await shopperGet(`/v1/storefront/${shop.m.slug}/orders/${second.order.id}`, first.orderToken),
+			404,
+		);
 		expect({ ...wrong, requestId: null, instance: null }).toEqual({ ...missing, requestId: null, instance: null });
 		// A cookie naming another order's id does not open this one.
 		await problemOf(
@@ -131,7 +137,12 @@ describe("money", () => {
 			),
 			201,
 		);
-		expect(placed.order).toMatchObject({ subtotalMinor: 100_000, discountMinor: 100_000, deliveryMinor: 150_000, totalMinor: 150_000 });
+		expect(placed.order).toMatchObject({
+			subtotalMinor: 100_000,
+			discountMinor: 100_000,
+			deliveryMinor: 150_000,
+			totalMinor: 150_000,
+		});
 	});
 
 	it("charges the database price, not the price the cart was built with", async () => {
@@ -243,7 +254,9 @@ describe("races between merchant commands", () => {
 		const statuses = results.map((r) => r.status).sort();
 		expect(statuses[0]).toBe(201);
 		expect([201, 409]).toContain(statuses[1]);
-		const order = await jsonOf<OrderBody>(await asMerchant(shop.m, "GET", `/v1/stores/${shop.m.storeId}/orders/${placed.order.id}`));
+		const order = await jsonOf<OrderBody>(
+			await asMerchant(shop.m, "GET", `/v1/stores/${shop.m.storeId}/orders/${placed.order.id}`),
+		);
 		const allDone = order.lines.every((l) => l.fulfilledQuantity === l.quantity);
 		expect(order.fulfilmentStatus).toBe(allDone ? "fulfilled" : "partially_fulfilled");
 	});
@@ -332,10 +345,7 @@ describe("discount limits", () => {
 describe("what a shopper's order shows", () => {
 	it("the timeline names no staff member or API key: their ids are the merchant's business", async () => {
 		const placed = await place(shop, [[shop.variants[0] as string, 1]]);
-		await jsonOf(
-			await asMerchant(shop.m, "POST", `/v1/stores/${shop.m.storeId}/orders/${placed.order.id}/fulfilments`, {}),
-			201,
-		);
+		await jsonOf(await asMerchant(shop.m, "POST", `/v1/stores/${shop.m.storeId}/orders/${placed.order.id}/fulfilments`, {}), 201);
 		const staffView = await jsonOf<OrderBody>(
 			await asMerchant(shop.m, "GET", `/v1/stores/${shop.m.storeId}/orders/${placed.order.id}`),
 		);

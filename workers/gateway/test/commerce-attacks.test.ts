@@ -357,3 +357,36 @@ describe("what a shopper's order shows", () => {
 		expect([...actors].sort()).toEqual(["merchant", "shopper"]);
 	});
 });
+
+describe("races on one order", () => {
+	it("cancel, fulfil and cash collected at once: one consistent outcome, stock balanced", async () => {
+		for (let round = 0; round < 3; round++) {
+			const [a, b] = shop.variants as [string, string];
+			const placed = await place(shop, [
+				[a, 2],
+				[b, 1],
+			]);
+			const path = (rest: string) => `/v1/stores/${shop.m.storeId}/orders/${placed.order.id}${rest}`;
+			const [cancel, fulfil, collect] = await Promise.all([
+				asMerchant(shop.m, "POST", path("/cancel"), { reason: "changed mind" }),
+				asMerchant(shop.m, "POST", path("/fulfilments"), {}),
+				asMerchant(shop.m, "POST", path("/payment-collected")),
+			]);
+			for (const res of [cancel, fulfil, collect]) expect([200, 201, 409]).toContain(res.status);
+			// Cancelling and fulfilling exclude each other.
+			expect(cancel.ok && fulfil.ok).toBe(false);
+			const order = await jsonOf<OrderBody>(await asMerchant(shop.m, "GET", path("")));
+			const fulfilled = order.lines.every((l) => l.fulfilledQuantity === l.quantity);
+			const none = order.lines.every((l) => l.fulfilledQuantity === 0);
+			expect(order.fulfilmentStatus).toBe(fulfilled ? "fulfilled" : none ? "unfulfilled" : "partially_fulfilled");
+			if (order.status === "cancelled") expect(none).toBe(true);
+			if (order.status === "completed") expect([fulfilled, order.paymentStatus]).toEqual([true, "paid"]);
+			const held = await testDb().execute<{ variant_id: string; reserved: number; held: string }>(sql`
+				SELECT i.variant_id, i.reserved, coalesce((SELECT sum(ol.reserved_quantity) FROM order_lines ol
+					JOIN orders o ON o.id = ol.order_id
+					WHERE ol.variant_id = i.variant_id AND o.status IN ('pending_payment', 'open')), 0) AS held
+				FROM inventory i WHERE i.store_id = ${shop.m.storeId}`);
+			for (const row of held.rows) expect(Number(row.reserved)).toBe(Number(row.held));
+		}
+	});
+});

@@ -251,20 +251,35 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 			const ok = typeof token === "string" && (await verifyOrderToken(db, store, id, token));
 			const order = ok ? await loadOrder(db, store, id, { timeline: true }) : null;
 			if (!order) throw new ProblemError(problem("not-found", "No such order."));
-			return order;
+			// Staff actors are user and API key ids: the merchant's business, not the shopper's.
+			const timeline = order.timeline?.map((t) =>
+				t.actor === "shopper" || t.actor === "system" ? t : { ...t, actor: "merchant" },
+			);
+			return timeline ? { ...order, timeline } : order;
 		});
 	}
 
 	/** A signed-in shopper's own orders at this store (the gateway checked their session). */
 	async customerOrders(storeId: unknown, customerId: unknown, query: unknown, ctx: RequestContext): Promise<Result<OrderList>> {
-		return runRpc(ctx.requestId, WORKER, () =>
-			listOrders(
-				createDb(this.env),
-				parseOrThrow(StoreId, storeId, "store id"),
-				parseOrThrow(OrderListQuery, query, "query"),
-				parseOrThrow(prefixedId("cus"), customerId, "customer id"),
-			),
-		);
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const store = parseOrThrow(StoreId, storeId, "store id");
+			const customer = parseOrThrow(prefixedId("cus"), customerId, "customer id");
+			const db = createDb(this.env);
+			// Checkout files guest orders under their email, and signing up does not prove the email:
+			// until it is verified, anyone could sign up with a shopper's address and read their
+			// orders (names, phone, delivery address), past and future.
+			const verified = await db.execute(
+				sql`SELECT 1 FROM customers WHERE id = ${customer} AND store_id = ${store} AND email_verified_at IS NOT NULL`,
+			);
+			if (verified.rows.length === 0) {
+				throw new ProblemError(
+					problem("forbidden", "Verify your email address to see the orders placed with it.", {
+						extensions: { code: "email-unverified" },
+					}),
+				);
+			}
+			return listOrders(db, store, parseOrThrow(OrderListQuery, query, "query"), customer);
+		});
 	}
 
 	// ---- Orders (merchant) -----------------------------------------------------------------

@@ -169,6 +169,16 @@ export async function transition(db: Database, t: Transition): Promise<{ order: 
 			)
 			SELECT oja_assert((SELECT count(*) FROM upd) = (SELECT count(*) FROM r), 'order-changed')`);
 		statements.push(stockChange(storeId, consumed, "consume"));
+		// Two partial fulfilments of different lines both pass the status guard (partially →
+		// partially) and the per-line limits, so each can decide "partially" while together they
+		// fulfil everything. The statuses were decided from every line's count: after the
+		// updates (a fresh snapshot, once the order row's lock is ours) the lines must be exactly
+		// what the decision expected.
+		const expected = JSON.stringify(next.lines.map((l) => ({ line_id: l.id, fulfilled: l.fulfilled })));
+		statements.push(sql`
+			SELECT oja_assert(NOT EXISTS (SELECT 1 FROM order_lines ol
+				JOIN jsonb_to_recordset(${expected}::jsonb) AS e(line_id text, fulfilled int) ON e.line_id = ol.id
+				WHERE ol.order_id = ${orderId} AND ol.fulfilled_quantity <> e.fulfilled), 'order-changed')`);
 	}
 	if (t.command.type === "markDelivered") {
 		const delivered = next.lines.map((l) => ({ line_id: l.id, delivered: l.delivered }));
@@ -411,12 +421,7 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } {
 	}
 }
 
-export async function listOrders(
-	db: Database,
-	storeId: string,
-	query: OrderListQuery,
-	customerId?: string,
-): Promise<OrderList> {
+export async function listOrders(db: Database, storeId: string, query: OrderListQuery, customerId?: string): Promise<OrderList> {
 	const where: SQL[] = [sql`store_id = ${storeId}`];
 	if (customerId) where.push(sql`customer_id = ${customerId}`);
 	if (query.status) where.push(sql`status = ${query.status}`);

@@ -97,6 +97,8 @@ app.use("/v1/storefront/:slug/account", publicLimit);
 app.use("/v1/storefront/:slug/carts", publicLimit);
 app.use("/v1/storefront/:slug/carts/*", publicLimit);
 app.use("/v1/storefront/:slug/orders/*", publicLimit);
+// Not edge-cached: every request reads Postgres.
+app.use("/v1/storefront/:slug/delivery-options", publicLimit);
 app.use("/s/:slug/cart/*", publicLimit);
 app.use("/s/:slug/cart", publicLimit);
 app.use("/s/:slug/checkout", publicLimit);

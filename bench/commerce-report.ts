@@ -39,6 +39,10 @@ const hitRatio = (x: Record<string, number>) => {
 	const total = Object.values(x).reduce((a, b) => a + b, 0);
 	return total === 0 ? "–" : `${fmt(((x.HIT ?? 0) / total) * 100, 1)}% HIT`;
 };
+const cpu = (c: Record<string, number> | undefined) =>
+	Object.entries(c ?? {})
+		.map(([role, ms]) => `${role.replace(/ \(.*\)$/, "")} ${fmt(ms, 1)}`)
+		.join("; ") || "–";
 const backendName = (b: string) => (b === "pglite" ? "embedded (PGlite)" : b);
 
 function runRows(runs: CommerceRun[]): string {
@@ -62,6 +66,7 @@ function runRows(runs: CommerceRun[]): string {
 			"0",
 		),
 		row("add-to-cart responses", (r) => codes(r.addToCart.statusCodes)),
+		row("add-to-cart CPU ms/req", (r) => cpu(r.addToCart.cpuMsPerRequest)),
 		row(
 			"**checkout** orders/s",
 			(r) => `${fmt(r.checkout.perSecond)} (${met(r.checkout.perSecond >= TARGET.checkoutPerSecond)})`,
@@ -99,6 +104,11 @@ function runRows(runs: CommerceRun[]): string {
 			"checkouts beside the listing orders/s (p99 ms)",
 			(r) =>
 				`${fmt(r.listing.checkoutsBeside.perSecond)} (${fmt(r.listing.checkoutsBeside.latencyP99Ms, 1)}), ${fmt(r.listing.checkoutsBeside.orders)} orders`,
+		),
+		row("warm listing beside add-to-cart (no SQL) req/s (p99 ms)", (r) =>
+			r.listing.besideAddToCart
+				? `${fmt(r.listing.besideAddToCart.perSecond)} (${fmt(r.listing.besideAddToCart.latencyP99Ms, 1)}), ${hitRatio(r.listing.besideAddToCart.xCache)}; adds ${fmt(r.listing.addToCartBeside.perSecond)} req/s`
+				: "–",
 		),
 		row(
 			"**rush** (200 carts, 10 in stock, 200 at once) checkouts/s",

@@ -2,6 +2,7 @@
 // checkout throughput, warm listing alone and beside a checkout load, and the rush (200 carts
 // racing for 10 units). Carts are made outside every measurement; each measured checkout
 // checks out its own cart exactly once with its own Idempotency-Key.
+import { readFileSync } from "node:fs";
 import { neon, neonConfig } from "@neondatabase/serverless";
 import type { NeonLocalStats } from "@oja/neon-local";
 import { BENCH_DATABASE, type Stack } from "../scripts/local-stack.ts";
@@ -30,7 +31,13 @@ export interface Latency {
 }
 
 export interface CommerceResult {
-	addToCart: Latency & { carts: number; variants: number; sqlRoundTripsPerRequest: number };
+	addToCart: Latency & {
+		carts: number;
+		variants: number;
+		sqlRoundTripsPerRequest: number;
+		/** CPU milliseconds each process spent per request during the measured run. */
+		cpuMsPerRequest: Record<string, number>;
+	};
 	checkout: Latency & {
 		orders: number;
 		wallSeconds: number;
@@ -42,6 +49,8 @@ export interface CommerceResult {
 		roundTripsPerOrderSettled: number;
 		/** Settled round trips by kind: "single" statements and batches by statement count. */
 		settledByKind: Record<string, number>;
+		/** CPU milliseconds each process spent per order, from the start of the run until SQL went quiet. */
+		cpuMsPerOrder: Record<string, number>;
 	};
 	listing: {
 		path: string;
@@ -50,6 +59,9 @@ export interface CommerceResult {
 		/** Listing req/s beside checkouts ÷ alone. */
 		ratio: number;
 		checkoutsBeside: Latency & { orders: number; wallSeconds: number };
+		/** For attribution: the same listing beside an add-to-cart load (no SQL at all) instead. */
+		besideAddToCart: Latency & { xCache: Record<string, number> };
+		addToCartBeside: Latency;
 	};
 	rush: Latency & {
 		carts: number;
@@ -136,6 +148,33 @@ async function makeCarts(gatewayUrl: string, count: number, variantOf?: (i: numb
 	return ids;
 }
 
+/** user + system CPU seconds a process has used so far (Linux /proc; undefined elsewhere). */
+function cpuSeconds(pid: number): number | undefined {
+	try {
+		// Fields after the command name (which may contain spaces): utime and stime are the 12th and 13th.
+		const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+		const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+		return (Number(fields[11]) + Number(fields[12])) / 100;
+	} catch {
+		return undefined;
+	}
+}
+
+/** Starts a CPU reading of each process; the returned function gives CPU ms per unit since. */
+function cpuMeter(processes: { role: string; pid: number }[]): (units: number) => Record<string, number> {
+	const start = processes.map((p) => cpuSeconds(p.pid));
+	return (units) => {
+		const out: Record<string, number> = {};
+		for (const [i, p] of processes.entries()) {
+			const before = start[i];
+			const now = cpuSeconds(p.pid);
+			if (before !== undefined && now !== undefined && units > 0)
+				out[p.role] = Math.round(((now - before) * 1000 * 10) / units) / 10;
+		}
+		return out;
+	};
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until neon-local has seen no SQL for a second (the outbox relay and consumers done). */
@@ -181,6 +220,8 @@ export async function runCommerce(
 	load: Load,
 	sideLoad: Load,
 	p: CommerceParameters,
+	/** Processes whose CPU time is charged per request: the bench host (neon-local, PGlite) and workerd. */
+	processes: { role: string; pid: number }[],
 	log: (line: string) => void,
 ): Promise<CommerceResult> {
 	const db = () => stack.admin.stats().then((s) => s.byDatabase[BENCH_DATABASE]);
@@ -203,21 +244,35 @@ export async function runCommerce(
 			bodies: CART_VARIANTS.map((variantId) => JSON.stringify({ variantId, quantity: 1 })),
 		},
 	};
-	// The warm-up reads every variant into the edge cache (that is what "warm catalog" means).
+	// Every variant is read into the edge cache first (that is what "warm catalog" means: the
+	// grid's warm-up alone would reach only the first few variants), then the grid warms up.
+	const [warmCart] = await makeCarts(stack.gatewayUrl, 1);
+	for (const variantId of CART_VARIANTS) {
+		const res = await fetch(`${stack.gatewayUrl}/v1/storefront/${SLUG}/carts/${warmCart}/lines`, {
+			method: "POST",
+			headers: JSON_HEADERS,
+			body: JSON.stringify({ variantId, quantity: 1 }),
+		});
+		if (res.status !== 201) throw new Error(`bench: warming ${variantId} answered ${res.status}: ${await res.text()}`);
+		await res.body?.cancel();
+	}
 	await load(addRun);
 	await sleep(1000);
 	await stack.admin.resetStats();
+	const addCpu = cpuMeter(processes);
 	const adds = await load({ ...addRun, durationSeconds: p.durationSeconds });
 	const addStats = await stack.admin.stats();
+	const addCpuMs = addCpu(adds.requests);
 	const addToCart = {
 		...latency(adds),
 		carts: addCarts.length,
 		variants: CART_VARIANTS.length,
 		sqlRoundTripsPerRequest: per(addStats.requests, adds.requests),
+		cpuMsPerRequest: addCpuMs,
 	};
 	log(
 		`commerce: add-to-cart ${addToCart.perSecond} req/s, p50 ${addToCart.latencyP50Ms} ms, p99 ${addToCart.latencyP99Ms} ms, ` +
-			`${addToCart.sqlRoundTripsPerRequest} SQL/req, statuses ${JSON.stringify(addToCart.statusCodes)}`,
+			`${addToCart.sqlRoundTripsPerRequest} SQL/req, statuses ${JSON.stringify(addToCart.statusCodes)}, CPU ms/req ${JSON.stringify(addCpuMs)}`,
 	);
 
 	// 2. Checkout throughput: every cart holds one unit of a deep-stock variant.
@@ -232,6 +287,7 @@ export async function runCommerce(
 	await load(checkoutRun(stack.gatewayUrl, warmCarts, 8));
 	await settle(stack);
 	await stack.admin.resetStats();
+	const checkoutCpu = cpuMeter(processes);
 	const checkouts = await load(checkoutRun(stack.gatewayUrl, checkoutCarts, p.connections));
 	const duringRun = await stack.admin.stats();
 	const settled = await settle(stack);
@@ -249,11 +305,13 @@ export async function runCommerce(
 		roundTripsPerOrderDuringRun: per(duringRun.requests, orders),
 		roundTripsPerOrderSettled: per(settled.requests, orders),
 		settledByKind,
+		// settle() waits a quiet second, which costs (almost) no CPU.
+		cpuMsPerOrder: checkoutCpu(orders),
 	};
 	log(
 		`commerce: checkout ${checkout.perSecond} orders/s (${orders} in ${checkout.wallSeconds} s), p50 ${checkout.latencyP50Ms} ms, ` +
 			`p99 ${checkout.latencyP99Ms} ms, ${checkout.checkoutBatchesPerOrder} checkout batches/order, ` +
-			`${checkout.roundTripsPerOrderDuringRun} round trips/order during the run, ${checkout.roundTripsPerOrderSettled} settled ${JSON.stringify(settledByKind)}`,
+			`${checkout.roundTripsPerOrderDuringRun} round trips/order during the run, ${checkout.roundTripsPerOrderSettled} settled ${JSON.stringify(settledByKind)}, CPU ms/order ${JSON.stringify(checkout.cpuMsPerOrder)}`,
 	);
 
 	// 3. Warm listing alone, then beside a checkout load that outlasts it.
@@ -276,6 +334,10 @@ export async function runCommerce(
 		load(checkoutRun(stack.gatewayUrl, besideCarts, p.connections)),
 	]);
 	await settle(stack);
+	const [besideAdds, addsBeside] = await Promise.all([
+		sideLoad({ ...listingRun, durationSeconds: p.durationSeconds }),
+		load({ ...addRun, durationSeconds: p.durationSeconds }),
+	]);
 	const listing = {
 		path: LISTING,
 		alone: { ...latency(alone), xCache: alone.headerCounts ?? {} },
@@ -286,11 +348,15 @@ export async function runCommerce(
 			orders: checkoutsBeside.statusCodes["201"] ?? 0,
 			wallSeconds: checkoutsBeside.wallSeconds,
 		},
+		besideAddToCart: { ...latency(besideAdds), xCache: besideAdds.headerCounts ?? {} },
+		addToCartBeside: latency(addsBeside),
 	};
 	log(
 		`commerce: listing alone ${alone.requestsPerSecond} req/s ${JSON.stringify(listing.alone.xCache)}, beside checkouts ` +
 			`${beside.requestsPerSecond} req/s ${JSON.stringify(listing.besideCheckouts.xCache)} (ratio ${listing.ratio}); ` +
-			`checkouts beside ${checkoutsBeside.requestsPerSecond} orders/s over ${checkoutsBeside.wallSeconds} s`,
+			`checkouts beside ${checkoutsBeside.requestsPerSecond} orders/s over ${checkoutsBeside.wallSeconds} s; ` +
+			`listing beside add-to-cart ${besideAdds.requestsPerSecond} req/s ${JSON.stringify(listing.besideAddToCart.xCache)} ` +
+			`(add-to-cart beside it ${addsBeside.requestsPerSecond} req/s)`,
 	);
 
 	// 4. The rush: 200 carts for one variant with 10 in stock, all checked out at once.

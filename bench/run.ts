@@ -321,6 +321,7 @@ async function main(): Promise<number> {
 				addCarts: flags.quick ? 100 : 300,
 				checkoutCarts: flags.quick ? 100 : 400,
 			},
+			[{ role: "bench host (neon-local, PGlite)", pid: process.pid }, ...stack.processes.filter((w) => w.role.includes("Oja"))],
 			(line) => console.log(`bench: ${line} (${elapsed()})`),
 		);
 		const broken = commerce.addToCart.errors + commerce.checkout.errors + commerce.listing.besideCheckouts.errors > 0;

@@ -20,6 +20,8 @@ export interface CommerceRun extends CommerceResult {
 	note?: string;
 	runtime: Report["runtime"];
 	parameters: Report["parameters"];
+	/** Where Miniflare's Durable Object / KV / Cache API SQLite files lived: tmpfs (default) or disk. */
+	runtimeStorage?: "tmpfs" | "disk";
 }
 
 type CommerceFile = Record<string, CommerceRun>;
@@ -43,10 +45,12 @@ const cpu = (c: Record<string, number> | undefined) =>
 	Object.entries(c ?? {})
 		.map(([role, ms]) => `${role.replace(/ \(.*\)$/, "")} ${fmt(ms, 1)}`)
 		.join("; ") || "–";
-const backendName = (b: string) => (b === "pglite" ? "embedded (PGlite)" : b);
+const backendName = (b: string) => (b === "pglite" ? "embedded (PGlite)" : b === "postgres" ? "PostgreSQL" : b);
+const runKey = (r: CommerceRun) => `${r.backend}${r.runtimeStorage === "disk" ? "-disk" : ""}`;
+const runName = (r: CommerceRun) => `${backendName(r.backend)}${r.runtimeStorage === "disk" ? ", storage on disk" : ""}`;
 
 function runRows(runs: CommerceRun[]): string {
-	const header = `| | ${runs.map((r) => backendName(r.backend)).join(" | ")} | target | Medusa v2 (measured elsewhere) |`;
+	const header = `| | ${runs.map(runName).join(" | ")} | target | Medusa v2 (measured elsewhere) |`;
 	const rule = `| --- | ${runs.map(() => "---:").join(" | ")} | --- | ---: |`;
 	const row = (label: string, cell: (r: CommerceRun) => string, target = "", medusa = "") =>
 		`| ${label} | ${runs.map(cell).join(" | ")} | ${target} | ${medusa} |`;
@@ -131,16 +135,41 @@ function runNotes(runs: CommerceRun[]): string {
 			const load = m.loadAverage
 				? `load average (1 min) ${fmt(m.loadAverage.start, 1)} at the start, ${fmt(m.loadAverage.end, 1)} at the end on ${m.cpuCount} cores${Math.max(m.loadAverage.start, m.loadAverage.end) > m.cpuCount ? " (other work shared the machine: throughput and latency are depressed)" : ""}`
 				: "";
-			return `- **${backendName(r.backend)}**: ${r.date} · ${m.cpuCount} × ${m.cpuModel} · ${fmt(m.memoryGiB, 1)} GiB · Node ${m.node} · miniflare ${r.runtime.miniflare} · workerd ${r.runtime.workerd} · ${load}.${r.note ? ` Note: ${r.note}` : ""}\n\n  \`\`\`sh\n  ${r.command}\n  \`\`\``;
+			return `- **${runName(r)}**: ${r.date} · ${m.cpuCount} × ${m.cpuModel} · ${fmt(m.memoryGiB, 1)} GiB · Node ${m.node} · miniflare ${r.runtime.miniflare} · workerd ${r.runtime.workerd} · ${load}.${r.note ? ` Note: ${r.note}` : ""}\n\n  \`\`\`sh\n  ${r.command}\n  \`\`\``;
 		})
 		.join("\n");
 }
 
+const pct = (r: number) => `${fmt(r * 100)}%`;
+const sumCpu = (c: Record<string, number> | undefined) => Object.values(c ?? {}).reduce((a, b) => a + b, 0);
+
+/** Verdicts against the targets, and what the numbers say dominates. */
+function findings(runs: CommerceRun[]): string {
+	const each = (f: (r: CommerceRun) => string) => runs.map((r) => `${runName(r)} ${f(r)}`).join(", ");
+	const addOk = runs.every((r) => r.addToCart.perSecond >= TARGET.addToCartPerSecond);
+	const checkoutOk = runs.every((r) => r.checkout.perSecond >= TARGET.checkoutPerSecond);
+	const sqlOk = runs.every((r) => r.addToCart.sqlRoundTripsPerRequest === 0);
+	const batchOk = runs.every((r) => r.checkout.checkoutBatchesPerOrder === 1);
+	const rushOk = runs.every((r) => r.rush.correct);
+	const warmOk = runs.every(
+		(r) =>
+			(r.listing.besideCheckouts.xCache.HIT ?? 0) === r.listing.besideCheckouts.requests &&
+			r.listing.besideCheckouts.requests > 0,
+	);
+	return `#### Against the targets
+
+- **Add-to-cart ≥ ${fmt(TARGET.addToCartPerSecond)} req/s: ${addOk ? "met" : "not met"}** (${each((r) => `${fmt(r.addToCart.perSecond)} req/s`)}). **0 SQL round trips on a warm catalog: ${sqlOk ? "met" : "not met"}** (${each((r) => fmt(r.addToCart.sqlRoundTripsPerRequest, 2))}). An add is the gateway (variant price and availability from its in-isolate cache, no SQL) → the commerce Worker over a service binding → the cart's Durable Object, which writes its SQLite-backed storage and re-arms its idle alarm. workerd spends ${each((r) => `${fmt(r.addToCart.cpuMsPerRequest["workerd (Oja Workers)"] ?? 0, 1)} ms`)} of CPU per add, so workerd alone would allow roughly ${each((r) => `${fmt(1000 / Math.max(0.1, r.addToCart.cpuMsPerRequest["workerd (Oja Workers)"] ?? 0))}/s`)} on a whole core. What holds the measured rate below that here is the machine, not SQL: two cores shared by workerd, two load generators, neon-local and, during these runs, other engineers' test suites (see the load averages). The target is still missed as measured.
+- **Checkout ≥ ${fmt(TARGET.checkoutPerSecond)} orders/s: ${checkoutOk ? "met" : "not met"}** (${each((r) => `${fmt(r.checkout.perSecond)} orders/s`)}). **Exactly 1 SQL round trip per checkout: ${batchOk ? "met" : "not met"}**: every order is one batch of 12 statements in one transaction (${each((r) => `${fmt(r.checkout.checkoutBatchesPerOrder, 2)} per order`)}). After the response the outbox relay and the event consumers make about ${each((r) => fmt(r.checkout.roundTripsPerOrderSettled - r.checkout.checkoutBatchesPerOrder, 1))} more round trips per order of their own (the *of which* row: single statements and batches of 2), against the same database. CPU per order, async work included: ${each((r) => `${fmt(sumCpu(r.checkout.cpuMsPerOrder), 1)} ms (${cpu(r.checkout.cpuMsPerOrder)})`)}${runs.some((r) => r.backend !== "pglite") ? "; the PostgreSQL server's own CPU is not counted" : ""}. What dominates: workerd's ~15 ms per order (gateway, commerce, relay and consumers: zod parsing, the order view, order-token HMAC, RPC serialisation) and, on the embedded backend, PGlite running every transaction single-threaded inside the bench host. At ~20–40 ms of CPU per order on a 2-core machine the ceiling is a few dozen orders per second before any contention, so 180/s is not reachable on this machine as the code stands.
+- **Rush correctness: ${rushOk ? "met" : "not met"}** (${each((r) => `${fmt(r.rush.created)} × 201, ${fmt(r.rush.outOfStock)} × 409`)}; nothing oversold). Its latency is the queue: 200 checkouts admitted at once and served at the checkout rate above.
+- **The listing stays warm during checkouts: ${warmOk ? "yes" : "no"}** (${each((r) => hitRatio(r.listing.besideCheckouts.xCache))}): reservations on deep stock cross no availability label, so nothing is invalidated. **Its throughput does not hold**: ${each((r) => `${pct(r.listing.ratio)} of the listing-alone rate`)}. CPU does not explain it (the commerce load uses a fraction of workerd's core, and two listing loads side by side, tried by hand on this machine, lose about a third, not 90%+); the listing beside an add-to-cart load that touches no SQL collapses the same way, and so does that add-to-cart load. The stall appears when cache hits share workerd with Durable Object / service-binding traffic, in the local runtime (Miniflare's emulated KV, Cache API and Durable Objects all run inside the same workerd); its cause was not identified in this work, so item 4's "warm listing throughput holding" is **not demonstrated** here.
+`;
+}
+
 export function renderCommerceSection(file: CommerceFile): string {
-	const order = ["pglite", "postgres"];
+	const order = ["pglite", "postgres", "pglite-disk", "postgres-disk"];
 	const runs = Object.values(file).sort((a, b) => {
-		const ia = order.indexOf(a.backend);
-		const ib = order.indexOf(b.backend);
+		const ia = order.indexOf(runKey(a));
+		const ib = order.indexOf(runKey(b));
 		return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib);
 	});
 	const p = runs[0]?.parameters;
@@ -157,6 +186,9 @@ export function renderCommerceSection(file: CommerceFile): string {
 - Everything (load generators, workerd, neon-local, PGlite or the PostgreSQL server) shares one small machine; see the load averages below.
 
 ${runRows(runs)}
+
+${findings(runs)}
+Runs:
 
 ${runNotes(runs)}
 ${END}`;
@@ -177,7 +209,7 @@ export function withCommerceSection(markdown: string, jsonPath = COMMERCE_JSON):
 /** Records this run under its backend and re-renders the section in docs/benchmarks.md. */
 export async function writeCommerceReport(run: CommerceRun): Promise<void> {
 	const file: CommerceFile = existsSync(COMMERCE_JSON) ? (JSON.parse(readFileSync(COMMERCE_JSON, "utf8")) as CommerceFile) : {};
-	file[run.backend] = run;
+	file[runKey(run)] = run;
 	await writeFile(COMMERCE_JSON, `${JSON.stringify(file, null, "\t")}\n`);
 	await writeFile(MARKDOWN, withCommerceSection(readFileSync(MARKDOWN, "utf8")));
 }

@@ -26,6 +26,8 @@ export interface LoadRequest {
 	amount?: number;
 	/** Count the values of this response header (e.g. `x-cache`). */
 	countHeader?: string;
+	/** Seconds before a request counts as timed out (autocannon's default is 10). */
+	timeoutSeconds?: number;
 }
 
 export interface LoadResult {
@@ -58,6 +60,7 @@ interface AutocannonOptions {
 	connections: number;
 	duration: number;
 	amount?: number;
+	timeout?: number;
 	requests?: AutocannonRequest[];
 }
 interface BuiltRequest {
@@ -140,6 +143,7 @@ async function runLoad(request: LoadRequest): Promise<LoadResult> {
 		connections: request.connections,
 		duration: request.durationSeconds,
 		...(request.amount ? { amount: request.amount } : {}),
+		...(request.timeoutSeconds ? { timeout: request.timeoutSeconds } : {}),
 		...requestsOf(request, onResponse),
 	});
 	instance.on("response", (_client, _status, _bytes, responseTimeMs) => {

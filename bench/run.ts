@@ -11,6 +11,8 @@
 //   --only commerce      run only the commerce benchmark (bench/commerce.ts: add-to-cart, checkout,
 //                        listing beside checkouts, the rush) and record it for this backend in
 //                        docs/benchmarks-commerce.json and its section of docs/benchmarks.md
+//   --disk-storage       with --only commerce: keep Miniflare's Durable Object/KV/cache storage in
+//                        the system temp dir (on disk) instead of /dev/shm (see scripts/local-stack.ts)
 //   --heap               start workerd with its inspector and sample each Worker's V8 heap
 //                        (after a full GC) during the soak: JavaScript memory vs the runtime's own
 //   --gc                 with --heap: force a full GC in every isolate at every sample, to tell
@@ -19,7 +21,7 @@
 //                        few seconds) at the end of the run   (env BENCH_SOAK, default 180; 0 skips it)
 //   DATABASE_URL=...     benchmark against that PostgreSQL instead of embedded PGlite
 import { type ChildProcess, fork } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -49,6 +51,7 @@ const { values: flags } = parseArgs({
 		soak: { type: "string" },
 		heap: { type: "boolean", default: false },
 		gc: { type: "boolean", default: false },
+		"disk-storage": { type: "boolean", default: false },
 	},
 });
 
@@ -299,7 +302,11 @@ async function main(): Promise<number> {
 	);
 	buildWorkers();
 	console.log(`bench: Workers built (${elapsed()})`);
-	const stack = await startStack({ databaseUrl, inspect: flags.heap }, disposers);
+	// The commerce bench writes Durable Objects on every request; their local SQLite files' fsyncs
+	// (on workerd's only thread) would otherwise be what it measures. Other scenarios keep the default.
+	const runtimeStorageDir =
+		flags.only === "commerce" && !flags["disk-storage"] && existsSync("/dev/shm") ? "/dev/shm" : undefined;
+	const stack = await startStack({ databaseUrl, inspect: flags.heap, runtimeStorageDir }, disposers);
 	await seedBulkCatalog(stack.databaseUrl, stack.sqlEndpoint, { products: 1000, variantsPerProduct: 5 });
 	console.log(
 		`bench: stack up on ${stack.backend}: gateway ${stack.gatewayUrl}, hello-world ${stack.helloWorldUrl} (${elapsed()})`,
@@ -345,6 +352,7 @@ async function main(): Promise<number> {
 			...(process.env.BENCH_NOTE ? { note: process.env.BENCH_NOTE } : {}),
 			runtime: { miniflare: packageVersion("miniflare"), workerd: packageVersion("workerd") },
 			parameters,
+			runtimeStorage: runtimeStorageDir ? "tmpfs" : "disk",
 			...commerce,
 		});
 		console.log(`bench: wrote ${COMMERCE_JSON} and the commerce section of docs/benchmarks.md (${elapsed()})`);

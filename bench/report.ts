@@ -1,11 +1,12 @@
 // docs/benchmarks.json and docs/benchmarks.md. The markdown is regenerated whole on every run
 // so the page never mixes numbers from different machines or days.
 import { writeFile } from "node:fs/promises";
+import { withCommerceSection } from "./commerce-report.ts";
 import type { LoadResult } from "./load.ts";
 import { withSearchPlanSection } from "./search-plan-report.ts";
 
 /** One scenario: the load generator's numbers plus what the harness measured around them. */
-export interface ScenarioResult extends Omit<LoadResult, "durationSeconds"> {
+export interface ScenarioResult extends Omit<LoadResult, "durationSeconds" | "wallSeconds" | "headerCounts"> {
 	name: string;
 	method: string;
 	path: string;
@@ -230,5 +231,5 @@ ${report.command}
 
 export async function writeReport(report: Report, jsonPath: string, markdownPath: string): Promise<void> {
 	await writeFile(jsonPath, `${JSON.stringify(report, null, "\t")}\n`);
-	await writeFile(markdownPath, withSearchPlanSection(renderMarkdown(report)));
+	await writeFile(markdownPath, withSearchPlanSection(withCommerceSection(renderMarkdown(report))));
 }

@@ -8,6 +8,11 @@
 //   --connections <n>    concurrent connections          (env BENCH_CONNECTIONS, default 32)
 //   --only <text>        run only scenarios whose name contains <text> (plus the baseline);
 //                        for investigating, it does not write docs/. `--only soak` runs only the soak
+//   --only commerce      run only the commerce benchmark (bench/commerce.ts: add-to-cart, checkout,
+//                        listing beside checkouts, the rush) and record it for this backend in
+//                        docs/benchmarks-commerce.json and its section of docs/benchmarks.md
+//   --disk-storage       with --only commerce: keep Miniflare's Durable Object/KV/cache storage in
+//                        the system temp dir (on disk) instead of /dev/shm (see scripts/local-stack.ts)
 //   --heap               start workerd with its inspector and sample each Worker's V8 heap
 //                        (after a full GC) during the soak: JavaScript memory vs the runtime's own
 //   --gc                 with --heap: force a full GC in every isolate at every sample, to tell
@@ -16,13 +21,15 @@
 //                        few seconds) at the end of the run   (env BENCH_SOAK, default 180; 0 skips it)
 //   DATABASE_URL=...     benchmark against that PostgreSQL instead of embedded PGlite
 import { type ChildProcess, fork } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildWorkers } from "../scripts/build-workers.ts";
 import { type Stack, startStack } from "../scripts/local-stack.ts";
 import { seedBulkCatalog } from "../scripts/seed.ts";
+import { runCommerce } from "./commerce.ts";
+import { COMMERCE_JSON, writeCommerceReport } from "./commerce-report.ts";
 import type { LoadReply, LoadRequest, LoadResult } from "./load.ts";
 import { heapUsage, sample, type WatchedProcess } from "./memory.ts";
 import { type Report, type ScenarioResult, type SoakResult, writeReport } from "./report.ts";
@@ -44,6 +51,7 @@ const { values: flags } = parseArgs({
 		soak: { type: "string" },
 		heap: { type: "boolean", default: false },
 		gc: { type: "boolean", default: false },
+		"disk-storage": { type: "boolean", default: false },
 	},
 });
 
@@ -294,7 +302,11 @@ async function main(): Promise<number> {
 	);
 	buildWorkers();
 	console.log(`bench: Workers built (${elapsed()})`);
-	const stack = await startStack({ databaseUrl, inspect: flags.heap }, disposers);
+	// The commerce bench writes Durable Objects on every request; their local SQLite files' fsyncs
+	// (on workerd's only thread) would otherwise be what it measures. Other scenarios keep the default.
+	const runtimeStorageDir =
+		flags.only === "commerce" && !flags["disk-storage"] && existsSync("/dev/shm") ? "/dev/shm" : undefined;
+	const stack = await startStack({ databaseUrl, inspect: flags.heap, runtimeStorageDir }, disposers);
 	await seedBulkCatalog(stack.databaseUrl, stack.sqlEndpoint, { products: 1000, variantsPerProduct: 5 });
 	console.log(
 		`bench: stack up on ${stack.backend}: gateway ${stack.gatewayUrl}, hello-world ${stack.helloWorldUrl} (${elapsed()})`,
@@ -305,6 +317,47 @@ async function main(): Promise<number> {
 		...stack.processes,
 		{ role: "load generator (autocannon)", pid: load.pid },
 	];
+
+	if (flags.only === "commerce") {
+		const commerce = await runCommerce(
+			stack,
+			load,
+			startLoadGenerator(),
+			{
+				...parameters,
+				addCarts: flags.quick ? 100 : 300,
+				checkoutCarts: flags.quick ? 100 : 400,
+			},
+			[{ role: "bench host (neon-local, PGlite)", pid: process.pid }, ...stack.processes.filter((w) => w.role.includes("Oja"))],
+			(line) => console.log(`bench: ${line} (${elapsed()})`),
+		);
+		const broken = commerce.addToCart.errors + commerce.checkout.errors + commerce.listing.besideCheckouts.errors > 0;
+		if (flags.quick) {
+			console.log("bench: --quick commerce run, docs/ left as they were");
+			return broken || !commerce.rush.correct ? 1 : 0;
+		}
+		const cpuList = cpus();
+		await writeCommerceReport({
+			date: new Date().toISOString(),
+			command: commandLine(),
+			backend: stack.backend,
+			machine: {
+				cpuModel: cpuList[0]?.model.trim() ?? "unknown",
+				cpuCount: cpuList.length,
+				memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+				platform: `${platform()} ${release()}`,
+				node: process.version,
+				loadAverage: { start: Math.round(loadAtStart * 10) / 10, end: Math.round((loadavg()[0] ?? 0) * 10) / 10 },
+			},
+			...(process.env.BENCH_NOTE ? { note: process.env.BENCH_NOTE } : {}),
+			runtime: { miniflare: packageVersion("miniflare"), workerd: packageVersion("workerd") },
+			parameters,
+			runtimeStorage: runtimeStorageDir ? "tmpfs" : "disk",
+			...commerce,
+		});
+		console.log(`bench: wrote ${COMMERCE_JSON} and the commerce section of docs/benchmarks.md (${elapsed()})`);
+		return broken || !commerce.rush.correct ? 1 : 0;
+	}
 
 	const measured: Omit<ScenarioResult, "percentOfBaseline">[] = [];
 	const soakOnly = flags.only !== undefined && "soak".includes(flags.only);

@@ -63,7 +63,18 @@ type Disposer = () => Promise<void>;
  * half-way still lets the caller tear down what did start.
  */
 export async function startStack(
-	options: { databaseUrl: string | undefined; database?: string; inspect?: boolean },
+	options: {
+		databaseUrl: string | undefined;
+		database?: string;
+		inspect?: boolean;
+		/**
+		 * Where Miniflare keeps its local storage (Durable Objects, KV, Cache API, rate limits:
+		 * one SQLite file each). Default: the system temp dir. workerd commits those files on its
+		 * only thread, fsync included, so on a slow disk every Durable Object write stalls every
+		 * Worker in the process; a tmpfs such as /dev/shm takes the disk out of what is measured.
+		 */
+		runtimeStorageDir?: string;
+	},
 	disposers: Disposer[],
 ): Promise<Stack> {
 	const database = options.database ?? BENCH_DATABASE;
@@ -116,6 +127,7 @@ export async function startStack(
 		(url) => {
 			inspectorUrl = url;
 		},
+		options.runtimeStorageDir,
 	);
 	const helloWorld = await startMiniflare(
 		{ name: "hello-world", modules: true, script: HELLO_WORLD, compatibilityDate: COMPATIBILITY_DATE },
@@ -188,6 +200,7 @@ async function startMiniflare(
 	disposers: Disposer[],
 	onRuntime?: (pid: number) => void,
 	onInspector?: (url: string) => void,
+	storageDir?: string,
 ): Promise<string> {
 	const shared: V4SharedOptions = {
 		host: "127.0.0.1",
@@ -198,7 +211,18 @@ async function startMiniflare(
 	};
 	// Miniflare does not expose its workerd child, so it is the one that appears while this starts.
 	const before = new Set(descendantsNamed(process.pid, "workerd"));
-	const mf = new Miniflare(convertV4MiniflareOptions({ ...shared, ...workers }));
+	// Miniflare puts its storage under os.tmpdir(), read from TMPDIR when it is constructed.
+	const tmpdirBefore = process.env.TMPDIR;
+	if (storageDir) process.env.TMPDIR = storageDir;
+	let mf: Miniflare;
+	try {
+		mf = new Miniflare(convertV4MiniflareOptions({ ...shared, ...workers }));
+	} finally {
+		if (storageDir) {
+			if (tmpdirBefore === undefined) delete process.env.TMPDIR;
+			else process.env.TMPDIR = tmpdirBefore;
+		}
+	}
 	disposers.push(() => mf.dispose());
 	const url = await mf.ready;
 	for (const pid of descendantsNamed(process.pid, "workerd")) if (!before.has(pid)) onRuntime?.(pid);

@@ -23,6 +23,7 @@ import { appendEvent, relayOutbox } from "@oja/events";
 // a contact at checkout and never ordered, `cart.abandoned` goes through the outbox first.
 
 const KEY = "cart";
+const ALARM_SET = "alarm";
 /** A checkout that started this long ago and never finished (its Worker died) no longer blocks edits. */
 const CHECKOUT_LEASE_MS = 60_000;
 
@@ -43,9 +44,14 @@ export class Cart extends DurableObject<CommerceEnv> {
 
 	private save(cart: StoredCart): StoredCart {
 		this.ctx.storage.kv.put(KEY, cart);
-		const idleMs = Number(this.env.CART_IDLE_SECONDS || 604_800) * 1000;
-		// Fire-and-forget is safe: storage writes and alarm changes are applied in order.
-		void this.ctx.storage.setAlarm(cart.updatedAt + idleMs);
+		// One alarm, set when the cart is created: when it fires, the handler reschedules it if the
+		// cart was touched since, so an edit costs one storage write, not two.
+		if (this.ctx.storage.kv.get<number>(ALARM_SET) === undefined) {
+			const idleMs = Number(this.env.CART_IDLE_SECONDS || 604_800) * 1000;
+			this.ctx.storage.kv.put(ALARM_SET, 1);
+			// Fire-and-forget is safe: storage writes and alarm changes are applied in order.
+			void this.ctx.storage.setAlarm(cart.updatedAt + idleMs);
+		}
 		return cart;
 	}
 

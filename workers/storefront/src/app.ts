@@ -37,9 +37,9 @@ app.use((c, next) => {
 	return limitBody(c, next);
 });
 // Catalog pages are limited only when they miss the edge cache (routes.tsx); the cart and
-// checkout reach the origin on every request.
+// checkout reach the origin on every request. `/cart/*` matches `/cart` itself too (Hono), so
+// one pattern covers both: a second one for `/cart` counted each cart request twice.
 app.use("/s/:slug/cart/*", publicLimit);
-app.use("/s/:slug/cart", publicLimit);
 app.use("/s/:slug/checkout", publicLimit);
 
 app.route("/", storefrontPageRoutes);

@@ -19,6 +19,8 @@ type AuxiliaryWorker = NonNullable<NonNullable<PoolOptions["miniflare"]>["worker
 const OVERRIDES: Record<string, Record<string, string>> = {
 	// Nothing listens on port 9 (discard): the database is unreachable.
 	"health-database-down.test.ts": { NEON_LOCAL_ENDPOINT: "http://127.0.0.1:9/sql" },
+	// Carts are abandoned after two idle seconds instead of seven days.
+	"cart-abandonment.test.ts": { CART_IDLE_SECONDS: "2" },
 };
 
 const signingKeys = process.env.OJA_TEST_SIGNING_KEYS ?? "";
@@ -120,7 +122,10 @@ function integrationProject(file: string): TestProjectInlineConfiguration {
 						FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
 					},
 					// Test-only: lets a test put hand-made (e.g. poison) messages on the event queue.
-					queueProducers: { TEST_EVENTS: { queueName: "oja-events" } },
+					queueProducers: {
+						TEST_EVENTS: { queueName: "oja-events" },
+						TEST_ORDER_EVENTS: { queueName: "oja-order-events" },
+					},
 					// Test-only: identity's login throttles, so lockout tests can read each window's counts.
 					durableObjects: { TEST_LOGIN_THROTTLE: { className: "LoginThrottle", scriptName: "oja-identity" } },
 					...(file.endsWith(REAL_RATE_LIMITS_IN) ? {} : { ratelimits: RELAXED_RATE_LIMITS }),

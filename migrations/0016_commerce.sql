@@ -154,11 +154,13 @@ CREATE TABLE "order_lines" (
 	"quantity" integer NOT NULL,
 	"line_total_minor" bigint NOT NULL,
 	"fulfilled_quantity" integer DEFAULT 0 NOT NULL,
+	"delivered_quantity" integer DEFAULT 0 NOT NULL,
 	-- Whether this line still holds stock in inventory.reserved (released on expiry/cancel).
 	"reserved_quantity" integer NOT NULL,
 	"position" integer NOT NULL,
 	CONSTRAINT "order_lines_quantity_check" CHECK ("quantity" BETWEEN 1 AND 999),
 	CONSTRAINT "order_lines_fulfilled_check" CHECK ("fulfilled_quantity" >= 0 AND "fulfilled_quantity" <= "quantity"),
+	CONSTRAINT "order_lines_delivered_check" CHECK ("delivered_quantity" >= 0 AND "delivered_quantity" <= "fulfilled_quantity"),
 	CONSTRAINT "order_lines_reserved_check" CHECK ("reserved_quantity" >= 0 AND "reserved_quantity" + "fulfilled_quantity" <= "quantity"),
 	CONSTRAINT "order_lines_total_check" CHECK ("line_total_minor" = "unit_price_minor" * "quantity")
 );
@@ -220,3 +222,30 @@ CREATE TABLE "idempotency_keys" (
 );
 --> statement-breakpoint
 CREATE INDEX "idempotency_keys_created_idx" ON "idempotency_keys" ("created_at");
+--> statement-breakpoint
+-- An order as the API shows it, defined once: checkout stores it as the idempotent response in
+-- the same transaction that creates the order, and every read (merchant, shopper, live feed)
+-- returns the same shape. Callers scope by store (`… FROM orders WHERE id = $1 AND store_id = $2`).
+CREATE FUNCTION order_json(p_order_id text, p_timeline boolean DEFAULT false) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object(
+		'id', o.id, 'number', o.number, 'status', o.status, 'paymentStatus', o.payment_status,
+		'fulfilmentStatus', o.fulfilment_status, 'paymentMethod', o.payment_method, 'currency', o.currency,
+		'lines', coalesce((SELECT jsonb_agg(jsonb_build_object(
+			'id', l.id, 'variantId', l.variant_id, 'productId', l.product_id, 'title', l.title,
+			'variantTitle', l.variant_title, 'sku', l.sku, 'unitPriceMinor', l.unit_price_minor,
+			'quantity', l.quantity, 'lineTotalMinor', l.line_total_minor, 'fulfilledQuantity', l.fulfilled_quantity)
+			ORDER BY l.position) FROM order_lines l WHERE l.order_id = o.id), '[]'::jsonb),
+		'subtotalMinor', o.subtotal_minor, 'discountMinor', o.discount_minor, 'discountCode', o.discount_code,
+		'deliveryMinor', o.delivery_minor, 'totalMinor', o.total_minor, 'delivery', o.delivery,
+		'customer', jsonb_build_object('name', o.name, 'email', o.email, 'phone', o.phone),
+		'shippingAddress', o.shipping_address, 'note', o.note,
+		'expiresAt', to_char(o.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+		'createdAt', to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+		'updatedAt', to_char(o.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+	|| CASE WHEN p_timeline THEN jsonb_build_object('timeline', coalesce((SELECT jsonb_agg(jsonb_build_object(
+			'at', to_char(t.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'kind', t.kind, 'field', t.field,
+			'from', t.from_value, 'to', t.to_value, 'actor', t.actor, 'reason', t.reason) ORDER BY t.at, t.id)
+			FROM order_timeline t WHERE t.order_id = o.id), '[]'::jsonb)) ELSE '{}'::jsonb END
+	FROM orders o WHERE o.id = p_order_id
+$$;

@@ -1,15 +1,17 @@
 // The whole stack on workerd for benchmarks and browser tests: neon-local with a fresh,
-// migrated, seeded database, the Oja Workers through the Miniflare API, and (for the bench)
-// a bare hello-world Worker as the ceiling.
+// migrated, seeded database, the delivery sandbox, the Oja Workers through the Miniflare API,
+// and (for the bench) a bare hello-world Worker as the ceiling.
 //
 // `wrangler dev` is deliberately not used: its proxy Worker, bundler watcher and inspector
 // sit on every request and would dominate what is measured. The Workers run as the same
 // bundles `wrangler deploy` would upload, configured from their own wrangler.toml.
+import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { generateSecretBoxKey, generateSigningJwk } from "@oja/auth";
 import { migrate } from "@oja/db/migrate";
+import { SANDBOX_API_KEY, startDeliverySandbox } from "@oja/delivery-sandbox";
 import { type NeonLocalAdmin, neonLocalAdmin, startNeonLocal } from "@oja/neon-local";
 import { convertV4MiniflareOptions, Miniflare, type V4SharedOptions, type V4WorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
@@ -49,6 +51,9 @@ export interface Stack {
 	processes: WatchedProcess[];
 	/** The Oja Workers' inspector (websocket URL), when started with `inspect`. */
 	inspectorUrl?: string;
+	/** The delivery sandbox's admin API (advance tasks) and the secret its callbacks are signed with. */
+	deliveryAdminUrl: string;
+	deliveryWebhookSecret: string;
 }
 
 type Disposer = () => Promise<void>;
@@ -87,6 +92,14 @@ export async function startStack(
 	await seedDemo(databaseUrl, neon.sqlEndpoint);
 
 	const databaseBindings = { DATABASE_URL: databaseUrl, NEON_LOCAL_ENDPOINT: neon.sqlEndpoint };
+	const deliveryWebhookSecret = `whsec_stack_${randomBytes(16).toString("hex")}`;
+	const delivery = await startDeliverySandbox({ webhookSecret: deliveryWebhookSecret });
+	disposers.push(() => delivery.close());
+	const deliveryBindings = {
+		DELIVERY_API_URL: delivery.url,
+		DELIVERY_API_KEY: SANDBOX_API_KEY,
+		DELIVERY_WEBHOOK_SECRET: deliveryWebhookSecret,
+	};
 	const signingKeys = JSON.stringify({ keys: [await generateSigningJwk("bench")] });
 	const gatewayLogs = new LogTap();
 	// The first worker is the entry: ALL_WORKERS starts with the gateway.
@@ -94,7 +107,7 @@ export async function startStack(
 	let inspectorUrl: string | undefined;
 	const gateway = await startMiniflare(
 		{
-			workers: ALL_WORKERS.map((worker) => bundledWorker(worker, databaseBindings, signingKeys)),
+			workers: ALL_WORKERS.map((worker) => bundledWorker(worker, databaseBindings, signingKeys, deliveryBindings)),
 			...(options.inspect ? { inspectorPort: 0 } : {}),
 		},
 		gatewayLogs,
@@ -121,11 +134,18 @@ export async function startStack(
 		gatewayLogs,
 		processes,
 		...(inspectorUrl ? { inspectorUrl } : {}),
+		deliveryAdminUrl: delivery.adminUrl,
+		deliveryWebhookSecret,
 	};
 }
 
 /** A Worker's prebuilt bundle with the bindings, services and queues its wrangler.toml declares. */
-function bundledWorker(worker: WorkerManifest, databaseBindings: Record<string, string>, signingKeys: string): V4WorkerOptions {
+function bundledWorker(
+	worker: WorkerManifest,
+	databaseBindings: Record<string, string>,
+	signingKeys: string,
+	deliveryBindings: Record<string, string>,
+): V4WorkerOptions {
 	// wrangler types these through an Omit over an index signature, which erases every field.
 	const { workerOptions } = unstable_getMiniflareWorkerOptions(worker.config) as unknown as { workerOptions: V4WorkerOptions };
 	return {
@@ -139,7 +159,8 @@ function bundledWorker(worker: WorkerManifest, databaseBindings: Record<string, 
 			...workerOptions.bindings,
 			...(worker.database ? databaseBindings : {}),
 			...(worker.dir === "identity" ? { AUTH_SIGNING_KEYS: signingKeys, OPERATOR_TOTP_KEY: generateSecretBoxKey() } : {}),
-			...(worker.dir === "commerce" ? { ORDER_TOKEN_SECRET: generateSecretBoxKey() } : {}),
+			// Commerce derives order tokens from a key and books riders through the sandbox.
+			...(worker.dir === "commerce" ? { ORDER_TOKEN_SECRET: generateSecretBoxKey(), ...deliveryBindings } : {}),
 		},
 		// The load generator is one client on one address: per-IP limits would measure the limiter.
 		ratelimits: relaxed(workerOptions.ratelimits),

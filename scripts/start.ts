@@ -5,12 +5,17 @@
 //  4. a local cron ticker (wrangler dev never fires crons on its own);
 //  5. a DNS sandbox on :5453 (DNS_SANDBOX_PORT) that identity checks custom-domain TXT records
 //     against; publish one with PUT /_admin/txt/{name} {"values":["oja-verify=…"]};
-//  6. Ctrl-C stops everything, flushing the embedded database to disk.
+//  6. a delivery sandbox on :5454 (DELIVERY_SANDBOX_PORT), a Kwik-style courier API that commerce
+//     books riders through (API key kwik_sandbox_key, webhook secret SANDBOX_WEBHOOK_SECRET); open
+//     tasks advance one step every 20 s (DELIVERY_SANDBOX_AUTO_ADVANCE_MS, 0 = never), or on demand
+//     with POST /_admin/tasks/{id}/advance;
+//  7. Ctrl-C stops everything, flushing the embedded database to disk.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { generateSecretBoxKey, generateSigningJwk } from "@oja/auth";
 import { migrate } from "@oja/db/migrate";
+import { DELIVERY_SANDBOX_PORT, SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET, startDeliverySandbox } from "@oja/delivery-sandbox";
 import { startDnsSandbox } from "@oja/dns-sandbox";
 import { startNeonLocal } from "@oja/neon-local";
 import { LOCAL_TOTP_KEY_PATH, localDatabaseName, workerDatabaseUrl } from "./local-database.ts";
@@ -25,6 +30,11 @@ const base = `http://${host}:${port}`;
 
 const neon = await startNeonLocal({ port: neonPort, databaseUrl });
 const dns = await startDnsSandbox({ port: Number(process.env.DNS_SANDBOX_PORT || 5453) });
+const delivery = await startDeliverySandbox({
+	port: Number(process.env.DELIVERY_SANDBOX_PORT || DELIVERY_SANDBOX_PORT),
+	webhookSecret: SANDBOX_WEBHOOK_SECRET,
+	autoAdvanceMs: Number(process.env.DELIVERY_SANDBOX_AUTO_ADVANCE_MS ?? 20_000),
+});
 const workerUrl = workerDatabaseUrl(localDatabaseName(databaseUrl));
 let wrangler: ChildProcess | undefined;
 let ticker: ReturnType<typeof setInterval> | undefined;
@@ -44,6 +54,7 @@ async function stop(code: number): Promise<never> {
 			});
 		});
 	}
+	await delivery.close();
 	await dns.close();
 	await neon.close();
 	console.log("oja: stopped");
@@ -86,7 +97,15 @@ for (const worker of ALL_WORKERS) {
 	if (worker.dir === "identity") {
 		lines.push(`AUTH_SIGNING_KEYS='${signingKeys}'`, `OPERATOR_TOTP_KEY=${totpKey}`, `DNS_RESOLVER_URL=${dns.url}`);
 	}
-	if (worker.dir === "commerce") lines.push(`ORDER_TOKEN_SECRET=${orderTokenSecret}`);
+	// Commerce derives order tokens from a local key and books riders through the delivery sandbox.
+	if (worker.dir === "commerce") {
+		lines.push(
+			`ORDER_TOKEN_SECRET=${orderTokenSecret}`,
+			`DELIVERY_API_URL=${delivery.url}`,
+			`DELIVERY_API_KEY=${SANDBOX_API_KEY}`,
+			`DELIVERY_WEBHOOK_SECRET=${SANDBOX_WEBHOOK_SECRET}`,
+		);
+	}
 	writeFileSync(join(dirname(worker.config), ".dev.vars"), `${lines.join("\n")}\n`);
 }
 
@@ -151,5 +170,6 @@ console.log(`
                   owner ${DEMO.email} / ${DEMO.password}
   Database        ${neon.url} (${neon.backend}${neon.backend === "pglite" ? ", data in .data/pglite" : ""})
   DNS sandbox     ${dns.url}   (TXT records: PUT ${dns.adminUrl}/txt/{name})
+  Delivery        ${delivery.url}   (courier sandbox; tasks: GET ${delivery.adminUrl}/tasks, POST …/tasks/{id}/advance)
   Press Ctrl-C to stop.
 `);

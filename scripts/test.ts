@@ -3,14 +3,17 @@
 //  2. start neon-local: embedded PGlite by default, real PostgreSQL when DATABASE_URL is set;
 //  3. migrate a template database over the Neon HTTP protocol and clone one database per
 //     integration test file from it, so every file starts clean and files run in parallel;
-//  4. start the DNS sandbox (custom-domain TXT records the tests set and identity checks);
+//  4. start the DNS sandbox (custom-domain TXT records the tests set and identity checks) and
+//     the delivery sandbox (a Kwik-style courier API; a fresh webhook secret per run);
 //  5. run Vitest (extra arguments are passed through), then tear everything down.
 import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateSecretBoxKey, generateSigningJwk } from "@oja/auth";
 import { migrate } from "@oja/db/migrate";
+import { startDeliverySandbox } from "@oja/delivery-sandbox";
 import { startDnsSandbox } from "@oja/dns-sandbox";
 import { neonLocalAdmin, startNeonLocal } from "@oja/neon-local";
 import { buildWorkers } from "./build-workers.ts";
@@ -49,6 +52,8 @@ const signingKeys = JSON.stringify({
 const neon = await startNeonLocal({ port: 0, databaseUrl, dataDir });
 const admin = neonLocalAdmin(neon.url);
 const dns = await startDnsSandbox();
+const deliveryWebhookSecret = `whsec_test_${randomBytes(16).toString("hex")}`;
+const delivery = await startDeliverySandbox({ webhookSecret: deliveryWebhookSecret });
 let exitCode = 1;
 // `npm test -- <filter>…` runs only the files whose path contains a filter (as Vitest does),
 // so only those get a database: cloning all of them takes most of a short run's time.
@@ -79,6 +84,10 @@ try {
 				OJA_TEST_TOTP_KEY: generateSecretBoxKey(),
 				OJA_TEST_DNS_URL: dns.url,
 				OJA_TEST_DNS_ADMIN: dns.adminUrl,
+				// The courier API base (DELIVERY_API_URL; its key is the sandbox default, kwik_sandbox_key).
+				OJA_TEST_DELIVERY_URL: delivery.url,
+				OJA_TEST_DELIVERY_ADMIN: delivery.adminUrl,
+				OJA_TEST_DELIVERY_WEBHOOK_SECRET: deliveryWebhookSecret,
 			},
 		});
 		vitest.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
@@ -88,6 +97,7 @@ try {
 		for (const file of files) await admin.dropDatabase(databaseFor(file)).catch(() => false);
 		await admin.dropDatabase(TEMPLATE_DATABASE).catch(() => false);
 	}
+	await delivery.close();
 	await dns.close();
 	await neon.close();
 	rmSync(dataDir, { recursive: true, force: true });

@@ -63,6 +63,15 @@ export type DeliveryOptionInput = z.infer<typeof DeliveryOptionInput>;
 export const PutDeliveryOptionsInput = z
 	.object({ options: z.array(DeliveryOptionInput).max(50) })
 	.strict()
+	// One id twice would make the replacing upsert touch a row twice (a database error).
+	.superRefine((input, ctx) => {
+		const seen = new Set<string>();
+		input.options.forEach((opt, i) => {
+			if (!opt.id) return;
+			if (seen.has(opt.id)) ctx.addIssue({ code: "custom", path: ["options", i, "id"], message: "Listed twice" });
+			seen.add(opt.id);
+		});
+	})
 	.describe("The store's whole set of options; options left out are retired");
 
 export const DeliveryOption = z.object({

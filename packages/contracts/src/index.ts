@@ -11,6 +11,7 @@ export * from "./fields.ts";
 export * from "./identity.ts";
 export * from "./money.ts";
 export * from "./ops.ts";
+export * from "./order-live.ts";
 export * from "./problem.ts";
 export * from "./rpc.ts";
 export * from "./storefront-cache.ts";

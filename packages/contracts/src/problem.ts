@@ -31,6 +31,7 @@ export const PROBLEM_TYPES = {
 	conflict: { status: 409, title: "Conflict" },
 	"payload-too-large": { status: 413, title: "Request body too large" },
 	"unsupported-media-type": { status: 415, title: "Unsupported media type" },
+	"upgrade-required": { status: 426, title: "Upgrade required" },
 	"rate-limited": { status: 429, title: "Too many requests" },
 	internal: { status: 500, title: "Internal error" },
 	"service-unavailable": { status: 503, title: "Service unavailable" },

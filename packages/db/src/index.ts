@@ -2,4 +2,4 @@ export { createDb, createSql, type Database, type DatabaseEnv } from "./client.t
 export { isUniqueViolation, pgErrorCode } from "./errors.ts";
 export { type IdKind, isId, newId, ulid } from "./ids.ts";
 export * as schema from "./schema/index.ts";
-export { isVeto, unlessChanged } from "./veto.ts";
+export { isVeto, unlessChanged, vetoReason } from "./veto.ts";

@@ -20,3 +20,19 @@ export function isVeto(error: unknown): boolean {
 	}
 	return false;
 }
+
+/**
+ * Which oja_assert vetoed a batch (its reason), or undefined for any other failure. For control
+ * flow only: a reason is a fixed identifier chosen by the caller, never data.
+ */
+export function vetoReason(error: unknown): string | undefined {
+	let current: unknown = error;
+	for (let depth = 0; depth < 4 && current && typeof current === "object"; depth++) {
+		const fields = current as { code?: unknown; hint?: unknown; message?: unknown; cause?: unknown };
+		if (fields.code === "P0001" && (fields.hint === undefined || fields.hint === "oja_assert")) {
+			return typeof fields.message === "string" ? fields.message : undefined;
+		}
+		current = fields.cause;
+	}
+	return undefined;
+}

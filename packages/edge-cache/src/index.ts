@@ -213,5 +213,41 @@ export async function edgeCached(req: EdgeRequest, scope: CacheScope, produce: (
 	return new Response(body, { status: 200, headers });
 }
 
+/**
+ * A JSON value the API needs (not a response it serves), from the same tiers under the same
+ * version tokens: memory, then the Cache API, then `produce` (the origin). Adding to a cart
+ * resolves the store and the variant this way, so with a warm cache it reads no SQL. `produce`
+ * may throw a ProblemError (not for sale, no such store); failures are never cached.
+ */
+export async function edgeCachedValue<T>(
+	req: Pick<EdgeRequest, "versions" | "waitUntil" | "beforeOrigin">,
+	scope: CacheScope,
+	path: string,
+	produce: () => Promise<T>,
+): Promise<T> {
+	const versions = await versionsFor(req.versions, scope);
+	const key = `https://storefront-cache.oja.internal/values/${scope.slug}/${versions}${path}`;
+	const now = Date.now();
+	const inMemory = fromMemoryTier(key, now);
+	if (inMemory) return JSON.parse(textDecoder.decode(inMemory.body)) as T;
+	const cache = caches.default;
+	const hit = await cache.match(key);
+	if (hit) {
+		const body = await hit.arrayBuffer();
+		memory.set(key, memoryEntry(body, hit.headers, now + MEMORY_TTL_MS));
+		return JSON.parse(textDecoder.decode(body)) as T;
+	}
+	await req.beforeOrigin();
+	const value = await produce();
+	const body = textEncoder.encode(JSON.stringify(value)).buffer as ArrayBuffer;
+	const stored = new Headers({ "content-type": "application/json", "cache-control": `public, max-age=${EDGE_TTL_SECONDS}` });
+	req.waitUntil(cache.put(key, new Response(body, { status: 200, headers: stored })));
+	memory.set(key, memoryEntry(body, stored, now + MEMORY_TTL_MS));
+	return value;
+}
+
+const textDecoder = new TextDecoder();
+const textEncoder = new TextEncoder();
+
 export { clientAddress, ipv6Prefix64 } from "./client-address.ts";
 export { CUSTOM_DOMAIN_HEADER, normalisedHost, PLATFORM_PATHS, routesToStorefront, STORE_PATH } from "./routing.ts";

@@ -27,6 +27,8 @@ export interface NeonLocal {
 export interface DatabaseStats {
 	requests: number;
 	queries: number;
+	/** Batch round trips by their statement count ("12": 3 means three batches of 12). */
+	batchSizes?: Record<string, number>;
 }
 
 export interface NeonLocalStats {
@@ -104,6 +106,8 @@ export async function startNeonLocal(options: NeonLocalOptions = {}): Promise<Ne
 			}
 			const { statements } = payload;
 			stats.batches++;
+			perDb.batchSizes ??= {};
+			perDb.batchSizes[statements.length] = (perDb.batchSizes[statements.length] ?? 0) + 1;
 			stats.queries += statements.length;
 			perDb.queries += statements.length;
 			const results = await backend.batch(options.database, statements, options.transaction);

@@ -36,14 +36,16 @@ export function testDb(): Database {
  * counted by neon-local (every Worker's queries go through it). Compare two readings to see
  * how much database work a request did.
  */
-export async function databaseWork(): Promise<{ requests: number; queries: number }> {
+export async function databaseWork(): Promise<{ requests: number; queries: number; batchSizes?: Record<string, number> }> {
 	const endpoint = (env as { NEON_LOCAL_ENDPOINT?: string }).NEON_LOCAL_ENDPOINT;
 	const url = (env as { DATABASE_URL?: string }).DATABASE_URL;
 	if (!endpoint || !url) throw new Error("databaseWork() needs NEON_LOCAL_ENDPOINT and DATABASE_URL");
 	const database = decodeURIComponent(new URL(url).pathname.slice(1));
 	const res = await fetch(new URL("/_local/stats", endpoint));
 	if (!res.ok) throw new Error(`neon-local stats: ${res.status}`);
-	const stats = (await res.json()) as { byDatabase: Record<string, { requests: number; queries: number }> };
+	const stats = (await res.json()) as {
+		byDatabase: Record<string, { requests: number; queries: number; batchSizes?: Record<string, number> }>;
+	};
 	return stats.byDatabase[database] ?? { requests: 0, queries: 0 };
 }
 

@@ -13,7 +13,8 @@ import { and, eq } from "drizzle-orm";
 
 // Turns catalog events into new storefront cache versions, exactly for what they affect:
 // a product change → that product's page (old and new handle) and the store's listings;
-// a stock change → its product's page and listings (availability labels); a collection
+// a stock change → its product's page and listings (availability labels); a reservation or
+// release → only where an availability label changed; a collection
 // change → listings; a store settings change → the store profile and everything that
 // shows it (every page carries the store's name and stock display).
 
@@ -50,6 +51,14 @@ export async function bumpsFor(db: Database, event: AnyTypedEnvelope): Promise<V
 				.innerJoin(schema.products, eq(schema.products.id, schema.variants.productId))
 				.where(and(eq(schema.variants.id, event.payload.variantId), eq(schema.variants.storeId, event.payload.storeId)));
 			return { store: false, list: true, products: row ? [row.handle] : [] };
+		}
+		case "inventory.reserved":
+		case "inventory.released": {
+			// Checkouts, expiries and cancellations: the producer computed, in the same transaction,
+			// which variants' labels a shopper sees actually changed. During a sale most orders
+			// change none, and then no cached listing anywhere is invalidated.
+			const handles = [...new Set(event.payload.crossed.map((c) => c.handle))];
+			return { store: false, list: handles.length > 0, products: handles };
 		}
 		case "identity.store.updated":
 			return { store: true, list: false, products: [] };

@@ -40,6 +40,7 @@ import { changeInventory } from "./inventory.ts";
 import { createProduct, deleteProduct, getProduct, listProducts, updateProduct } from "./products.ts";
 import { storefrontSearch } from "./search.ts";
 import { storefrontCollection, storefrontList, storefrontProduct } from "./storefront.ts";
+import { type StorefrontVariantSnapshot, storefrontVariant } from "./variant-snapshot.ts";
 import { addVariant, deleteVariant, getVariant, updateVariant } from "./variants.ts";
 import { storefrontView } from "./view.ts";
 
@@ -293,6 +294,21 @@ export default class CatalogService extends WorkerEntrypoint<CatalogEnv> {
 				createDb(this.env),
 				parseOrThrow(slugSchema, storeSlug, "store slug"),
 				parseOrThrow(handleSchema, handle, "handle"),
+			),
+		);
+	}
+
+	/** A variant as a cart sees it (price, availability), if this store sells it. */
+	async storefrontVariant(
+		storeSlug: unknown,
+		variantId: unknown,
+		ctx: RequestContext,
+	): Promise<Result<StorefrontVariantSnapshot>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			storefrontVariant(
+				createDb(this.env),
+				parseOrThrow(slugSchema, storeSlug, "store slug"),
+				parseOrThrow(VariantId, variantId, "variant id"),
 			),
 		);
 	}

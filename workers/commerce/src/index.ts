@@ -1,20 +1,319 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { createDb } from "@oja/db";
+import type { PricedCart, VariantSnapshot } from "@oja/cart";
+import {
+	AddCartLineInput,
+	ApplyDiscountInput,
+	CancelOrderInput,
+	CheckoutInput,
+	type CheckoutResult,
+	CreateDiscountInput,
+	cartId as cartIdSchema,
+	type DeliveryOptionList,
+	type Discount,
+	type DiscountList,
+	DiscountListQuery,
+	FulfilmentInput,
+	idempotencyKey as idempotencyKeySchema,
+	type Order,
+	type OrderList,
+	OrderListQuery,
+	orderId as orderIdSchema,
+	ProblemError,
+	PutDeliveryOptionsInput,
+	parseOrThrow,
+	prefixedId,
+	problem,
+	type RequestContext,
+	type Result,
+	runRpc,
+	type StoreAccess,
+	UpdateCartLineInput,
+	UpdateDiscountInput,
+} from "@oja/contracts";
+import { createDb, newId } from "@oja/db";
 import { relayAfterResponse } from "@oja/events";
+import { sql } from "drizzle-orm";
+import { z } from "zod";
+import { cartStub, discountTerms, editOutcome, notFound, priced } from "./carts.ts";
+import { checkout, replay } from "./checkout.ts";
+import { listDeliveryOptions, putDeliveryOptions } from "./delivery-options.ts";
+import { createDiscount, deleteDiscount, getDiscount, listDiscounts, updateDiscount } from "./discounts.ts";
+import { liveFetch, pushOrderChanges } from "./live.ts";
+import { verifyOrderToken } from "./order-view.ts";
+import {
+	cancelOrder,
+	expireDueOrders,
+	fulfilOrder,
+	listOrders,
+	loadOrder,
+	markDelivered,
+	recordPaymentCollected,
+} from "./orders.ts";
 
 const WORKER = "commerce";
+const StoreId = prefixedId("st");
+const DiscountId = prefixedId("dsc");
+const LineId = z.string().regex(/^ln_[0-9a-z]{1,12}$/, { message: "Must be a cart line id" });
+const Snapshot = z.object({
+	variantId: prefixedId("var"),
+	productId: prefixedId("prd"),
+	handle: z.string(),
+	title: z.string(),
+	variantTitle: z.string(),
+	image: z.string().nullable(),
+	priceMinor: z.number().int().nonnegative(),
+	currency: z.string().length(3),
+	available: z.number().int(),
+});
+
+async function sha256Hex(text: string): Promise<string> {
+	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+	return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 /**
  * The commerce Worker's RPC surface. Merchant methods take the StoreAccess the gateway
  * verified; storefront methods take the store the gateway resolved from the public slug.
  */
 export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
-	override async fetch(): Promise<Response> {
-		return new Response(null, { status: 404 });
+	/** Only WebSocket upgrades for the live order feeds arrive here (see live.ts). */
+	override async fetch(request: Request): Promise<Response> {
+		return liveFetch(request, this.env);
+	}
+
+	/** oja-order-events: live order pages and store feeds. */
+	override async queue(batch: MessageBatch<unknown>): Promise<void> {
+		await pushOrderChanges(batch, {
+			env: this.env,
+			retry: { baseDelaySeconds: Number(this.env.QUEUE_RETRY_BASE_SECONDS ?? 5), maxDelaySeconds: 15 * 60 },
+		});
 	}
 
 	async ping(): Promise<{ ok: true; worker: string }> {
 		return { ok: true, worker: WORKER };
+	}
+
+	// ---- Carts (storefront; the gateway resolved the store from the public slug) ------------
+
+	async createCart(storeId: unknown, currency: unknown, ctx: RequestContext): Promise<Result<PricedCart>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const store = parseOrThrow(StoreId, storeId, "store id");
+			const id = newId("cart");
+			return priced(await cartStub(this.env, store, id).create(id, store, parseOrThrow(z.string().length(3), currency)));
+		});
+	}
+
+	/** The cart; with `snapshots` (fresh catalog data for its lines) it is repriced first. */
+	async cart(storeId: unknown, cartId: unknown, snapshots: unknown, ctx: RequestContext): Promise<Result<PricedCart>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const stub = this.cart$(storeId, cartId);
+			const fresh = snapshots === null ? null : parseOrThrow(z.array(Snapshot).max(100), snapshots, "snapshots");
+			return priced(fresh ? await stub.refresh(fresh as VariantSnapshot[]) : await stub.get());
+		});
+	}
+
+	async addCartLine(
+		storeId: unknown,
+		cartId: unknown,
+		snapshot: unknown,
+		input: unknown,
+		ctx: RequestContext,
+	): Promise<Result<PricedCart>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const { quantity } = parseOrThrow(AddCartLineInput, input);
+			const variant = parseOrThrow(Snapshot, snapshot, "snapshot") as VariantSnapshot;
+			return editOutcome(await this.cart$(storeId, cartId).add(variant, quantity), variant.variantId);
+		});
+	}
+
+	async updateCartLine(
+		storeId: unknown,
+		cartId: unknown,
+		lineId: unknown,
+		input: unknown,
+		ctx: RequestContext,
+	): Promise<Result<PricedCart>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const { quantity } = parseOrThrow(UpdateCartLineInput, input);
+			return editOutcome(await this.cart$(storeId, cartId).setQuantity(parseOrThrow(LineId, lineId, "line id"), quantity));
+		});
+	}
+
+	async removeCartLine(storeId: unknown, cartId: unknown, lineId: unknown, ctx: RequestContext): Promise<Result<PricedCart>> {
+		return runRpc(ctx.requestId, WORKER, async () =>
+			editOutcome(await this.cart$(storeId, cartId).remove(parseOrThrow(LineId, lineId, "line id"))),
+		);
+	}
+
+	async applyCartDiscount(storeId: unknown, cartId: unknown, input: unknown, ctx: RequestContext): Promise<Result<PricedCart>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const { code } = parseOrThrow(ApplyDiscountInput, input);
+			const stub = this.cart$(storeId, cartId);
+			// Existence first, so a foreign cart id is a 404 and not a discount lookup.
+			if (!(await stub.get())) throw notFound();
+			const terms = await discountTerms(createDb(this.env), parseOrThrow(StoreId, storeId, "store id"), code);
+			return editOutcome(await stub.setDiscount(terms));
+		});
+	}
+
+	async removeCartDiscount(storeId: unknown, cartId: unknown, ctx: RequestContext): Promise<Result<PricedCart>> {
+		return runRpc(ctx.requestId, WORKER, async () => editOutcome(await this.cart$(storeId, cartId).setDiscount(null)));
+	}
+
+	/**
+	 * Places the order (see checkout.ts): one SQL round trip, idempotent by key. `replayed` tells
+	 * the gateway this is the first response again.
+	 */
+	async checkout(
+		storeId: unknown,
+		cartId: unknown,
+		input: unknown,
+		idempotencyKey: unknown,
+		ctx: RequestContext,
+	): Promise<Result<{ result: CheckoutResult; replayed: boolean }>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const store = parseOrThrow(StoreId, storeId, "store id");
+			const cart = parseOrThrow(cartIdSchema, cartId, "cart id");
+			const details = parseOrThrow(CheckoutInput, input);
+			const key = parseOrThrow(idempotencyKeySchema, idempotencyKey, "Idempotency-Key");
+			const requestHash = await sha256Hex(JSON.stringify({ cart, details }));
+			const db = createDb(this.env);
+			const stub = cartStub(this.env, store, cart);
+			const begin = await stub.beginCheckout({ email: details.email ?? null, phone: details.phone });
+			const request = {
+				storeId: store,
+				idempotencyKey: key,
+				requestHash,
+				ctx,
+				input: details,
+				reservationTtlSeconds: Number(this.env.RESERVATION_TTL_SECONDS || 1800),
+				tokenSecret: this.env.ORDER_TOKEN_SECRET,
+			};
+			if (!begin.ok) {
+				if (begin.code === "not-found") throw notFound();
+				if (begin.code === "empty") {
+					throw new ProblemError(
+						problem("validation-failed", "The cart is empty.", {
+							errors: [{ path: "lines", message: "Add something first", code: "empty_cart" }],
+						}),
+					);
+				}
+				// Already checked out: the same key replays the order; anything else is a conflict.
+				const known = await db.execute(
+					sql`SELECT 1 FROM idempotency_keys WHERE store_id = ${store} AND cart_id = ${cart} AND key = ${key}`,
+				);
+				if (known.rows.length > 0) {
+					const again = await replay(db, { ...request, cart: { id: cart } as never });
+					return { result: again.result, replayed: true };
+				}
+				throw new ProblemError(
+					problem("conflict", "This cart has already been checked out; start a new cart.", {
+						extensions: { code: "cart-checked-out", orderId: begin.orderId },
+					}),
+				);
+			}
+			try {
+				const outcome = await checkout(db, { ...request, cart: begin.cart });
+				await stub.finishCheckout(outcome.result.order.id);
+				this.committed({ eventIds: outcome.eventIds });
+				return { result: outcome.result, replayed: outcome.replayed };
+			} catch (error) {
+				await stub.abortCheckout();
+				throw error;
+			}
+		});
+	}
+
+	/** A shopper reading their order with its capability token. Wrong token or store: 404. */
+	async storefrontOrder(storeId: unknown, orderId: unknown, token: unknown, ctx: RequestContext): Promise<Result<Order>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const store = parseOrThrow(StoreId, storeId, "store id");
+			const id = parseOrThrow(orderIdSchema, orderId, "order id");
+			const db = createDb(this.env);
+			const ok = typeof token === "string" && (await verifyOrderToken(db, store, id, token));
+			const order = ok ? await loadOrder(db, store, id, { timeline: true }) : null;
+			if (!order) throw new ProblemError(problem("not-found", "No such order."));
+			return order;
+		});
+	}
+
+	/** A signed-in shopper's own orders at this store (the gateway checked their session). */
+	async customerOrders(storeId: unknown, customerId: unknown, query: unknown, ctx: RequestContext): Promise<Result<OrderList>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			listOrders(
+				createDb(this.env),
+				parseOrThrow(StoreId, storeId, "store id"),
+				parseOrThrow(OrderListQuery, query, "query"),
+				parseOrThrow(prefixedId("cus"), customerId, "customer id"),
+			),
+		);
+	}
+
+	// ---- Orders (merchant) -----------------------------------------------------------------
+
+	async listOrders(access: StoreAccess, query: unknown, ctx: RequestContext): Promise<Result<OrderList>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			listOrders(createDb(this.env), access.storeId, parseOrThrow(OrderListQuery, query, "query")),
+		);
+	}
+
+	async getOrder(access: StoreAccess, orderId: unknown, ctx: RequestContext): Promise<Result<Order>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const order = await loadOrder(createDb(this.env), access.storeId, parseOrThrow(orderIdSchema, orderId, "order id"), {
+				timeline: true,
+			});
+			if (!order) throw new ProblemError(problem("not-found", "No such order."));
+			return order;
+		});
+	}
+
+	async fulfilOrder(access: StoreAccess, orderId: unknown, input: unknown, ctx: RequestContext): Promise<Result<Order>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const id = parseOrThrow(orderIdSchema, orderId, "order id");
+			return this.committed(await fulfilOrder(createDb(this.env), access, id, parseOrThrow(FulfilmentInput, input), ctx)).order;
+		});
+	}
+
+	async cancelOrder(access: StoreAccess, orderId: unknown, input: unknown, ctx: RequestContext): Promise<Result<Order>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const id = parseOrThrow(orderIdSchema, orderId, "order id");
+			const { reason } = parseOrThrow(CancelOrderInput, input);
+			return this.committed(await cancelOrder(createDb(this.env), access, id, reason, ctx)).order;
+		});
+	}
+
+	async recordPaymentCollected(access: StoreAccess, orderId: unknown, ctx: RequestContext): Promise<Result<Order>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const id = parseOrThrow(orderIdSchema, orderId, "order id");
+			return this.committed(await recordPaymentCollected(createDb(this.env), access, id, ctx)).order;
+		});
+	}
+
+	async markOrderDelivered(access: StoreAccess, orderId: unknown, ctx: RequestContext): Promise<Result<Order>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const id = parseOrThrow(orderIdSchema, orderId, "order id");
+			return this.committed(await markDelivered(createDb(this.env), access, id, ctx)).order;
+		});
+	}
+
+	/** Releases expired reservations (cron every minute; callable for operators and tests). */
+	async expireReservations(): Promise<{ expired: number; skipped: number }> {
+		const { expired, skipped, eventIds } = await expireDueOrders(createDb(this.env), {
+			requestId: `cron-${crypto.randomUUID()}`,
+		});
+		this.committed({ eventIds });
+		if (expired + skipped > 0) {
+			console.log(JSON.stringify({ level: "info", msg: "reservations.expired", worker: WORKER, expired, skipped }));
+		}
+		return { expired, skipped };
+	}
+
+	override async scheduled(): Promise<void> {
+		await this.expireReservations();
+	}
+
+	private cart$(storeId: unknown, cartId: unknown) {
+		return cartStub(this.env, parseOrThrow(StoreId, storeId, "store id"), parseOrThrow(cartIdSchema, cartId, "cart id"));
 	}
 
 	/** A write's result, once its events are scheduled to publish after the response. */
@@ -27,6 +326,64 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 		});
 		return result;
 	}
+
+	// Discounts and delivery options (merchant)
+	// No events: nothing downstream reacts to these; checkout reads the rows directly.
+
+	async createDiscount(access: StoreAccess, input: unknown, ctx: RequestContext): Promise<Result<Discount>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			createDiscount(createDb(this.env), access.storeId, parseOrThrow(CreateDiscountInput, input)),
+		);
+	}
+
+	async listDiscounts(access: StoreAccess, query: unknown, ctx: RequestContext): Promise<Result<DiscountList>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			listDiscounts(createDb(this.env), access.storeId, parseOrThrow(DiscountListQuery, query, "query")),
+		);
+	}
+
+	async getDiscount(access: StoreAccess, discountId: unknown, ctx: RequestContext): Promise<Result<Discount>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			getDiscount(createDb(this.env), access.storeId, parseOrThrow(DiscountId, discountId, "discount id")),
+		);
+	}
+
+	async updateDiscount(access: StoreAccess, discountId: unknown, input: unknown, ctx: RequestContext): Promise<Result<Discount>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			updateDiscount(
+				createDb(this.env),
+				access.storeId,
+				parseOrThrow(DiscountId, discountId, "discount id"),
+				parseOrThrow(UpdateDiscountInput, input),
+			),
+		);
+	}
+
+	async deleteDiscount(access: StoreAccess, discountId: unknown, ctx: RequestContext): Promise<Result<{ ok: true }>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			await deleteDiscount(createDb(this.env), access.storeId, parseOrThrow(DiscountId, discountId, "discount id"));
+			return { ok: true as const };
+		});
+	}
+
+	async putDeliveryOptions(access: StoreAccess, input: unknown, ctx: RequestContext): Promise<Result<DeliveryOptionList>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			putDeliveryOptions(createDb(this.env), access.storeId, parseOrThrow(PutDeliveryOptionsInput, input)),
+		);
+	}
+
+	async listDeliveryOptions(access: StoreAccess, ctx: RequestContext): Promise<Result<DeliveryOptionList>> {
+		return runRpc(ctx.requestId, WORKER, () => listDeliveryOptions(createDb(this.env), access.storeId));
+	}
+
+	/** Public: the live options of the store the gateway resolved from the slug. */
+	async storefrontDeliveryOptions(storeId: unknown, ctx: RequestContext): Promise<Result<DeliveryOptionList>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			listDeliveryOptions(createDb(this.env), parseOrThrow(StoreId, storeId, "store id")),
+		);
+	}
+
+	// End of discounts and delivery options.
 }
 
 export { Cart } from "./cart.ts";

@@ -1,4 +1,4 @@
-import { type CacheScope, edgeCached } from "@oja/edge-cache";
+import { type CacheScope, edgeCached, edgeCachedValue } from "@oja/edge-cache";
 import type { Context } from "hono";
 import type { GatewayEnv } from "./app-env.ts";
 import { limitStorefrontOrigin } from "./middleware/rate-limit.ts";
@@ -19,6 +19,20 @@ export function cachedRead(c: Context<GatewayEnv>, scope: CacheScope, produce: (
 			beforeOrigin: () => limitStorefrontOrigin(c),
 		},
 		scope,
+		produce,
+	);
+}
+
+/** A JSON value the API needs (e.g. a cart's store and variant) from the same cache tiers; see edgeCachedValue. */
+export function cachedValue<T>(c: Context<GatewayEnv>, scope: CacheScope, path: string, produce: () => Promise<T>): Promise<T> {
+	return edgeCachedValue(
+		{
+			versions: c.env.STOREFRONT_VERSIONS,
+			waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+			beforeOrigin: () => limitStorefrontOrigin(c),
+		},
+		scope,
+		path,
 		produce,
 	);
 }

@@ -144,6 +144,7 @@ export const orderLines = pgTable(
 		quantity: integer("quantity").notNull(),
 		lineTotalMinor: bigint("line_total_minor", { mode: "number" }).notNull(),
 		fulfilledQuantity: integer("fulfilled_quantity").notNull().default(0),
+		deliveredQuantity: integer("delivered_quantity").notNull().default(0),
 		reservedQuantity: integer("reserved_quantity").notNull(),
 		position: integer("position").notNull(),
 	},

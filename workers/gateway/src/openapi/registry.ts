@@ -29,7 +29,7 @@ export interface RouteSpec {
 	bodyOptional?: boolean;
 	/** A body that is not JSON (an uploaded file): documented as given, read by the handler itself. */
 	rawBody?: { description: string; content: Record<string, { schema: Record<string, unknown> }> };
-	responses: Partial<Record<200 | 201 | 202 | 204, { description: string; schema?: z.ZodType }>>;
+	responses: Partial<Record<101 | 200 | 201 | 202 | 204, { description: string; schema?: z.ZodType }>>;
 	/** Problem types this route can answer with (validation and internal errors are implied). */
 	problems?: ProblemType[];
 }

@@ -1,0 +1,370 @@
+import type { StoredCart } from "@oja/cart";
+import { type CheckoutInput, type CheckoutResult, Order, ProblemError, problem, type RequestContext } from "@oja/contracts";
+import { type Database, isUniqueViolation, newId, vetoReason } from "@oja/db";
+import { appendEvent, appendEventFromSql } from "@oja/events";
+import { sql } from "drizzle-orm";
+import { orderToken, tokenHash } from "./order-token.ts";
+
+// Checkout is ONE batch (one HTTP round trip to Neon, one transaction): claim the idempotency
+// key, check every line is for sale, lock and reserve stock with conditional updates, price
+// everything from Postgres (never from a cache), count the discount, upsert the guest
+// customer, number and insert the order, its lines and timeline, write the outbox events and
+// store the response for replays. Any statement that finds the world not as required raises
+// through oja_assert with a fixed reason and the whole transaction rolls back: nothing is
+// reserved, counted or written. Only the failure paths read again, to explain the refusal.
+
+/** At or below this many available units a variant shows as "low" (catalog's storefront label). */
+const LOW_STOCK = 5;
+/** Shopify-style order numbers start at #1001. */
+const FIRST_ORDER_NUMBER = 1001;
+
+export interface CheckoutRequest {
+	storeId: string;
+	cart: StoredCart;
+	input: CheckoutInput;
+	idempotencyKey: string;
+	requestHash: string;
+	ctx: RequestContext;
+	reservationTtlSeconds: number;
+	tokenSecret: string;
+}
+
+export interface CheckoutOutcome {
+	result: CheckoutResult;
+	eventIds: string[];
+	replayed: boolean;
+}
+
+const label = (available: SQLFragment) =>
+	sql`(CASE WHEN ${available} <= 0 THEN 'sold_out' WHEN ${available} <= ${LOW_STOCK} THEN 'low' ELSE 'in_stock' END)`;
+type SQLFragment = ReturnType<typeof sql>;
+
+export async function checkout(db: Database, req: CheckoutRequest): Promise<CheckoutOutcome> {
+	const { storeId, cart, input, ctx } = req;
+	const orderId = newId("order");
+	const attempt = crypto.randomUUID();
+	// Lines locked in one global order (by variant id) so two checkouts of overlapping carts
+	// cannot deadlock.
+	const lines = [...cart.lines]
+		.sort((a, b) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0))
+		.map((l) => ({ line_id: newId("orderLine"), variant_id: l.variantId, quantity: l.quantity }));
+	const positions = new Map(cart.lines.map((l, i) => [l.variantId, i]));
+	const linesJson = JSON.stringify(lines.map((l) => ({ ...l, position: positions.get(l.variant_id) ?? 0 })));
+	const variantIds = lines.map((l) => l.variant_id);
+	const n = lines.length;
+	const email = input.email ?? null;
+	const customerKey = email ?? input.phone;
+	const online = input.paymentMethod === "online";
+	const token = await orderToken(req.tokenSecret, orderId);
+	const address = input.shippingAddress ? JSON.stringify(input.shippingAddress) : null;
+	const code = cart.discount?.code ?? null;
+	const idem = sql`store_id = ${storeId} AND cart_id = ${cart.id} AND key = ${req.idempotencyKey}`;
+
+	const claim = db.execute(sql`
+		INSERT INTO idempotency_keys (store_id, cart_id, key, request_hash, attempt)
+		VALUES (${storeId}, ${cart.id}, ${req.idempotencyKey}, ${req.requestHash}, ${attempt})
+		ON CONFLICT DO NOTHING`);
+	const fresh = db.execute(
+		sql`SELECT oja_assert(EXISTS (SELECT 1 FROM idempotency_keys WHERE ${idem} AND attempt = ${attempt}), 'idempotency-replay')`,
+	);
+	const forSale = db.execute(sql`
+		SELECT oja_assert((SELECT count(*) FROM variants v JOIN products p ON p.id = v.product_id AND p.store_id = v.store_id
+			JOIN stores s ON s.id = v.store_id
+			WHERE v.store_id = ${storeId} AND v.id = ANY(${sql.param(variantIds)}::text[]) AND p.status = 'active'
+				AND v.currency = s.currency) = ${n}, 'line-unavailable')`);
+	const lock = db.execute(sql`
+		SELECT variant_id FROM inventory WHERE store_id = ${storeId} AND variant_id = ANY(${sql.param(variantIds)}::text[])
+		ORDER BY variant_id FOR UPDATE`);
+	const reserve = db.execute(sql`
+		WITH l AS (SELECT * FROM jsonb_to_recordset(${linesJson}::jsonb) AS l(variant_id text, quantity int)),
+		upd AS (
+			UPDATE inventory i SET reserved = i.reserved + l.quantity, updated_at = now()
+			FROM l WHERE i.variant_id = l.variant_id AND i.store_id = ${storeId} AND i.on_hand - i.reserved >= l.quantity
+			RETURNING i.variant_id
+		)
+		SELECT oja_assert((SELECT count(*) FROM upd) = ${n}, 'insufficient-stock')`);
+
+	const delivery = db.execute(sql`
+		WITH dlv AS (
+			SELECT kind, states, cities FROM delivery_options
+			WHERE id = ${input.deliveryOptionId} AND store_id = ${storeId} AND archived_at IS NULL
+		)
+		SELECT oja_assert(EXISTS (SELECT 1 FROM dlv), 'delivery-option-unavailable') AS a,
+			oja_assert((SELECT kind FROM dlv) = 'pickup' OR ${address}::jsonb IS NOT NULL, 'address-required') AS b,
+			oja_assert((SELECT kind FROM dlv) = 'pickup' OR (
+				(cardinality((SELECT states FROM dlv)) = 0
+					OR lower(${input.shippingAddress?.state ?? null}::text) IN (SELECT lower(x) FROM dlv, unnest(dlv.states) x))
+				AND (cardinality((SELECT cities FROM dlv)) = 0
+					OR lower(${input.shippingAddress?.city ?? null}::text) IN (SELECT lower(x) FROM dlv, unnest(dlv.cities) x))),
+				'outside-zone') AS c`);
+	const subtotal = sql`(SELECT coalesce(sum(v.price_minor * l.quantity), 0)::bigint
+		FROM jsonb_to_recordset(${linesJson}::jsonb) AS l(variant_id text, quantity int)
+		JOIN variants v ON v.id = l.variant_id AND v.store_id = ${storeId})`;
+	// The usage limits are conditional updates on the discount row and the customer's count: two
+	// shoppers racing for the last use serialise on the row lock, and the second finds no use left.
+	const discount = code
+		? db.execute(sql`
+			WITH disc AS (
+				UPDATE discounts d SET used_count = d.used_count + 1, updated_at = now()
+				WHERE d.store_id = ${storeId} AND d.code = ${code} AND d.deleted_at IS NULL AND d.active
+					AND (d.starts_at IS NULL OR d.starts_at <= now()) AND (d.ends_at IS NULL OR d.ends_at > now())
+					AND (d.usage_limit IS NULL OR d.used_count < d.usage_limit)
+					AND (d.min_subtotal_minor IS NULL OR ${subtotal} >= d.min_subtotal_minor)
+				RETURNING d.id, d.per_customer_limit
+			), per_customer AS (
+				INSERT INTO discount_customer_uses (discount_id, store_id, customer_key, uses)
+				SELECT id, ${storeId}, ${customerKey}, 1 FROM disc
+				ON CONFLICT (discount_id, customer_key) DO UPDATE SET uses = discount_customer_uses.uses + 1
+				WHERE discount_customer_uses.uses < coalesce((SELECT per_customer_limit FROM disc), 2147483647)
+				RETURNING uses
+			)
+			SELECT oja_assert(EXISTS (SELECT 1 FROM disc), 'discount-unavailable') AS a,
+				oja_assert(EXISTS (SELECT 1 FROM per_customer) OR NOT EXISTS (SELECT 1 FROM disc), 'discount-customer-limit') AS b`)
+		: db.execute(sql`SELECT 1`);
+	const customerConflict = email
+		? sql`ON CONFLICT (store_id, email) DO UPDATE SET phone = coalesce(customers.phone, EXCLUDED.phone),
+				name = coalesce(customers.name, EXCLUDED.name), updated_at = now()`
+		: sql`ON CONFLICT (store_id, phone) WHERE email IS NULL DO UPDATE SET name = coalesce(customers.name, EXCLUDED.name),
+				updated_at = now()`;
+	// Every condition was asserted by an earlier statement; this one only prices and writes.
+	const order = db.execute(sql`
+		WITH l AS (
+			SELECT * FROM jsonb_to_recordset(${linesJson}::jsonb) AS l(line_id text, variant_id text, quantity int, position int)
+		), priced AS (
+			SELECT l.line_id, l.variant_id, l.quantity, l.position, v.product_id, v.sku, v.title AS variant_title,
+				p.title, v.price_minor
+			FROM l JOIN variants v ON v.id = l.variant_id AND v.store_id = ${storeId}
+			JOIN products p ON p.id = v.product_id AND p.store_id = ${storeId}
+		), st AS (
+			SELECT id, currency FROM stores WHERE id = ${storeId}
+		), sub AS (
+			SELECT coalesce(sum(price_minor * quantity), 0)::bigint AS subtotal FROM priced
+		), dlv AS (
+			SELECT id, kind, name, fee_minor, books_courier FROM delivery_options
+			WHERE id = ${input.deliveryOptionId} AND store_id = ${storeId} AND archived_at IS NULL
+		), disc AS (
+			SELECT d.id, d.code, CASE WHEN d.kind = 'percentage' THEN (sub.subtotal * d.percent_off) / 100
+				ELSE least(d.amount_off_minor, sub.subtotal) END AS amount
+			FROM discounts d, sub
+			WHERE ${code}::text IS NOT NULL AND d.store_id = ${storeId} AND d.code = ${code}::text AND d.deleted_at IS NULL
+		), totals AS (
+			SELECT sub.subtotal, coalesce((SELECT amount FROM disc), 0)::bigint AS discount, dlv.fee_minor AS fee,
+				sub.subtotal - coalesce((SELECT amount FROM disc), 0) + dlv.fee_minor AS total
+			FROM sub, dlv
+		), cust AS (
+			INSERT INTO customers (id, store_id, email, phone, name)
+			VALUES (${newId("customer")}, ${storeId}, ${email}, ${input.phone}, ${input.name})
+			${customerConflict}
+			RETURNING id
+		), num AS (
+			INSERT INTO store_order_counters (store_id, last_number) VALUES (${storeId}, ${FIRST_ORDER_NUMBER})
+			ON CONFLICT (store_id) DO UPDATE SET last_number = store_order_counters.last_number + 1
+			RETURNING last_number
+		), ord AS (
+			INSERT INTO orders (id, store_id, number, cart_id, status, payment_status, payment_method, currency,
+				subtotal_minor, discount_minor, delivery_minor, total_minor, discount_id, discount_code, customer_id,
+				email, phone, name, shipping_address, delivery_option_id, delivery, books_courier, note, token_hash, expires_at)
+			SELECT ${orderId}, ${storeId}, num.last_number, ${cart.id},
+				${online ? "pending_payment" : "open"}, ${online ? "pending" : "due_on_delivery"}, ${input.paymentMethod},
+				st.currency, totals.subtotal, totals.discount, totals.fee, totals.total,
+				(SELECT id FROM disc), (SELECT code FROM disc), cust.id, ${email}, ${input.phone}, ${input.name},
+				${address}::jsonb, dlv.id,
+				jsonb_build_object('optionId', dlv.id, 'kind', dlv.kind, 'name', dlv.name, 'feeMinor', dlv.fee_minor,
+					'booksCourier', dlv.books_courier),
+				dlv.books_courier, ${input.note ?? null}, ${await tokenHash(token)},
+				${online ? sql`now() + make_interval(secs => ${req.reservationTtlSeconds})` : sql`NULL::timestamptz`}
+			FROM st, totals, dlv, num, cust
+			RETURNING id, number
+		), lines_in AS (
+			INSERT INTO order_lines (id, store_id, order_id, variant_id, product_id, title, variant_title, sku,
+				unit_price_minor, quantity, line_total_minor, reserved_quantity, position)
+			SELECT priced.line_id, ${storeId}, ord.id, priced.variant_id, priced.product_id, priced.title,
+				priced.variant_title, priced.sku, priced.price_minor, priced.quantity, priced.price_minor * priced.quantity,
+				priced.quantity, priced.position
+			FROM priced, ord
+			RETURNING id
+		), timeline AS (
+			INSERT INTO order_timeline (id, store_id, order_id, kind, field, to_value, actor, reason, request_id)
+			SELECT ${newId("timeline")}, ${storeId}, ord.id, 'created', 'status', ${online ? "pending_payment" : "open"},
+				'shopper', ${online ? "awaiting online payment" : "pay on delivery"}, ${ctx.requestId}
+			FROM ord
+			RETURNING id
+		)
+		SELECT id, number, (SELECT count(*) FROM lines_in) AS lines, (SELECT count(*) FROM timeline) AS t FROM ord`);
+	// Pay on delivery is checked against the total just computed; the order's existence is checked
+	// too, so nothing after this (events, the stored response) can commit without it.
+	const placed = db.execute(sql`
+		SELECT oja_assert(EXISTS (SELECT 1 FROM orders WHERE id = ${orderId}), 'order-not-created') AS a,
+			oja_assert(${online} OR EXISTS (SELECT 1 FROM orders o JOIN delivery_options d ON d.id = o.delivery_option_id
+				WHERE o.id = ${orderId} AND d.pay_on_delivery
+					AND (d.pay_on_delivery_max_total_minor IS NULL OR o.total_minor <= d.pay_on_delivery_max_total_minor)),
+				'pay-on-delivery-unavailable') AS b`);
+
+	const created = appendEvent(
+		db,
+		{
+			type: "order.created",
+			storeId,
+			aggregateId: orderId,
+			payload: { storeId, orderId, cartId: cart.id, paymentMethod: input.paymentMethod },
+		},
+		ctx.requestId,
+	);
+	// The labels a shopper sees are in stock / low / sold out (or the exact count where the store
+	// shows counts); only variants whose label this reservation changed invalidate cached pages.
+	const before = sql`(i.on_hand - i.reserved + l.quantity)`;
+	const after = sql`(i.on_hand - i.reserved)`;
+	const reserved = appendEventFromSql(
+		db,
+		{ type: "inventory.reserved", storeId, aggregateId: orderId },
+		sql`jsonb_build_object('storeId', ${storeId}::text, 'orderId', ${orderId}::text, 'reason', 'checkout',
+			'lines', (SELECT jsonb_agg(jsonb_build_object('variantId', variant_id, 'quantity', quantity))
+				FROM jsonb_to_recordset(${linesJson}::jsonb) AS x(variant_id text, quantity int)),
+			'crossed', coalesce((SELECT jsonb_agg(jsonb_build_object('variantId', i.variant_id, 'handle', p.handle))
+				FROM jsonb_to_recordset(${linesJson}::jsonb) AS l(variant_id text, quantity int)
+				JOIN inventory i ON i.variant_id = l.variant_id AND i.store_id = ${storeId}
+				JOIN variants v ON v.id = i.variant_id JOIN products p ON p.id = v.product_id
+				JOIN stores s ON s.id = ${storeId}
+				WHERE s.show_stock_counts OR ${label(before)} <> ${label(after)}), '[]'::jsonb))`,
+		ctx.requestId,
+	);
+	const respond = db.execute<{ response: unknown }>(sql`
+		UPDATE idempotency_keys SET order_id = ${orderId}, response = jsonb_build_object('order', order_json(${orderId}))
+		WHERE ${idem} AND attempt = ${attempt}
+		RETURNING response`);
+
+	try {
+		const results = await db.batch([
+			claim,
+			fresh,
+			forSale,
+			delivery,
+			lock,
+			reserve,
+			discount,
+			order,
+			placed,
+			created,
+			reserved,
+			respond,
+		]);
+		const response = results[11].rows[0]?.response as { order: unknown } | undefined;
+		const eventIds = [results[9], results[10]].flatMap((r) => r.rows.map((row) => String((row as { id: unknown }).id)));
+		return { result: { order: Order.parse(response?.order), orderToken: token }, eventIds, replayed: false };
+	} catch (error) {
+		const reason = vetoReason(error);
+		if (reason === "idempotency-replay") return replay(db, req);
+		if (isUniqueViolation(error, "orders_store_cart_key")) {
+			throw new ProblemError(
+				problem("conflict", "This cart has already been checked out.", { extensions: { code: "cart-checked-out" } }),
+			);
+		}
+		if (reason) throw await refusal(db, req, reason);
+		throw error;
+	}
+}
+
+/** The same key again: the first response (same order, same token), or 422 for a different request. */
+export async function replay(db: Database, req: CheckoutRequest): Promise<CheckoutOutcome> {
+	const result = await db.execute<{ request_hash: string; order_id: string | null; response: { order: unknown } | null }>(sql`
+		SELECT request_hash, order_id, response FROM idempotency_keys
+		WHERE store_id = ${req.storeId} AND cart_id = ${req.cart.id} AND key = ${req.idempotencyKey}`);
+	const row = result.rows[0];
+	if (!row) throw new Error("idempotency key vanished between claim and replay");
+	if (row.request_hash !== req.requestHash) {
+		throw new ProblemError(
+			problem("validation-failed", "This Idempotency-Key was used for a different request.", {
+				errors: [{ path: "Idempotency-Key", message: "Reused with a different body", code: "idempotency_key_reused" }],
+			}),
+		);
+	}
+	if (!row.response || !row.order_id) {
+		throw new ProblemError(
+			problem("conflict", "A checkout with this key is still in progress; retry shortly.", {
+				extensions: { code: "in-progress" },
+			}),
+		);
+	}
+	return {
+		result: { order: Order.parse(row.response.order), orderToken: await orderToken(req.tokenSecret, row.order_id) },
+		eventIds: [],
+		replayed: true,
+	};
+}
+
+/** Explains a vetoed checkout. These reads happen only when a checkout was refused. */
+async function refusal(db: Database, req: CheckoutRequest, reason: string): Promise<ProblemError> {
+	const { storeId, cart } = req;
+	const variantIds = cart.lines.map((l) => l.variantId);
+	switch (reason) {
+		case "insufficient-stock": {
+			const result = await db.execute<{ variant_id: string; available: string | number }>(sql`
+				SELECT variant_id, greatest(on_hand - reserved, 0) AS available FROM inventory
+				WHERE store_id = ${storeId} AND variant_id = ANY(${sql.param(variantIds)}::text[])`);
+			const available = new Map(result.rows.map((r) => [r.variant_id, Number(r.available)]));
+			const short = cart.lines
+				.map((l) => ({
+					variantId: l.variantId,
+					title: l.title,
+					requested: l.quantity,
+					available: available.get(l.variantId) ?? 0,
+				}))
+				.filter((l) => l.available < l.requested);
+			return new ProblemError(
+				problem("conflict", "Some items are no longer available in the quantity you asked for.", {
+					extensions: { code: "insufficient-stock", short },
+					errors: short.map((s) => ({
+						path: `lines.${s.variantId}`,
+						message: `${s.available} available, ${s.requested} requested`,
+						code: "insufficient_stock",
+					})),
+				}),
+			);
+		}
+		case "line-unavailable": {
+			const result = await db.execute<{ id: string }>(sql`
+				SELECT v.id FROM variants v JOIN products p ON p.id = v.product_id AND p.store_id = v.store_id
+				WHERE v.store_id = ${storeId} AND v.id = ANY(${sql.param(variantIds)}::text[]) AND p.status = 'active'`);
+			const ok = new Set(result.rows.map((r) => r.id));
+			return new ProblemError(
+				problem("validation-failed", "Some items in this cart are no longer sold.", {
+					errors: variantIds
+						.filter((id) => !ok.has(id))
+						.map((id) => ({ path: `lines.${id}`, message: `${id} is not for sale`, code: "not_for_sale" })),
+				}),
+			);
+		}
+		case "delivery-option-unavailable":
+			return fieldProblem("deliveryOptionId", "No such delivery option at this store.", "unknown_delivery_option");
+		case "address-required":
+			return fieldProblem("shippingAddress", "Delivery needs a shipping address.", "required");
+		case "outside-zone":
+			return fieldProblem("shippingAddress", "This delivery option does not deliver to that address.", "outside_zone");
+		case "pay-on-delivery-unavailable":
+			return fieldProblem(
+				"paymentMethod",
+				"Pay on delivery is not offered for this delivery option or order total.",
+				"pay_on_delivery_unavailable",
+			);
+		case "discount-unavailable":
+			return new ProblemError(
+				problem("conflict", "This discount code can no longer be used (expired, used up or below its minimum).", {
+					extensions: { code: "discount-unavailable" },
+					errors: [{ path: "discount", message: "Code no longer applies", code: "discount_unavailable" }],
+				}),
+			);
+		case "discount-customer-limit":
+			return new ProblemError(
+				problem("conflict", "You have already used this discount code as many times as it allows.", {
+					extensions: { code: "discount-customer-limit" },
+					errors: [{ path: "discount", message: "Per-customer limit reached", code: "discount_customer_limit" }],
+				}),
+			);
+		default:
+			return new ProblemError(problem("conflict", "The checkout could not be completed."));
+	}
+}
+
+function fieldProblem(path: string, message: string, code: string): ProblemError {
+	return new ProblemError(problem("validation-failed", message, { errors: [{ path, message, code }] }));
+}

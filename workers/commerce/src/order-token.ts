@@ -1,0 +1,46 @@
+// A shopper reads their order with a capability token instead of an account. The token is an
+// HMAC of the order id under ORDER_TOKEN_SECRET: unguessable without the key, and derivable
+// again, so an idempotent replay of the checkout can return the same token. Only its SHA-256
+// is stored (orders.token_hash), so a database leak does not leak working tokens.
+
+const encoder = new TextEncoder();
+let cached: { secret: string; key: Promise<CryptoKey> } | undefined;
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+	if (cached?.secret !== secret) {
+		cached = {
+			secret,
+			key: crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]),
+		};
+	}
+	return cached.key;
+}
+
+function base64url(bytes: ArrayBuffer): string {
+	let binary = "";
+	for (const b of new Uint8Array(bytes)) binary += String.fromCharCode(b);
+	return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function hex(bytes: ArrayBuffer): string {
+	let out = "";
+	for (const b of new Uint8Array(bytes)) out += b.toString(16).padStart(2, "0");
+	return out;
+}
+
+export async function orderToken(secret: string, orderId: string): Promise<string> {
+	if (secret.length < 16) throw new Error("ORDER_TOKEN_SECRET is missing or too short");
+	return `otk_${base64url(await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(orderId)))}`;
+}
+
+export async function tokenHash(token: string): Promise<string> {
+	return hex(await crypto.subtle.digest("SHA-256", encoder.encode(token)));
+}
+
+/** Constant-time comparison of two equal-length hex digests. */
+export function sameDigest(a: string, b: string): boolean {
+	if (a.length !== b.length) return false;
+	let diff = 0;
+	for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+	return diff === 0;
+}

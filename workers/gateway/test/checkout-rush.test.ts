@@ -1,0 +1,52 @@
+import { testDb } from "@oja/test-helpers";
+import { sql } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type CartBody, cartWith, checkout, checkoutBody, openShop, type Shop, stockOf } from "./commerce-fixtures.ts";
+
+// The rush: 200 shoppers check out 200 different carts for one variant with 10 in stock, all
+// at once. Against real PostgreSQL (CI's second run) the checkouts truly race on the inventory
+// row; the conditional reservation must let exactly ten through and refuse the rest cleanly.
+
+const SHOPPERS = 200;
+const STOCK = 10;
+
+let shop: Shop;
+let carts: CartBody[];
+
+beforeAll(async () => {
+	shop = await openShop([STOCK]);
+	const variant = shop.variants[0] as string;
+	carts = [];
+	// Carts are filled a few at a time (setup, not the race).
+	for (let i = 0; i < SHOPPERS; i += 20) {
+		carts.push(...(await Promise.all(Array.from({ length: 20 }, () => cartWith(shop.m.slug, [[variant, 1]])))));
+	}
+}, 120_000);
+
+describe("a rush on the last ten", () => {
+	it("sells exactly the stock: 10 orders, 190 clean 409s, nothing oversold, no 5xx", async () => {
+		const variant = shop.variants[0] as string;
+		const responses = await Promise.all(
+			carts.map((cart, i) => checkout(shop.m.slug, cart.id, checkoutBody(shop, { email: `rush-${i}@example.com` }))),
+		);
+		const statuses = responses.map((r) => r.status);
+		const bodies = await Promise.all(responses.map((r) => r.json() as Promise<{ code?: string; order?: { id: string } }>));
+		expect(statuses.filter((s) => s >= 500)).toEqual([]);
+		expect(statuses.filter((s) => s === 201)).toHaveLength(STOCK);
+		expect(statuses.filter((s) => s === 409)).toHaveLength(SHOPPERS - STOCK);
+		for (const [i, body] of bodies.entries()) {
+			if (statuses[i] === 409) expect(body.code).toBe("insufficient-stock");
+		}
+		expect(await stockOf(variant)).toEqual({ onHand: STOCK, reserved: STOCK });
+		const orders = await testDb().execute<{ n: string; units: string }>(sql`
+			SELECT count(DISTINCT o.id) AS n, coalesce(sum(ol.quantity), 0) AS units
+			FROM orders o JOIN order_lines ol ON ol.order_id = o.id WHERE o.store_id = ${shop.m.storeId}`);
+		expect(Number(orders.rows[0]?.n)).toBe(STOCK);
+		expect(Number(orders.rows[0]?.units)).toBe(STOCK);
+		// Order numbers are unique (gaps are allowed).
+		const numbers = await testDb().execute<{ n: string; distinct: string }>(
+			sql`SELECT count(*) AS n, count(DISTINCT number) AS distinct FROM orders WHERE store_id = ${shop.m.storeId}`,
+		);
+		expect(numbers.rows[0]?.n).toBe(numbers.rows[0]?.distinct);
+	}, 120_000);
+});

@@ -81,7 +81,8 @@ export function OrderPage(props: {
 }) {
 	const { store, base, order } = props;
 	const currency = order.currency as Currency;
-	const onlineUnavailable = order.paymentMethod === "online" && order.paymentStatus === "pending" && order.status === "pending_payment";
+	const onlineUnavailable =
+		order.paymentMethod === "online" && order.paymentStatus === "pending" && order.status === "pending_payment";
 	return (
 		<Layout
 			store={store}

@@ -30,6 +30,11 @@ const orderTokenSecret = "test-order-token-secret-0123456789abcdef";
 // The DNS sandbox scripts/test.ts started: identity resolves through it, tests set records.
 const dnsUrl = process.env.OJA_TEST_DNS_URL ?? "";
 const dnsAdmin = process.env.OJA_TEST_DNS_ADMIN ?? "";
+// The delivery sandbox scripts/test.ts started: commerce books couriers through it; tests
+// advance its tasks and POST the signed callbacks to the gateway themselves.
+const deliveryUrl = process.env.OJA_TEST_DELIVERY_URL ?? "";
+const deliveryAdmin = process.env.OJA_TEST_DELIVERY_ADMIN ?? "";
+const deliveryWebhookSecret = process.env.OJA_TEST_DELIVERY_WEBHOOK_SECRET ?? "";
 
 // Integration tests make many requests from one "client", so rate limits are raised in
 // every file except the one that tests them (which gets the real limits from wrangler.toml).
@@ -79,7 +84,16 @@ function auxiliaryWorkers(file: string): AuxiliaryWorker[] {
 							DOMAIN_RECHECK_SECONDS: "0",
 						}
 					: {}),
-				...(worker.dir === "commerce" ? { ORDER_TOKEN_SECRET: orderTokenSecret } : {}),
+				...(worker.dir === "commerce"
+					? {
+							ORDER_TOKEN_SECRET: orderTokenSecret,
+							DELIVERY_API_URL: deliveryUrl,
+							DELIVERY_API_KEY: "kwik_sandbox_key",
+							DELIVERY_WEBHOOK_SECRET: deliveryWebhookSecret,
+							// Nothing listens on port 9: the sandbox's own callbacks fail, tests replay them.
+							DELIVERY_CALLBACK_URL: "http://127.0.0.1:9/webhooks/delivery",
+						}
+					: {}),
 				// Retries happen at once in tests; the backoff curve itself is unit-tested.
 				QUEUE_RETRY_BASE_SECONDS: "0",
 			},
@@ -117,6 +131,8 @@ function integrationProject(file: string): TestProjectInlineConfiguration {
 						TEST_SIGNING_KEYS: signingKeys,
 						TEST_OPERATOR_TOTP_KEY: totpKey,
 						TEST_DNS_ADMIN: dnsAdmin,
+						TEST_DELIVERY_ADMIN: deliveryAdmin,
+						DELIVERY_WEBHOOK_SECRET: deliveryWebhookSecret,
 						// The route fuzzer's seed and run count (route-fuzz.test.ts); empty means its defaults.
 						FUZZ_SEED: process.env.FUZZ_SEED ?? "",
 						FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",

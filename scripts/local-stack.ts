@@ -161,6 +161,8 @@ function bundledWorker(
 			...(worker.dir === "identity" ? { AUTH_SIGNING_KEYS: signingKeys, OPERATOR_TOTP_KEY: generateSecretBoxKey() } : {}),
 			// Commerce derives order tokens from a key and books riders through the sandbox.
 			...(worker.dir === "commerce" ? { ORDER_TOKEN_SECRET: generateSecretBoxKey(), ...deliveryBindings } : {}),
+			// The gateway verifies the courier's callbacks (POST /webhooks/delivery).
+			...(worker.dir === "gateway" ? { DELIVERY_WEBHOOK_SECRET: deliveryBindings.DELIVERY_WEBHOOK_SECRET ?? "" } : {}),
 		},
 		// The load generator is one client on one address: per-IP limits would measure the limiter.
 		ratelimits: relaxed(workerOptions.ratelimits),

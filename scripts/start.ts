@@ -104,8 +104,11 @@ for (const worker of ALL_WORKERS) {
 			`DELIVERY_API_URL=${delivery.url}`,
 			`DELIVERY_API_KEY=${SANDBOX_API_KEY}`,
 			`DELIVERY_WEBHOOK_SECRET=${SANDBOX_WEBHOOK_SECRET}`,
+			`DELIVERY_CALLBACK_URL=http://${host}:${port}/webhooks/delivery`,
 		);
 	}
+	// The gateway verifies the courier's callbacks (POST /webhooks/delivery) with the same secret.
+	if (worker.dir === "gateway") lines.push(`DELIVERY_WEBHOOK_SECRET=${SANDBOX_WEBHOOK_SECRET}`);
 	writeFileSync(join(dirname(worker.config), ".dev.vars"), `${lines.join("\n")}\n`);
 }
 

@@ -7,8 +7,12 @@ import { isPlatformHost } from "@oja/contracts";
 /** Set by the storefront Worker on a request it rewrote from a custom domain (and stripped from every incoming one). */
 export const CUSTOM_DOMAIN_HEADER = "x-oja-custom-domain";
 
-/** Paths that stay the platform's own on any host. */
-export const PLATFORM_PATHS = /^\/(?:v1\/|health|openapi\.json|docs|\.well-known\/)/;
+/**
+ * Paths that stay the platform's own (the gateway's) on any host. A new top-level gateway path
+ * outside `/v1/` must be added here, or on a merchant's domain (and the tests' host) it would be
+ * handed to the storefront Worker and answer 404.
+ */
+export const PLATFORM_PATHS = /^\/(?:v1\/|health|openapi\.json|docs|\.well-known\/|webhooks\/)/;
 /** The shopper pages on a platform host. */
 export const STORE_PATH = /^\/s(?:\/|$)/;
 

@@ -35,7 +35,15 @@ describe("routesToStorefront", () => {
 	it("sends a merchant's host to the storefront, except the platform's own paths", () => {
 		expect(storefront("https://shop.example.com/")).toBe(true);
 		expect(storefront("https://shop.example.com/products/x")).toBe(true);
-		for (const path of ["/v1/storefront/demo", "/health", "/health/ready", "/openapi.json", "/docs", "/.well-known/jwks.json"]) {
+		for (const path of [
+			"/v1/storefront/demo",
+			"/health",
+			"/health/ready",
+			"/openapi.json",
+			"/docs",
+			"/.well-known/jwks.json",
+			"/webhooks/delivery",
+		]) {
 			expect(storefront(`https://shop.example.com${path}`), path).toBe(false);
 		}
 	});

@@ -11,6 +11,15 @@ const StockMovement = z.object({
 	crossed: z.array(z.object({ variantId: z.string(), handle: z.string() })).default([]),
 });
 
+const DeliveryProgress = z.object({
+	storeId: z.string(),
+	orderId: z.string(),
+	fulfilmentId: z.string(),
+	taskId: z.string(),
+	/** When the provider says it happened (callbacks can arrive late and out of order). */
+	occurredAt: z.string(),
+});
+
 export const EVENT_PAYLOADS = {
 	"identity.store.created": z.object({
 		storeId: z.string(),
@@ -78,6 +87,13 @@ export const EVENT_PAYLOADS = {
 		reason: z.string().nullable(),
 	}),
 	"order.fulfilment_created": z.object({ storeId: z.string(), orderId: z.string(), fulfilmentId: z.string() }),
+	// The courier's progress on a booked fulfilment (commerce, from the provider's callbacks).
+	// The order's own status changes are separate order.status_changed events.
+	"delivery.assigned": DeliveryProgress.extend({
+		rider: z.object({ name: z.string(), phone: z.string() }).nullable(),
+	}),
+	"delivery.picked_up": DeliveryProgress,
+	"delivery.completed": DeliveryProgress,
 	// Stock held for, released from or taken out by an order. `crossed` lists the variants whose
 	// storefront availability label (in stock / low / sold out) changed, so caches are
 	// invalidated only when a shopper would see a difference.

@@ -53,7 +53,6 @@ export async function checkout(db: Database, req: CheckoutRequest): Promise<Chec
 	const variantIds = lines.map((l) => l.variant_id);
 	const n = lines.length;
 	const email = input.email ?? null;
-	const customerKey = email ?? input.phone;
 	const online = input.paymentMethod === "online";
 	const token = await orderToken(req.tokenSecret, orderId);
 	const address = input.shippingAddress ? JSON.stringify(input.shippingAddress) : null;
@@ -102,6 +101,9 @@ export async function checkout(db: Database, req: CheckoutRequest): Promise<Chec
 		JOIN variants v ON v.id = l.variant_id AND v.store_id = ${storeId})`;
 	// The usage limits are conditional updates on the discount row and the customer's count: two
 	// shoppers racing for the last use serialise on the row lock, and the second finds no use left.
+	// A use counts against the email and the phone (always given): keyed by the email alone, a
+	// once-per-customer code was reusable by typing another email, or none.
+	const customerKeys = [...new Set([email, input.phone].filter((k): k is string => k !== null))];
 	const discount = code
 		? db.execute(sql`
 			WITH disc AS (
@@ -113,13 +115,14 @@ export async function checkout(db: Database, req: CheckoutRequest): Promise<Chec
 				RETURNING d.id, d.per_customer_limit
 			), per_customer AS (
 				INSERT INTO discount_customer_uses (discount_id, store_id, customer_key, uses)
-				SELECT id, ${storeId}, ${customerKey}, 1 FROM disc
+				SELECT id, ${storeId}, k, 1 FROM disc, unnest(${sql.param(customerKeys)}::text[]) AS k
 				ON CONFLICT (discount_id, customer_key) DO UPDATE SET uses = discount_customer_uses.uses + 1
 				WHERE discount_customer_uses.uses < coalesce((SELECT per_customer_limit FROM disc), 2147483647)
 				RETURNING uses
 			)
 			SELECT oja_assert(EXISTS (SELECT 1 FROM disc), 'discount-unavailable') AS a,
-				oja_assert(EXISTS (SELECT 1 FROM per_customer) OR NOT EXISTS (SELECT 1 FROM disc), 'discount-customer-limit') AS b`)
+				oja_assert((SELECT count(*) FROM per_customer) = ${customerKeys.length} OR NOT EXISTS (SELECT 1 FROM disc),
+					'discount-customer-limit') AS b`)
 		: db.execute(sql`SELECT 1`);
 	const customerConflict = email
 		? sql`ON CONFLICT (store_id, email) DO UPDATE SET phone = coalesce(customers.phone, EXCLUDED.phone),

@@ -36,6 +36,8 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { cartStub, discountTerms, editOutcome, notFound, priced } from "./carts.ts";
 import { checkout, replay } from "./checkout.ts";
+import { bookCouriers, deliveryProvider, recordingBatch, settle } from "./delivery-booking.ts";
+import { consumeDeliveryEvents } from "./delivery-events.ts";
 import { listDeliveryOptions, putDeliveryOptions } from "./delivery-options.ts";
 import { createDiscount, deleteDiscount, getDiscount, listDiscounts, updateDiscount } from "./discounts.ts";
 import { liveFetch, pushOrderChanges } from "./live.ts";
@@ -81,12 +83,28 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 		return liveFetch(request, this.env);
 	}
 
-	/** oja-order-events: live order pages and store feeds. */
+	/**
+	 * oja-order-events: live order pages and store feeds, and courier booking (each message is
+	 * acked only when both are done with it); oja-delivery-events: the courier's callbacks.
+	 */
 	override async queue(batch: MessageBatch<unknown>): Promise<void> {
-		await pushOrderChanges(batch, {
-			env: this.env,
-			retry: { baseDelaySeconds: Number(this.env.QUEUE_RETRY_BASE_SECONDS ?? 5), maxDelaySeconds: 15 * 60 },
-		});
+		const retry = { baseDelaySeconds: Number(this.env.QUEUE_RETRY_BASE_SECONDS ?? 5), maxDelaySeconds: 15 * 60 };
+		const db = createDb(this.env);
+		if (batch.queue.startsWith("oja-delivery-events")) {
+			await consumeDeliveryEvents(batch, { db, retry, published: (eventIds) => this.committed({ eventIds }) });
+			return;
+		}
+		const live = recordingBatch(batch);
+		const [, booking] = await Promise.all([
+			pushOrderChanges(live.batch, { env: this.env, retry }),
+			bookCouriers(batch.messages, {
+				db,
+				provider: () => deliveryProvider(this.env),
+				callbackUrl: this.env.DELIVERY_CALLBACK_URL,
+				retry,
+			}),
+		]);
+		settle(batch, live.verdicts, booking);
 	}
 
 	async ping(): Promise<{ ok: true; worker: string }> {
@@ -233,20 +251,35 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 			const ok = typeof token === "string" && (await verifyOrderToken(db, store, id, token));
 			const order = ok ? await loadOrder(db, store, id, { timeline: true }) : null;
 			if (!order) throw new ProblemError(problem("not-found", "No such order."));
-			return order;
+			// Staff actors are user and API key ids: the merchant's business, not the shopper's.
+			const timeline = order.timeline?.map((t) =>
+				t.actor === "shopper" || t.actor === "system" ? t : { ...t, actor: "merchant" },
+			);
+			return timeline ? { ...order, timeline } : order;
 		});
 	}
 
 	/** A signed-in shopper's own orders at this store (the gateway checked their session). */
 	async customerOrders(storeId: unknown, customerId: unknown, query: unknown, ctx: RequestContext): Promise<Result<OrderList>> {
-		return runRpc(ctx.requestId, WORKER, () =>
-			listOrders(
-				createDb(this.env),
-				parseOrThrow(StoreId, storeId, "store id"),
-				parseOrThrow(OrderListQuery, query, "query"),
-				parseOrThrow(prefixedId("cus"), customerId, "customer id"),
-			),
-		);
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const store = parseOrThrow(StoreId, storeId, "store id");
+			const customer = parseOrThrow(prefixedId("cus"), customerId, "customer id");
+			const db = createDb(this.env);
+			// Checkout files guest orders under their email, and signing up does not prove the email:
+			// until it is verified, anyone could sign up with a shopper's address and read their
+			// orders (names, phone, delivery address), past and future.
+			const verified = await db.execute(
+				sql`SELECT 1 FROM customers WHERE id = ${customer} AND store_id = ${store} AND email_verified_at IS NOT NULL`,
+			);
+			if (verified.rows.length === 0) {
+				throw new ProblemError(
+					problem("forbidden", "Verify your email address to see the orders placed with it.", {
+						extensions: { code: "email-unverified" },
+					}),
+				);
+			}
+			return listOrders(db, store, parseOrThrow(OrderListQuery, query, "query"), customer);
+		});
 	}
 
 	// ---- Orders (merchant) -----------------------------------------------------------------

@@ -23,7 +23,7 @@ import { loadOrder, requireOrder } from "./order-view.ts";
 
 const LOW_STOCK = 5;
 
-interface LineRow extends Record<string, unknown> {
+export interface LineRow extends Record<string, unknown> {
 	id: string;
 	variant_id: string;
 	quantity: number;
@@ -32,14 +32,14 @@ interface LineRow extends Record<string, unknown> {
 	reserved_quantity: number;
 }
 
-interface Loaded {
+export interface Loaded {
 	state: OrderState;
 	lines: LineRow[];
 	storeId: string;
 	orderId: string;
 }
 
-async function loadState(db: Database, storeId: string, orderId: string): Promise<Loaded> {
+export async function loadState(db: Database, storeId: string, orderId: string): Promise<Loaded> {
 	const [orders, lines] = await db.batch([
 		db.execute<{
 			status: OrderState["status"];
@@ -107,7 +107,7 @@ function refused(decision: Exclude<ReturnType<typeof decide>, { ok: true }>): Pr
 	}
 }
 
-interface Transition {
+export interface Transition {
 	loaded: Loaded;
 	command: Command;
 	actor: string;
@@ -122,9 +122,10 @@ interface Transition {
 
 /**
  * Writes a decided transition: conditional order update (veto if the order moved), line and
- * stock updates for what was released or consumed, timeline rows and events.
+ * stock updates for what was released or consumed, timeline rows and events. Exported for the
+ * courier consumer (delivery-events.ts), whose actor is the courier rather than a StoreAccess.
  */
-async function transition(db: Database, t: Transition): Promise<{ order: Order; eventIds: string[] }> {
+export async function transition(db: Database, t: Transition): Promise<{ order: Order; eventIds: string[] }> {
 	const { loaded, ctx } = t;
 	const { storeId, orderId, state } = loaded;
 	const decision = decide(state, t.command);
@@ -168,6 +169,16 @@ async function transition(db: Database, t: Transition): Promise<{ order: Order; 
 			)
 			SELECT oja_assert((SELECT count(*) FROM upd) = (SELECT count(*) FROM r), 'order-changed')`);
 		statements.push(stockChange(storeId, consumed, "consume"));
+		// Two partial fulfilments of different lines both pass the status guard (partially →
+		// partially) and the per-line limits, so each can decide "partially" while together they
+		// fulfil everything. The statuses were decided from every line's count: after the
+		// updates (a fresh snapshot, once the order row's lock is ours) the lines must be exactly
+		// what the decision expected.
+		const expected = JSON.stringify(next.lines.map((l) => ({ line_id: l.id, fulfilled: l.fulfilled })));
+		statements.push(sql`
+			SELECT oja_assert(NOT EXISTS (SELECT 1 FROM order_lines ol
+				JOIN jsonb_to_recordset(${expected}::jsonb) AS e(line_id text, fulfilled int) ON e.line_id = ol.id
+				WHERE ol.order_id = ${orderId} AND ol.fulfilled_quantity <> e.fulfilled), 'order-changed')`);
 	}
 	if (t.command.type === "markDelivered") {
 		const delivered = next.lines.map((l) => ({ line_id: l.id, delivered: l.delivered }));
@@ -410,12 +421,7 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } {
 	}
 }
 
-export async function listOrders(
-	db: Database,
-	storeId: string,
-	query: OrderListQuery,
-	customerId?: string,
-): Promise<OrderList> {
+export async function listOrders(db: Database, storeId: string, query: OrderListQuery, customerId?: string): Promise<OrderList> {
 	const where: SQL[] = [sql`store_id = ${storeId}`];
 	if (customerId) where.push(sql`customer_id = ${customerId}`);
 	if (query.status) where.push(sql`status = ${query.status}`);

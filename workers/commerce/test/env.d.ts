@@ -12,5 +12,9 @@ declare namespace Cloudflare {
 		TEST_OPERATOR_TOTP_KEY: string;
 		/** The DNS sandbox's admin endpoint (…/_admin), where tests publish TXT records. */
 		TEST_DNS_ADMIN: string;
+		/** The delivery sandbox's admin endpoint: tests list and advance courier tasks there. */
+		TEST_DELIVERY_ADMIN: string;
+		/** The gateway's copy of the courier's callback signing secret, so tests can sign callbacks. */
+		DELIVERY_WEBHOOK_SECRET: string;
 	}
 }

@@ -14,6 +14,7 @@ import { catalogImportRoutes, hasOwnBodyLimit } from "./routes/catalog-import.ts
 import { collectionRoutes } from "./routes/collections.ts";
 import { customDomainRoutes } from "./routes/custom-domains.ts";
 import { deliveryOptionRoutes } from "./routes/delivery-options.ts";
+import { deliveryWebhookRoutes } from "./routes/delivery-webhooks.ts";
 import { discountRoutes } from "./routes/discounts.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -95,6 +96,8 @@ app.use("/v1/storefront/:slug/account", publicLimit);
 app.use("/v1/storefront/:slug/carts", publicLimit);
 app.use("/v1/storefront/:slug/carts/*", publicLimit);
 app.use("/v1/storefront/:slug/orders/*", publicLimit);
+// Not edge-cached: every request reads Postgres.
+app.use("/v1/storefront/:slug/delivery-options", publicLimit);
 
 app.route("/", homeRoutes);
 app.route("/", healthRoutes);
@@ -116,6 +119,7 @@ app.route("/", deliveryOptionRoutes);
 app.route("/", opsRoutes);
 app.route("/", cartRoutes);
 app.route("/", orderRoutes);
+app.route("/", deliveryWebhookRoutes);
 
 app.notFound((c) => problemResponse(problem("not-found", `No route for ${c.req.method} ${c.req.path}.`), c.get("requestId")));
 app.onError((error, c) => {

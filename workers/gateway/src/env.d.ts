@@ -3,4 +3,6 @@ interface GatewayBindings {
 	DATABASE_URL: string;
 	/** Local dev and tests only: the @oja/neon-local /sql endpoint. */
 	NEON_LOCAL_ENDPOINT?: string;
+	/** The courier's callback signing secret (x-kwik-signature); see routes/delivery-webhooks.ts. */
+	DELIVERY_WEBHOOK_SECRET: string;
 }

@@ -14,6 +14,8 @@ declare namespace Cloudflare {
 		FUZZ_RUNS: string;
 		/** The DNS sandbox's admin endpoint (…/_admin), where tests publish TXT records. */
 		TEST_DNS_ADMIN: string;
+		/** The delivery sandbox's admin endpoint (list and advance courier tasks). */
+		TEST_DELIVERY_ADMIN: string;
 		/** identity's LoginThrottle namespace, to read a window's counts (reserve/settle stay identity's). */
 		TEST_LOGIN_THROTTLE: DurableObjectNamespace<import("../../identity/src/login-throttle.ts").LoginThrottle>;
 	}

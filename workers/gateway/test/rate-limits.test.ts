@@ -114,6 +114,16 @@ describe("per-IP limits (Workers Rate Limiting)", () => {
 		expect((await gateway("/v1/storefront/no-such-store", { headers: fromIp("198.51.100.31") })).status).toBe(404);
 	});
 
+	it("limits a store's public delivery options (uncached: every request reaches Postgres)", async () => {
+		const merchant = await postJson("/v1/auth/signup", signupInput(), fromIp("203.0.113.61"));
+		const { store } = (await merchant.json()) as { store: { slug: string } };
+		const { refused, firstRefusal } = await burst(100, () =>
+			gateway(`/v1/storefront/${store.slug}/delivery-options`, { headers: fromIp("198.51.100.41") }),
+		);
+		expect(refused).toBeDefined();
+		expect(firstRefusal).toBeGreaterThanOrEqual(100);
+	});
+
 	it("counts storefront reads that reach the origin, not edge-cache hits", async () => {
 		const merchant = await postJson("/v1/auth/signup", signupInput(), fromIp("203.0.113.60"));
 		const { store } = (await merchant.json()) as { store: { slug: string } };

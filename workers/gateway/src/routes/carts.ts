@@ -18,7 +18,7 @@ import {
 	slug,
 	UpdateCartLineInput,
 } from "@oja/contracts";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { GatewayEnv } from "../app-env.ts";
 import { verifyCustomer } from "../middleware/authenticate.ts";
@@ -37,6 +37,15 @@ const Params = CartParams.extend({ slug });
 const LineParams = CartLineParams.extend({ slug });
 const OrderParams = StorefrontOrderParams.extend({ slug });
 const PROBLEMS = ["not-found", "rate-limited"] as const;
+
+/**
+ * A cart, a checkout's order token and an order are one shopper's: no shared cache may keep
+ * them (a GET without cache-control is heuristically cacheable, and a cart id is a capability).
+ */
+const privateToShopper: MiddlewareHandler<GatewayEnv> = async (c, next) => {
+	c.header("cache-control", "private, no-store");
+	await next();
+};
 
 type Snapshot = {
 	storeId: string;
@@ -101,7 +110,7 @@ export const cartRoutes = routeGroup()
 			responses: { 201: { description: "An empty cart", schema: Cart } },
 			problems: [...PROBLEMS],
 		},
-		[],
+		[privateToShopper],
 		async (c, { params }) => {
 			const store = await storefrontStore(c, params.slug);
 			return sendResult(c, await c.env.COMMERCE.createCart(store.id, store.currency, rpcContext(c)), 201);
@@ -118,7 +127,7 @@ export const cartRoutes = routeGroup()
 			responses: { 200: { description: "The cart", schema: Cart } },
 			problems: [...PROBLEMS],
 		},
-		[],
+		[privateToShopper],
 		async (c, { params }) => {
 			const store = await storefrontStore(c, params.slug);
 			const ctx = rpcContext(c);
@@ -153,7 +162,7 @@ export const cartRoutes = routeGroup()
 			responses: { 201: { description: "The cart", schema: Cart } },
 			problems: [...PROBLEMS, "conflict"],
 		},
-		[],
+		[privateToShopper],
 		async (c, { params, body }) => {
 			const snapshot = await storefrontVariant(c, params.slug, body.variantId);
 			return sendResult(
@@ -175,7 +184,7 @@ export const cartRoutes = routeGroup()
 			responses: { 200: { description: "The cart", schema: Cart } },
 			problems: [...PROBLEMS, "conflict"],
 		},
-		[],
+		[privateToShopper],
 		async (c, { params, body }) => {
 			const store = await storefrontStore(c, params.slug);
 			return sendResult(c, await c.env.COMMERCE.updateCartLine(store.id, params.cartId, params.lineId, body, rpcContext(c)));
@@ -192,7 +201,7 @@ export const cartRoutes = routeGroup()
 			responses: { 200: { description: "The cart", schema: Cart } },
 			problems: [...PROBLEMS, "conflict"],
 		},
-		[],
+		[privateToShopper],
 		async (c, { params }) => {
 			const store = await storefrontStore(c, params.slug);
 			return sendResult(c, await c.env.COMMERCE.removeCartLine(store.id, params.cartId, params.lineId, rpcContext(c)));
@@ -210,7 +219,7 @@ export const cartRoutes = routeGroup()
 			responses: { 200: { description: "The cart", schema: Cart } },
 			problems: [...PROBLEMS, "conflict"],
 		},
-		[],
+		[privateToShopper],
 		async (c, { params, body }) => {
 			const store = await storefrontStore(c, params.slug);
 			return sendResult(c, await c.env.COMMERCE.applyCartDiscount(store.id, params.cartId, body, rpcContext(c)));
@@ -227,7 +236,7 @@ export const cartRoutes = routeGroup()
 			responses: { 200: { description: "The cart", schema: Cart } },
 			problems: [...PROBLEMS, "conflict"],
 		},
-		[],
+		[privateToShopper],
 		async (c, { params }) => {
 			const store = await storefrontStore(c, params.slug);
 			return sendResult(c, await c.env.COMMERCE.removeCartDiscount(store.id, params.cartId, rpcContext(c)));
@@ -247,7 +256,7 @@ export const cartRoutes = routeGroup()
 			responses: { 201: { description: "The order and its shopper token", schema: CheckoutResult } },
 			problems: [...PROBLEMS, "conflict"],
 		},
-		[],
+		[privateToShopper],
 		async (c, { params, body }) => {
 			const key = idempotencyKeyOf(c);
 			const store = await storefrontStore(c, params.slug);
@@ -267,11 +276,10 @@ export const cartRoutes = routeGroup()
 			responses: { 200: { description: "The order with its timeline", schema: Order } },
 			problems: [...PROBLEMS],
 		},
-		[],
+		[privateToShopper],
 		async (c, { params }) => {
 			const store = await storefrontStore(c, params.slug);
 			const token = orderTokenOf(c, params.orderId);
-			c.header("cache-control", "private, no-store");
 			return sendResult(c, await c.env.COMMERCE.storefrontOrder(store.id, params.orderId, token, rpcContext(c)));
 		},
 	)
@@ -285,9 +293,9 @@ export const cartRoutes = routeGroup()
 			params: SlugParam,
 			query: OrderListQuery.pick({ cursor: true, limit: true, status: true }),
 			responses: { 200: { description: "A page of the shopper's orders", schema: OrderList } },
-			problems: [...PROBLEMS, "unauthorized"],
+			problems: [...PROBLEMS, "unauthorized", "forbidden"],
 		},
-		[],
+		[privateToShopper],
 		async (c, { params, query }) => {
 			const principal = await verifyCustomer(c);
 			if (!principal) {
@@ -298,7 +306,6 @@ export const cartRoutes = routeGroup()
 			const ctx = rpcContext(c);
 			// Identity checks the session is live and belongs to this store.
 			const me = unwrap(await c.env.IDENTITY.customer(params.slug, ctx));
-			c.header("cache-control", "private, no-store");
 			return sendResult(c, await c.env.COMMERCE.customerOrders(me.storeId, me.id, query, ctx));
 		},
 	).app;

@@ -102,6 +102,19 @@ function auxiliaryWorkers(file: string): AuxiliaryWorker[] {
 			queueConsumers: workerOptions.queueConsumers,
 			serviceBindings: workerOptions.serviceBindings,
 			durableObjects: workerOptions.durableObjects,
+			// The storefront's per-IP limit: relaxed like the gateway's, real in the rate-limit test.
+			...(workerOptions.ratelimits
+				? {
+						ratelimits: file.endsWith(REAL_RATE_LIMITS_IN)
+							? workerOptions.ratelimits
+							: Object.fromEntries(
+									Object.keys(workerOptions.ratelimits).flatMap((name) => {
+										const relaxed = RELAXED_RATE_LIMITS[name];
+										return relaxed ? [[name, relaxed]] : [];
+									}),
+								),
+					}
+				: {}),
 		};
 	});
 }

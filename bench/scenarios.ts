@@ -77,10 +77,18 @@ function storefrontScenarios(): Scenario[] {
 		["storefront home page (HTML)", `/s/${s}/`],
 		["storefront search (API)", `/v1/storefront/${s}/search?q=kente+dress`],
 	];
+	// The pages are the storefront Worker's; the gateway forwards them over a service binding.
+	// These rows send the same pages straight to the storefront Worker instead (Miniflare's entry
+	// routes by this header), as if it had a route of its own: the difference is the gateway hop.
+	const direct: [string, string][] = [
+		["storefront product page (HTML, straight to oja-storefront), warm", `/s/${s}/products/bench-product-500`],
+		["storefront home page (HTML, straight to oja-storefront), warm", `/s/${s}/`],
+	];
 	// Every warm scenario runs before any cold one: a cold run leaves thousands of cache writes
 	// (waitUntil) still draining in Miniflare's disk-backed cache, which would tax what follows.
 	return [
 		...reads.map(([name, path]): Scenario => ({ name: `${name}, warm`, path })),
+		...direct.map(([name, path]): Scenario => ({ name, path, headers: { "MF-Route-Override": "oja-storefront" } })),
 		...reads.map(([name, path]): Scenario => ({ name: `${name}, cold`, path, unique: true })),
 	];
 }

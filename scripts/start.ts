@@ -92,7 +92,8 @@ const orderTokenSecret = readFileSync(orderTokenPath, "utf8").trim();
 // wrangler dev reads each Worker's secrets from the .dev.vars beside its config (an
 // --env-file would reach only the first Worker). These files are git-ignored.
 for (const worker of ALL_WORKERS) {
-	const lines = ["# Written by npm start; local only.", `DATABASE_URL=${workerUrl}`, `NEON_LOCAL_ENDPOINT=${neon.sqlEndpoint}`];
+	const lines = ["# Written by npm start; local only."];
+	if (worker.database) lines.push(`DATABASE_URL=${workerUrl}`, `NEON_LOCAL_ENDPOINT=${neon.sqlEndpoint}`);
 	if (worker.dir === "identity") {
 		lines.push(`AUTH_SIGNING_KEYS='${signingKeys}'`, `OPERATOR_TOTP_KEY=${totpKey}`, `DNS_RESOLVER_URL=${dns.url}`);
 	}
@@ -168,7 +169,7 @@ console.log(`
   API gateway     ${base}
   Health          ${base}/health/ready
   API reference   ${base}/docs   (OpenAPI: ${base}/openapi.json)
-  Demo store      ${base}/v1/storefront/${DEMO.storeSlug}
+  Demo store      ${base}/s/${DEMO.storeSlug}   (API: ${base}/v1/storefront/${DEMO.storeSlug})
                   owner ${DEMO.email} / ${DEMO.password}
   Database        ${neon.url} (${neon.backend}${neon.backend === "pglite" ? ", data in .data/pglite" : ""})
   DNS sandbox     ${dns.url}   (TXT records: PUT ${dns.adminUrl}/txt/{name})

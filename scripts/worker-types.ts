@@ -18,9 +18,10 @@ process.on("exit", () => {
 let failed = false;
 
 for (const worker of ALL_WORKERS) {
-	// The gateway is generated with every domain config so its service bindings are typed
-	// with the target Worker's RPC methods.
-	const configs = worker === GATEWAY ? [GATEWAY, ...DOMAIN_WORKERS] : [worker];
+	// The gateway is generated with every domain config (and a Worker with those it calls) so
+	// its service bindings are typed with the target Worker's RPC methods.
+	const configs =
+		worker === GATEWAY ? [GATEWAY, ...DOMAIN_WORKERS] : [worker, ...DOMAIN_WORKERS.filter((w) => worker.calls?.includes(w.dir))];
 	const out = `workers/${worker.dir}/worker-configuration.d.ts`;
 	const args = [
 		"types",

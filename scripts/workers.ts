@@ -12,6 +12,8 @@ export interface WorkerManifest {
 	envInterface: string;
 	/** Whether it talks to Postgres (gets DATABASE_URL / NEON_LOCAL_ENDPOINT locally). */
 	database: boolean;
+	/** Folders of the Workers its service bindings call, so `npm run types` types them with their RPC methods. */
+	calls?: string[];
 }
 
 export const GATEWAY: WorkerManifest = {
@@ -39,6 +41,15 @@ export const DOMAIN_WORKERS: WorkerManifest[] = [
 		database: true,
 	},
 	{ dir: "ops", name: "oja-ops", config: "workers/ops/wrangler.toml", envInterface: "OpsEnv", database: true },
+	// Not a domain Worker but behind the gateway the same way: the shopper pages, forwarded to it.
+	{
+		dir: "storefront",
+		name: "oja-storefront",
+		config: "workers/storefront/wrangler.toml",
+		envInterface: "StorefrontBindings",
+		database: false,
+		calls: ["catalog"],
+	},
 ];
 
 export const ALL_WORKERS: WorkerManifest[] = [GATEWAY, ...DOMAIN_WORKERS];

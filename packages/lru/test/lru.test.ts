@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ByteLru, stringBytes } from "../src/index.ts";
 
-// The in-isolate response cache (workers/gateway/src/storefront/edge-cache.ts) lives on this:
+// The in-isolate response cache (packages/edge-cache/src/index.ts) lives on this:
 // whatever is put in, it must never hold more than its byte budget.
 
 const bySize = (maxBytes: number, maxEntryBytes?: number) =>

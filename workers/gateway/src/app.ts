@@ -24,7 +24,6 @@ import { orderLiveRoutes } from "./routes/order-live.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { storefrontRoutes } from "./routes/storefront.ts";
 import { storefrontCatalogRoutes } from "./routes/storefront-catalog.ts";
-import { storefrontPageRoutes } from "./routes/storefront-pages.tsx";
 import { storeRoutes } from "./routes/stores.ts";
 import { variantRoutes } from "./routes/variants.ts";
 
@@ -42,7 +41,7 @@ function perIsolate(build: (env: GatewayBindings) => MiddlewareHandler<GatewayEn
 	};
 }
 
-/** The gateway's routes and middleware; `index.ts` wraps it with custom-domain routing. */
+/** The gateway's routes and middleware; `index.ts` sends the shopper pages to the storefront Worker first. */
 const app = new Hono<GatewayEnv>();
 
 app.use(requestContext);
@@ -89,8 +88,8 @@ app.use("/v1/auth/refresh", authLimit);
 app.use("/v1/ops/auth/login", authLimit);
 app.use("/v1/storefront/:slug/account/signup", authLimit);
 app.use("/v1/storefront/:slug/account/login", authLimit);
-// Cached storefront reads are limited only when they miss (storefront/edge-cache.ts); the
-// routes below always reach the origin.
+// Cached storefront reads are limited only when they miss (@oja/edge-cache); the routes below
+// always reach the origin. The shopper pages (/s/…) are the storefront Worker's (index.ts).
 const publicLimit = limitByIp("PUBLIC_RATE_LIMITER", "requests from your network");
 app.use("/v1/storefront/:slug/account/*", publicLimit);
 app.use("/v1/storefront/:slug/account", publicLimit);
@@ -99,9 +98,6 @@ app.use("/v1/storefront/:slug/carts/*", publicLimit);
 app.use("/v1/storefront/:slug/orders/*", publicLimit);
 // Not edge-cached: every request reads Postgres.
 app.use("/v1/storefront/:slug/delivery-options", publicLimit);
-app.use("/s/:slug/cart/*", publicLimit);
-app.use("/s/:slug/cart", publicLimit);
-app.use("/s/:slug/checkout", publicLimit);
 
 app.route("/", homeRoutes);
 app.route("/", healthRoutes);
@@ -115,7 +111,6 @@ app.route("/", storeRoutes);
 app.route("/", customDomainRoutes);
 // POST …/products/import: no POST route shares its shape, so order is not load-bearing (checked both ways).
 app.route("/", catalogImportRoutes);
-app.route("/", storefrontPageRoutes);
 app.route("/", catalogRoutes);
 app.route("/", variantRoutes);
 app.route("/", collectionRoutes);

@@ -1,10 +1,17 @@
+import { parseHostList } from "@oja/contracts";
+import { routesToStorefront } from "@oja/edge-cache";
 import { app } from "./app.ts";
-import { routeCustomDomain } from "./storefront/custom-domains.ts";
+
+let platformHosts: string[] | undefined;
 
 export default {
-	// Custom domains are resolved before routing: their requests become /s/{slug}/… requests.
-	async fetch(request, env, ctx) {
-		return app.fetch(await routeCustomDomain(request, env), env, ctx);
+	// Shopper pages (/s/… and merchants' own domains) are the storefront Worker's: the gateway
+	// is the one public route and hands them over, unchanged, on a service binding (see
+	// docs/architecture.md, "The storefront Worker"). Everything else is the API's.
+	fetch(request, env, ctx) {
+		platformHosts ??= parseHostList(env.PLATFORM_HOSTS);
+		if (routesToStorefront(new URL(request.url), platformHosts)) return env.STOREFRONT.fetch(request);
+		return app.fetch(request, env, ctx);
 	},
 	// The gateway has no cron trigger of its own: in production ops' cron sweeps the outbox.
 	// `wrangler dev` fires only the primary Worker's scheduled handler, so `npm start`'s

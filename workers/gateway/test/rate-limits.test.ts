@@ -139,6 +139,20 @@ describe("per-IP limits (Workers Rate Limiting)", () => {
 		expect(misses.refused).toBeDefined();
 	});
 
+	it("limits the cart and checkout pages (the storefront Worker's) at 100 a minute per IP", async () => {
+		const merchant = await postJson("/v1/auth/signup", signupInput(), fromIp("203.0.113.70"));
+		const { store } = (await merchant.json()) as { store: { slug: string } };
+		const { statuses, refused, firstRefusal } = await burst(100, (i) =>
+			gateway(`/s/${store.slug}/${i % 2 ? "cart" : "checkout"}`, { headers: fromIp("198.51.100.50") }),
+		);
+		expect(refused).toBeDefined();
+		expect(firstRefusal).toBeGreaterThanOrEqual(100);
+		expect(statuses.slice(0, firstRefusal).every((s) => s === 200)).toBe(true);
+		expect(refused?.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+		expect(refused?.headers.get("retry-after")).toBe("60");
+		expect((await gateway(`/s/${store.slug}/cart`, { headers: fromIp("198.51.100.51") })).status).toBe(200);
+	});
+
 	it("allows 600 requests a minute per secret API key, whatever the address", async () => {
 		const merchant = await postJson("/v1/auth/signup", signupInput(), fromIp("203.0.113.50"));
 		const { store, accessToken } = (await merchant.json()) as { store: { id: string }; accessToken: string };

@@ -1,4 +1,5 @@
 import { ProblemError, problem } from "@oja/contracts";
+import { clientAddress } from "@oja/edge-cache";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { GatewayEnv } from "../app-env.ts";
@@ -14,26 +15,9 @@ type Limiter = "PUBLIC_RATE_LIMITER" | "AUTH_RATE_LIMITER" | "API_KEY_RATE_LIMIT
 /** Every limiter's period, in seconds (Workers Rate Limiting allows 10 or 60). */
 const PERIOD_SECONDS = 60;
 
-/**
- * Who a per-address limit counts: the client's address as Cloudflare's edge reports it
- * (clients cannot set this header there). An IPv6 client usually holds a whole /64 and could
- * rotate through it for a fresh allowance per address, so IPv6 addresses count by their /64.
- */
+/** Who a per-address limit counts (IPv6 by its /64; see @oja/edge-cache client-address.ts). */
 export function clientIp(c: Context<GatewayEnv>): string {
-	const ip = c.req.header("cf-connecting-ip") ?? "local";
-	return ip.includes(":") ? ipv6Prefix64(ip) : ip;
-}
-
-/** The first four hextets of an IPv6 address ("2001:db8::1" → "2001:db8:0:0::/64"). */
-export function ipv6Prefix64(ip: string): string {
-	const [head = "", tail] = ip.toLowerCase().split("::", 2);
-	const left = head ? head.split(":") : [];
-	const right = tail ? tail.split(":") : [];
-	const groups = tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
-	return `${groups
-		.slice(0, 4)
-		.map((g) => g.replace(/^0+(?=.)/, ""))
-		.join(":")}::/64`;
+	return clientAddress(c.req.header("cf-connecting-ip"));
 }
 
 function tooMany(what: string): ProblemError {

@@ -24,7 +24,7 @@ import type { GatewayEnv } from "../app-env.ts";
 import { verifyCustomer } from "../middleware/authenticate.ts";
 import { routeGroup } from "../openapi/registry.ts";
 import { rpcContext } from "../route-context.ts";
-import { edgeCachedValue } from "../storefront/edge-cache.ts";
+import { cachedValue } from "../storefront-cache.ts";
 import { sendResult, unwrap } from "../validate.ts";
 
 // Storefront carts and checkout. The store and each variant's price and availability come
@@ -65,14 +65,14 @@ type Snapshot = {
 
 /** The store behind a storefront slug (cached with the store profile). */
 export function storefrontStore(c: Context<GatewayEnv>, storeSlug: string): Promise<PublicStore> {
-	return edgeCachedValue(c, { slug: storeSlug }, "/store", async () =>
+	return cachedValue(c, { slug: storeSlug }, "/store", async () =>
 		unwrap(await c.env.IDENTITY.storeBySlug(storeSlug, rpcContext(c))),
 	);
 }
 
 /** A variant as this store sells it, cached under the store's listing version. */
 export function storefrontVariant(c: Context<GatewayEnv>, storeSlug: string, variantId: string): Promise<Snapshot> {
-	return edgeCachedValue(c, { slug: storeSlug, list: true }, `/variant/${variantId}`, async () =>
+	return cachedValue(c, { slug: storeSlug, list: true }, `/variant/${variantId}`, async () =>
 		unwrap(await c.env.CATALOG.storefrontVariant(storeSlug, variantId, rpcContext(c))),
 	);
 }

@@ -3,10 +3,11 @@ import { raw } from "hono/html";
 import type { GatewayEnv } from "../app-env.ts";
 
 // The platform host's front page: the first thing a newcomer opens, so it says what Oja is and
-// where to go next. A custom domain's `/` never reaches this route: it is rewritten to the
-// store's own home page (storefront/custom-domains.ts) before routing. Any other host that is
-// not the platform's (an unmapped or unverified domain) keeps the 404, so a domain that is not
-// a store's yet does not look like an Oja page either.
+// where to go next. It stays in the gateway because it is the platform's page, not a shop's.
+// `/` on any host that is not the platform's never reaches this route: the gateway hands it to
+// the storefront Worker (index.ts), which serves a merchant's domain as its store's home page
+// and answers an unmapped or unverified domain with a 404, so a domain that is not a store's
+// yet does not look like an Oja page either.
 
 const STYLES = `
 *,*::before,*::after{box-sizing:border-box}
@@ -82,7 +83,7 @@ function HomePage() {
 }
 
 function isPlatformHost(env: GatewayBindings, host: string): boolean {
-	// The same list custom-domains.ts uses to tell the platform's hosts from merchants' domains.
+	// The same list index.ts uses to tell the platform's hosts from merchants' domains.
 	return (env.PLATFORM_HOSTS ?? "").split(",").some((h) => h.trim().toLowerCase() === host);
 }
 

@@ -9,10 +9,10 @@ import {
 } from "@oja/contracts";
 import { z } from "zod";
 import { routeGroup } from "../openapi/registry.ts";
-import { edgeCached } from "../storefront/edge-cache.ts";
+import { cachedRead } from "../storefront-cache.ts";
 import { sendResult } from "../validate.ts";
 
-// Public catalog reads. Each is served from the edge cache (see storefront/edge-cache.ts);
+// Public catalog reads. Each is served from the edge cache (see @oja/edge-cache);
 // on a miss the catalog Worker answers with one SQL round trip.
 
 const CACHED = "Served from the edge cache with an ETag (send If-None-Match for a 304).";
@@ -34,7 +34,7 @@ export const storefrontCatalogRoutes = routeGroup()
 		[],
 		async (c, { params, query }) => {
 			const { slug: storeSlug } = params;
-			return edgeCached(c, { slug: storeSlug, list: true }, async () =>
+			return cachedRead(c, { slug: storeSlug, list: true }, async () =>
 				sendResult(c, await c.env.CATALOG.storefrontProducts(storeSlug, query, { requestId: c.get("requestId") })),
 			);
 		},
@@ -54,7 +54,7 @@ export const storefrontCatalogRoutes = routeGroup()
 		[],
 		async (c, { params }) => {
 			const { slug: storeSlug, handle: productHandle } = params;
-			return edgeCached(c, { slug: storeSlug, product: productHandle }, async () =>
+			return cachedRead(c, { slug: storeSlug, product: productHandle }, async () =>
 				sendResult(c, await c.env.CATALOG.storefrontProduct(storeSlug, productHandle, { requestId: c.get("requestId") })),
 			);
 		},
@@ -75,7 +75,7 @@ export const storefrontCatalogRoutes = routeGroup()
 		[],
 		async (c, { params, query }) => {
 			const { slug: storeSlug, handle: collectionHandle } = params;
-			return edgeCached(c, { slug: storeSlug, list: true }, async () =>
+			return cachedRead(c, { slug: storeSlug, list: true }, async () =>
 				sendResult(
 					c,
 					await c.env.CATALOG.storefrontCollection(storeSlug, collectionHandle, query, { requestId: c.get("requestId") }),
@@ -99,7 +99,7 @@ export const storefrontCatalogRoutes = routeGroup()
 		[],
 		async (c, { params, query }) => {
 			const { slug: storeSlug } = params;
-			return edgeCached(c, { slug: storeSlug, list: true }, async () =>
+			return cachedRead(c, { slug: storeSlug, list: true }, async () =>
 				sendResult(c, await c.env.CATALOG.storefrontSearch(storeSlug, query, { requestId: c.get("requestId") })),
 			);
 		},

@@ -13,7 +13,7 @@ import { z } from "zod";
 import type { GatewayEnv } from "../app-env.ts";
 import { verifyCustomer } from "../middleware/authenticate.ts";
 import { routeGroup } from "../openapi/registry.ts";
-import { edgeCached } from "../storefront/edge-cache.ts";
+import { cachedRead } from "../storefront-cache.ts";
 import { sendResult, unwrap } from "../validate.ts";
 
 const SlugParam = z.object({ slug });
@@ -43,7 +43,7 @@ export const storefrontRoutes = routeGroup()
 		[],
 		async (c, { params }) => {
 			const { slug: storeSlug } = params;
-			return edgeCached(c, { slug: storeSlug }, async () => {
+			return cachedRead(c, { slug: storeSlug }, async () => {
 				const result = await c.env.IDENTITY.storeBySlug(storeSlug, { requestId: c.get("requestId") });
 				if (result.ok) c.set("storeId", result.value.id);
 				return sendResult(c, result);

@@ -1,9 +1,5 @@
 import { INITIAL_VERSION, listVersionKey, navVersionKey, productVersionKey, storeVersionKey } from "@oja/contracts";
 import { ByteLru, stringBytes } from "@oja/lru";
-import type { Context } from "hono";
-import type { GatewayEnv } from "../app-env.ts";
-import { limitStorefrontOrigin } from "../middleware/rate-limit.ts";
-import { CUSTOM_DOMAIN_HEADER } from "./custom-domains.ts";
 
 // Storefront reads and pages are served from the Cache API. The Cache API is per data
 // centre and a purge there does not reach the others, so instead of purging, every cache
@@ -162,15 +158,31 @@ function notModified(etag: string, state: string): Response {
 }
 
 /**
+ * What the cache needs from a request, whichever Worker (and framework) serves it: the gateway's
+ * storefront API and the storefront Worker's pages share this one implementation.
+ */
+export interface EdgeRequest {
+	url: string;
+	ifNoneMatch: string | undefined;
+	/** Served on a merchant's own domain, whose pages link from the root: cached apart. */
+	customDomain: boolean;
+	/** The KV namespace holding the version tokens (STOREFRONT_VERSIONS). */
+	versions: KVNamespace;
+	waitUntil(promise: Promise<unknown>): void;
+	/** Runs only when the origin is about to be read (the per-IP limit); hits skip it. */
+	beforeOrigin(): Promise<void>;
+}
+
+/**
  * Serves a GET from the edge cache, or runs `produce` (which reads the origin) and caches a
  * 200 for the next request. Only successful responses are cached; errors always go to origin.
  */
-export async function edgeCached(c: Context<GatewayEnv>, scope: CacheScope, produce: () => Promise<Response>): Promise<Response> {
-	const url = new URL(c.req.url);
-	const versions = await versionsFor(c.env.STOREFRONT_VERSIONS, scope);
-	const key = cacheKey(url, scope, versions, c.req.header(CUSTOM_DOMAIN_HEADER) !== undefined);
+export async function edgeCached(req: EdgeRequest, scope: CacheScope, produce: () => Promise<Response>): Promise<Response> {
+	const url = new URL(req.url);
+	const versions = await versionsFor(req.versions, scope);
+	const key = cacheKey(url, scope, versions, req.customDomain);
 	const cache = caches.default;
-	const ifNoneMatch = c.req.header("if-none-match");
+	const ifNoneMatch = req.ifNoneMatch;
 
 	const now = Date.now();
 	const inMemory = fromMemoryTier(key, now);
@@ -183,7 +195,7 @@ export async function edgeCached(c: Context<GatewayEnv>, scope: CacheScope, prod
 		return fromMemory(entry, ifNoneMatch);
 	}
 
-	await limitStorefrontOrigin(c);
+	await req.beforeOrigin();
 	const fresh = await produce();
 	if (fresh.status !== 200) return fresh;
 	const body = await fresh.arrayBuffer();
@@ -193,7 +205,7 @@ export async function edgeCached(c: Context<GatewayEnv>, scope: CacheScope, prod
 	headers.delete("set-cookie");
 	const stored = new Headers(headers);
 	stored.set("cache-control", `public, max-age=${EDGE_TTL_SECONDS}`);
-	c.executionCtx.waitUntil(cache.put(key, new Response(body, { status: 200, headers: stored })));
+	req.waitUntil(cache.put(key, new Response(body, { status: 200, headers: stored })));
 	memory.set(key, memoryEntry(body, stored, now + MEMORY_TTL_MS));
 	if (matchesEtag(ifNoneMatch, etag)) return notModified(etag, "MISS");
 	headers.set("cache-control", CLIENT_CACHE_CONTROL);
@@ -208,12 +220,12 @@ export async function edgeCached(c: Context<GatewayEnv>, scope: CacheScope, prod
  * may throw a ProblemError (not for sale, no such store); failures are never cached.
  */
 export async function edgeCachedValue<T>(
-	c: Context<GatewayEnv>,
+	req: Pick<EdgeRequest, "versions" | "waitUntil" | "beforeOrigin">,
 	scope: CacheScope,
 	path: string,
 	produce: () => Promise<T>,
 ): Promise<T> {
-	const versions = await versionsFor(c.env.STOREFRONT_VERSIONS, scope);
+	const versions = await versionsFor(req.versions, scope);
 	const key = `https://storefront-cache.oja.internal/values/${scope.slug}/${versions}${path}`;
 	const now = Date.now();
 	const inMemory = fromMemoryTier(key, now);
@@ -225,14 +237,17 @@ export async function edgeCachedValue<T>(
 		memory.set(key, memoryEntry(body, hit.headers, now + MEMORY_TTL_MS));
 		return JSON.parse(textDecoder.decode(body)) as T;
 	}
-	await limitStorefrontOrigin(c);
+	await req.beforeOrigin();
 	const value = await produce();
 	const body = textEncoder.encode(JSON.stringify(value)).buffer as ArrayBuffer;
 	const stored = new Headers({ "content-type": "application/json", "cache-control": `public, max-age=${EDGE_TTL_SECONDS}` });
-	c.executionCtx.waitUntil(cache.put(key, new Response(body, { status: 200, headers: stored })));
+	req.waitUntil(cache.put(key, new Response(body, { status: 200, headers: stored })));
 	memory.set(key, memoryEntry(body, stored, now + MEMORY_TTL_MS));
 	return value;
 }
 
 const textDecoder = new TextDecoder();
 const textEncoder = new TextEncoder();
+
+export { clientAddress, ipv6Prefix64 } from "./client-address.ts";
+export { CUSTOM_DOMAIN_HEADER, normalisedHost, PLATFORM_PATHS, routesToStorefront, STORE_PATH } from "./routing.ts";

@@ -8,22 +8,22 @@ import {
 	type StorefrontViewQuery,
 	slug,
 } from "@oja/contracts";
+import { type CacheScope, CUSTOM_DOMAIN_HEADER, edgeCached as sharedEdgeCache } from "@oja/edge-cache";
 import { type Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
-import type { GatewayEnv } from "../app-env.ts";
-import { type CartLine, CartPage } from "../pages/cart.tsx";
-import { CheckoutPage, type CheckoutValues } from "../pages/checkout.tsx";
-import { ErrorPage } from "../pages/error.tsx";
-import { ListingPage } from "../pages/listing.tsx";
-import { ProductPage, selectVariant } from "../pages/product.tsx";
-import { CUSTOM_DOMAIN_HEADER } from "../storefront/custom-domains.ts";
-import { edgeCached } from "../storefront/edge-cache.ts";
-import { unwrap } from "../validate.ts";
+import type { StorefrontEnv } from "./app-env.ts";
+import { limitPublic, unwrap } from "./http.ts";
+import { type CartLine, CartPage } from "./pages/cart.tsx";
+import { CheckoutPage, type CheckoutValues } from "./pages/checkout.tsx";
+import { ErrorPage } from "./pages/error.tsx";
+import { ListingPage } from "./pages/listing.tsx";
+import { ProductPage, selectVariant } from "./pages/product.tsx";
 
 // Server-rendered storefront pages under /s/{slug}/…, and at the root of a merchant's custom
-// domain (storefront/custom-domains.ts rewrites those requests to here). Catalog pages are
-// edge-cached like the storefront API; the cart and checkout are per shopper and never cached.
+// domain (custom-domains.ts rewrites those requests to here). Catalog pages are edge-cached
+// like the storefront API (@oja/edge-cache, shared with the gateway); the cart and checkout
+// are per shopper and never cached.
 
 const PageParams = z.object({ slug, handle: handle.optional() });
 const CART_COOKIE = "oja_cart";
@@ -42,21 +42,21 @@ interface PageContext {
 	origin: string;
 }
 
-function pageContext(c: Context<GatewayEnv>): PageContext {
+function pageContext(c: Context<StorefrontEnv>): PageContext {
 	const params = PageParams.safeParse(c.req.param());
 	if (!params.success) throw new ProblemError(problem("not-found", "No such page."));
 	const customDomain = c.req.header(CUSTOM_DOMAIN_HEADER) !== undefined;
 	return { slug: params.data.slug, base: customDomain ? "" : `/s/${params.data.slug}`, origin: new URL(c.req.url).origin };
 }
 
-async function view(c: Context<GatewayEnv>, storeSlug: string, query: StorefrontViewQuery): Promise<StorefrontView> {
+async function view(c: Context<StorefrontEnv>, storeSlug: string, query: StorefrontViewQuery): Promise<StorefrontView> {
 	const result = await c.env.CATALOG.storefrontView(storeSlug, query, { requestId: c.get("requestId") });
 	if (result.ok) c.set("storeId", result.value.store.id);
 	return unwrap(result);
 }
 
 /** Renders a page; a problem (unknown store or product, bad input) becomes an HTML error page. */
-async function htmlPage(c: Context<GatewayEnv>, render: (page: PageContext) => Promise<Response>): Promise<Response> {
+async function htmlPage(c: Context<StorefrontEnv>, render: (page: PageContext) => Promise<Response>): Promise<Response> {
 	try {
 		return await render(pageContext(c));
 	} catch (error) {
@@ -67,7 +67,7 @@ async function htmlPage(c: Context<GatewayEnv>, render: (page: PageContext) => P
 	}
 }
 
-function readCart(c: Context<GatewayEnv>): CartLine[] {
+function readCart(c: Context<StorefrontEnv>): CartLine[] {
 	const raw = getCookie(c, CART_COOKIE);
 	if (!raw) return [];
 	try {
@@ -78,7 +78,7 @@ function readCart(c: Context<GatewayEnv>): CartLine[] {
 	}
 }
 
-function writeCart(c: Context<GatewayEnv>, page: PageContext, lines: CartLine[]): void {
+function writeCart(c: Context<StorefrontEnv>, page: PageContext, lines: CartLine[]): void {
 	const value = btoa(JSON.stringify(lines.map((l) => [l.variantId, l.quantity])))
 		.replace(/\+/g, "-")
 		.replace(/\//g, "_")
@@ -96,7 +96,7 @@ function writeCart(c: Context<GatewayEnv>, page: PageContext, lines: CartLine[])
  * Cart forms are plain POSTs, so a cross-site page could submit them; browsers say where a
  * request came from (Sec-Fetch-Site, Origin) and anything not same-origin is refused.
  */
-function assertSameOrigin(c: Context<GatewayEnv>, page: PageContext): void {
+function assertSameOrigin(c: Context<StorefrontEnv>, page: PageContext): void {
 	const site = c.req.header("sec-fetch-site");
 	const origin = c.req.header("origin");
 	if ((site && site !== "same-origin" && site !== "none") || (origin && origin !== page.origin)) {
@@ -104,7 +104,7 @@ function assertSameOrigin(c: Context<GatewayEnv>, page: PageContext): void {
 	}
 }
 
-async function formFields(c: Context<GatewayEnv>): Promise<Record<string, string>> {
+async function formFields(c: Context<StorefrontEnv>): Promise<Record<string, string>> {
 	const type = c.req.header("content-type") ?? "";
 	if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) {
 		throw new ProblemError(problem("unsupported-media-type", "Send the form as application/x-www-form-urlencoded."));
@@ -116,7 +116,7 @@ async function formFields(c: Context<GatewayEnv>): Promise<Record<string, string
 }
 
 /** This shopper's cart lines with live catalog data; the page built from it is never cached. */
-async function liveCart(c: Context<GatewayEnv>, page: PageContext): Promise<{ lines: CartLine[]; data: StorefrontView }> {
+async function liveCart(c: Context<StorefrontEnv>, page: PageContext): Promise<{ lines: CartLine[]; data: StorefrontView }> {
 	const lines = readCart(c);
 	const data = await view(c, page.slug, { kind: "variants", ids: lines.map((l) => l.variantId) });
 	c.header("cache-control", "private, no-store");
@@ -125,7 +125,7 @@ async function liveCart(c: Context<GatewayEnv>, page: PageContext): Promise<{ li
 
 /** The checkout page for this shopper's cart, with live prices (never cached). */
 async function checkoutPage(
-	c: Context<GatewayEnv>,
+	c: Context<StorefrontEnv>,
 	page: PageContext,
 	form: { values: CheckoutValues; errors: Partial<Record<keyof CheckoutValues, string>>; confirmed: boolean },
 	status: 200 | 422,
@@ -145,13 +145,29 @@ async function checkoutPage(
 	);
 }
 
-async function formOf<S extends z.ZodType>(c: Context<GatewayEnv>, schema: S): Promise<z.output<S>> {
+async function formOf<S extends z.ZodType>(c: Context<StorefrontEnv>, schema: S): Promise<z.output<S>> {
 	const parsed = schema.safeParse(await formFields(c));
 	if (!parsed.success) throw new ProblemError(problem("validation-failed", "That is not something we can add to a cart."));
 	return parsed.data;
 }
 
-const home = (c: Context<GatewayEnv>) =>
+/** A page through the edge cache; a miss counts against the caller's per-IP limit. */
+function edgeCached(c: Context<StorefrontEnv>, scope: CacheScope, produce: () => Promise<Response>): Promise<Response> {
+	return sharedEdgeCache(
+		{
+			url: c.req.url,
+			ifNoneMatch: c.req.header("if-none-match"),
+			customDomain: c.req.header(CUSTOM_DOMAIN_HEADER) !== undefined,
+			versions: c.env.STOREFRONT_VERSIONS,
+			waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+			beforeOrigin: () => limitPublic(c),
+		},
+		scope,
+		produce,
+	);
+}
+
+const home = (c: Context<StorefrontEnv>) =>
 	htmlPage(c, async (page) =>
 		edgeCached(c, { slug: page.slug, list: true }, async () => {
 			const cursor = c.req.query("cursor");
@@ -172,7 +188,7 @@ const home = (c: Context<GatewayEnv>) =>
 		}),
 	);
 
-export const storefrontPageRoutes = new Hono<GatewayEnv>()
+export const storefrontPageRoutes = new Hono<StorefrontEnv>()
 	.get("/s/:slug", home)
 	.get("/s/:slug/", home)
 	.get("/s/:slug/collections/:handle", (c) =>

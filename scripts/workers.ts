@@ -48,7 +48,7 @@ export const DOMAIN_WORKERS: WorkerManifest[] = [
 		config: "workers/storefront/wrangler.toml",
 		envInterface: "StorefrontBindings",
 		database: false,
-		calls: ["catalog"],
+		calls: ["catalog", "commerce"],
 	},
 ];
 

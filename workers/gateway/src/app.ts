@@ -92,8 +92,6 @@ app.use("/v1/storefront/:slug/account/login", authLimit);
 // always reach the origin. The shopper pages (/s/…) are the storefront Worker's (index.ts).
 const publicLimit = limitByIp("PUBLIC_RATE_LIMITER", "requests from your network");
 app.use("/v1/storefront/:slug/account/*", publicLimit);
-app.use("/v1/storefront/:slug/account", publicLimit);
-app.use("/v1/storefront/:slug/carts", publicLimit);
 app.use("/v1/storefront/:slug/carts/*", publicLimit);
 app.use("/v1/storefront/:slug/orders/*", publicLimit);
 // Not edge-cached: every request reads Postgres.

@@ -6,8 +6,10 @@ import {
 	jsonOf,
 	signUpMerchant,
 	type TestMerchant,
+	testDb,
 	verifiedDomain,
 } from "@oja/test-helpers";
+import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 
 // Server-rendered storefront pages: what a shopper's browser (and WhatsApp's link preview)
@@ -158,39 +160,54 @@ describe("storefront pages", () => {
 		expect((await page(`/s/${m.slug}/search`)).html).toContain("Type what you are looking for");
 	});
 
-	it("keeps a cart in a cookie with live prices, and refuses cross-site cart posts", async () => {
+	it("keeps the cart in its Durable Object (the cookie holds only its id), and refuses cross-site cart posts", async () => {
 		const variantId = dress.variants[1]?.id as string;
 		const added = await gateway(`/s/${m.slug}/cart`, form({ variantId, quantity: "2" }, { origin: "http://oja.test" }));
 		expect(added.status).toBe(303);
 		expect(added.headers.get("location")).toBe(`/s/${m.slug}/cart`);
 		const cookie = (added.headers.get("set-cookie") ?? "").split(";")[0] as string;
-		expect(cookie).toMatch(/^oja_cart=/);
+		expect(cookie).toMatch(/^oja_cart=cart_[0-9A-Z]{26}$/);
 		expect(added.headers.get("set-cookie")).toMatch(/HttpOnly/i);
 
 		const again = await gateway(`/s/${m.slug}/cart`, form({ variantId, quantity: "1" }, { cookie }));
-		const cookie2 = (again.headers.get("set-cookie") ?? "").split(";")[0] as string;
-		const cart = await page(`/s/${m.slug}/cart`, { headers: { cookie: cookie2 } });
+		expect(again.status).toBe(303);
+		// Same cart: no new cookie.
+		expect(again.headers.get("set-cookie")).toBeNull();
+		const cart = await page(`/s/${m.slug}/cart`, { headers: { cookie } });
 		expect(cart.res.headers.get("cache-control")).toBe("private, no-store");
 		expect(cart.html).toContain("Ankara Wrap Dress");
-		expect(cart.html).toContain("<td>3</td>");
+		expect(cart.html).toMatch(/name="quantity"[^>]*value="3"/);
 		expect(cart.html).toContain('<strong id="cart-total">₦49,501.50</strong>');
 
 		const crossSite = await gateway(
 			`/s/${m.slug}/cart`,
-			form({ variantId, quantity: "1" }, { cookie: cookie2, "sec-fetch-site": "cross-site" }),
+			form({ variantId, quantity: "1" }, { cookie, "sec-fetch-site": "cross-site" }),
 		);
 		expect(crossSite.status).toBe(403);
 		expect(crossSite.headers.get("set-cookie")).toBeNull();
 		expect((await gateway(`/s/${m.slug}/cart`, form({ variantId: "nope" }))).status).toBe(422);
 
-		const removed = await gateway(`/s/${m.slug}/cart/remove`, form({ variantId }, { cookie: cookie2 }));
-		const cookie3 = (removed.headers.get("set-cookie") ?? "").split(";")[0] as string;
-		expect((await page(`/s/${m.slug}/cart`, { headers: { cookie: cookie3 } })).html).toContain("Your cart is empty");
-		// A tampered cookie is an empty cart, not an error.
+		const lineId = /name="lineId" value="(ln_[0-9a-z]+)"/.exec(cart.html)?.[1] as string;
+		const updated = await gateway(`/s/${m.slug}/cart/update`, form({ lineId, quantity: "1" }, { cookie }));
+		expect(updated.status).toBe(303);
+		expect((await page(`/s/${m.slug}/cart`, { headers: { cookie } })).html).toContain(
+			'<strong id="cart-total">₦16,500.50</strong>',
+		);
+		const removed = await gateway(`/s/${m.slug}/cart/remove`, form({ lineId }, { cookie }));
+		expect(removed.status).toBe(303);
+		expect((await page(`/s/${m.slug}/cart`, { headers: { cookie } })).html).toContain("Your cart is empty");
+		// A tampered or foreign cookie is an empty cart, not an error.
 		expect((await page(`/s/${m.slug}/cart`, { headers: { cookie: "oja_cart=%%%" } })).html).toContain("Your cart is empty");
+		expect((await page(`/s/${m.slug}/cart`, { headers: { cookie: "oja_cart=cart_01JB0000000000000000000000" } })).html).toContain(
+			"Your cart is empty",
+		);
 	});
 
-	it("checks out: live summary, details checked on the server (no JavaScript needed), nothing charged", async () => {
+	it("checks out without JavaScript: details checked on the server, pay on delivery, then the order page", async () => {
+		await testDb().execute(sql`
+			INSERT INTO delivery_options (id, store_id, kind, name, fee_minor, currency, pay_on_delivery, position)
+			VALUES ('dlv_01JB00000000000000000PAGES', ${m.storeId}, 'pickup', 'Pick up in Yaba', 0, 'NGN', true, 0)
+			ON CONFLICT DO NOTHING`);
 		const variantId = dress.variants[0]?.id as string;
 		const added = await gateway(`/s/${m.slug}/cart`, form({ variantId, quantity: "2" }));
 		const cookie = (added.headers.get("set-cookie") ?? "").split(";")[0] as string;
@@ -203,11 +220,22 @@ describe("storefront pages", () => {
 		expect(get.res.headers.get("cache-control")).toBe("private, no-store");
 		expect(get.html).toContain('<strong id="checkout-total">₦30,000</strong>');
 		expect(get.html).toContain('autocomplete="tel"');
+		expect(get.html).toContain("Pick up in Yaba");
+		expect(get.html).toContain('value="pay_on_delivery"');
+		const key = /name="idempotencyKey" value="([0-9a-f-]{36})"/.exec(get.html)?.[1] as string;
 
 		const bad = await gateway(
 			`/s/${m.slug}/checkout`,
 			form(
-				{ fullName: "", phone: "12345", email: "nope", address: "<b>1 Allen Ave</b>", city: "Ikeja", state: "Lagos" },
+				{
+					name: "",
+					phone: "12345",
+					email: "nope",
+					address: "<b>1 Allen Ave</b>",
+					city: "Ikeja",
+					state: "Lagos",
+					idempotencyKey: key,
+				},
 				{ cookie },
 			),
 		);
@@ -218,24 +246,60 @@ describe("storefront pages", () => {
 		expect(badHtml).toContain('id="email-error"');
 		expect(badHtml).toContain('id="address-error"');
 		expect(badHtml).toContain('value="&lt;b&gt;1 Allen Ave&lt;/b&gt;"');
-		expect(badHtml).not.toContain('id="confirmed"');
 
-		const good = await gateway(
+		const details = {
+			name: "Chioma Eze",
+			phone: "0803 123 4567",
+			email: "",
+			deliveryOptionId: "dlv_01JB00000000000000000PAGES",
+			paymentMethod: "pay_on_delivery",
+			idempotencyKey: key,
+		};
+		const placed = await gateway(`/s/${m.slug}/checkout`, form(details, { cookie }));
+		expect(placed.status).toBe(303);
+		const location = placed.headers.get("location") ?? "";
+		expect(location).toMatch(new RegExp(`^/s/${m.slug}/orders/ord_[0-9A-Z]{26}\\?placed=1$`));
+		const cookies = placed.headers.getSetCookie();
+		const orderCookie = cookies.find((c) => c.startsWith("oja_order_"))?.split(";")[0] as string;
+		expect(orderCookie).toMatch(/^oja_order_ord_[0-9A-Z]{26}=otk_/);
+		expect(cookies.find((c) => c.startsWith("oja_order_"))).toMatch(/HttpOnly/i);
+		// A double submit of the same form replays the same order.
+		const twice = await gateway(`/s/${m.slug}/checkout`, form(details, { cookie }));
+		expect(twice.headers.get("location")).toBe(location);
+
+		const orderPage = await page(location, { headers: { cookie: orderCookie } });
+		expect(orderPage.res.status).toBe(200);
+		expect(orderPage.res.headers.get("cache-control")).toBe("private, no-store");
+		expect(orderPage.html).toContain("Your order is placed");
+		expect(orderPage.html).toContain("Pay on delivery");
+		expect(orderPage.html).toContain('id="order-total">₦30,000');
+		// Without the order's cookie the page is a 404, as for an order that does not exist.
+		expect((await page(location)).res.status).toBe(404);
+
+		const crossSite = await gateway(`/s/${m.slug}/checkout`, form({ name: "X" }, { cookie, "sec-fetch-site": "cross-site" }));
+		expect(crossSite.status).toBe(403);
+	});
+
+	it("an online-payment order's page says plainly that online payment is not available yet", async () => {
+		const variantId = dress.variants[0]?.id as string;
+		const added = await gateway(`/s/${m.slug}/cart`, form({ variantId, quantity: "1" }));
+		const cookie = (added.headers.get("set-cookie") ?? "").split(";")[0] as string;
+		const placed = await gateway(
 			`/s/${m.slug}/checkout`,
 			form(
-				{ fullName: "Chioma Eze", phone: "0803 123 4567", email: "", address: "1 Allen Avenue", city: "Ikeja", state: "Lagos" },
+				{ name: "Tunde", phone: "08031112222", deliveryOptionId: "dlv_01JB00000000000000000PAGES", paymentMethod: "online" },
 				{ cookie },
 			),
 		);
-		expect(good.status).toBe(200);
-		const goodHtml = await good.text();
-		expect(goodHtml).toContain('id="confirmed"');
-		expect(goodHtml).toContain("Thanks, Chioma Eze.");
-		expect(goodHtml).toContain('value="+2348031234567"');
-		expect(goodHtml).toMatch(/<button type="button" disabled[^>]*>Pay with Paystack/);
-
-		const crossSite = await gateway(`/s/${m.slug}/checkout`, form({ fullName: "X" }, { cookie, "sec-fetch-site": "cross-site" }));
-		expect(crossSite.status).toBe(403);
+		expect(placed.status).toBe(303);
+		const orderCookie = placed.headers
+			.getSetCookie()
+			.find((c) => c.startsWith("oja_order_"))
+			?.split(";")[0] as string;
+		const orderPage = await page(placed.headers.get("location") ?? "", { headers: { cookie: orderCookie } });
+		expect(orderPage.html).toContain('id="payment-unavailable"');
+		expect(orderPage.html).toContain("nothing has been charged");
+		expect(orderPage.html).not.toContain(">Paid<");
 	});
 
 	it("serves the same pages on the merchant's own domain, with links at the root", async () => {

@@ -41,6 +41,7 @@ app.use((c, next) => {
 // one pattern covers both: a second one for `/cart` counted each cart request twice.
 app.use("/s/:slug/cart/*", publicLimit);
 app.use("/s/:slug/checkout", publicLimit);
+app.use("/s/:slug/orders/*", publicLimit);
 
 app.route("/", storefrontPageRoutes);
 

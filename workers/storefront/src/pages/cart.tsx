@@ -1,51 +1,23 @@
-import { type Currency, formatMoney, type PublicStore, type StorefrontProduct } from "@oja/contracts";
-import { availabilityText, Price } from "./components.tsx";
+import type { PricedCart } from "@oja/cart";
+import { type Currency, formatMoney, type PublicStore } from "@oja/contracts";
 import { Layout } from "./layout.tsx";
 
-export interface CartLine {
-	variantId: string;
-	quantity: number;
-}
-
-type StorefrontVariant = StorefrontProduct["variants"][number];
-
-export interface CartRow {
-	product: StorefrontProduct;
-	variant: StorefrontVariant;
-	quantity: number;
-}
-
-/** The cart's lines joined to live catalog data; lines whose variant is gone are dropped. */
-export function cartRows(lines: CartLine[], products: StorefrontProduct[]): { rows: CartRow[]; totalMinor: number } {
-	const variants = new Map(products.flatMap((p) => p.variants.map((v) => [v.id, { product: p, variant: v }] as const)));
-	const rows = lines.flatMap((line) => {
-		const found = variants.get(line.variantId);
-		return found ? [{ ...found, quantity: line.quantity }] : [];
-	});
-	// Integer minor units: a safe-integer price times a quantity ≤ 99, summed over ≤ 50 lines.
-	return { rows, totalMinor: rows.reduce((sum, r) => sum + r.variant.priceMinor * r.quantity, 0) };
-}
-
 /**
- * The cart page reads prices and stock live (never from the edge cache). Lines whose
- * variant no longer exists are dropped; the total is integer minor units.
+ * The cart page: the shopper's cart Durable Object, every line at the price checkout will
+ * charge now (and a note where that moved since it was added). Quantity and remove are plain
+ * forms, so it works without JavaScript.
  */
 export function CartPage(props: {
 	store: PublicStore;
 	base: string;
 	origin: string;
 	collections: { handle: string; title: string }[];
-	lines: CartLine[];
-	products: StorefrontProduct[];
+	cart: PricedCart | null;
+	notice?: string;
 }) {
-	const { store, base } = props;
-	const variants = new Map(props.products.flatMap((p) => p.variants.map((v) => [v.id, { product: p, variant: v }] as const)));
-	const rows = props.lines.flatMap((line) => {
-		const found = variants.get(line.variantId);
-		return found ? [{ ...found, quantity: line.quantity }] : [];
-	});
-	const total = rows.reduce((sum, r) => sum + r.variant.priceMinor * r.quantity, 0);
+	const { store, base, cart } = props;
 	const currency = store.currency as Currency;
+	const lines = cart?.lines ?? [];
 	return (
 		<Layout
 			store={store}
@@ -55,7 +27,12 @@ export function CartPage(props: {
 			og={{ title: `Cart · ${store.name}`, description: `Your cart at ${store.name}`, url: `${props.origin}${base}/cart` }}
 		>
 			<h1>Your cart</h1>
-			{rows.length === 0 ? (
+			{props.notice ? (
+				<p role="alert" id="cart-notice">
+					{props.notice}
+				</p>
+			) : null}
+			{lines.length === 0 ? (
 				<p>
 					Your cart is empty. <a href={`${base}/`}>Keep shopping</a>
 				</p>
@@ -73,22 +50,41 @@ export function CartPage(props: {
 							</tr>
 						</thead>
 						<tbody>
-							{rows.map(({ product, variant, quantity }) => (
+							{lines.map((line) => (
 								<tr>
 									<td>
-										<a href={`${base}/products/${product.handle}?variant=${variant.id}`}>{product.title}</a>
-										{variant.optionValues.length > 0 ? ` — ${variant.title}` : ""}
-										<br />
-										<span class={`badge ${variant.availability}`}>{availabilityText(variant)}</span>
+										<a href={`${base}/products/${line.handle}?variant=${line.variantId}`}>{line.title}</a>
+										{line.variantTitle && line.variantTitle !== "Default" ? ` — ${line.variantTitle}` : ""}
+										{line.priceChanged ? (
+											<>
+												<br />
+												<span class="badge low">Price changed from {formatMoney(line.priceWhenAddedMinor, currency)}</span>
+											</>
+										) : null}
 									</td>
+									<td>{formatMoney(line.unitPriceMinor, currency)}</td>
 									<td>
-										<Price variant={variant} />
+										<form method="post" action={`${base}/cart/update`}>
+											<input type="hidden" name="lineId" value={line.id} />
+											<label class="skip" for={`qty-${line.id}`}>
+												Quantity of {line.title}
+											</label>
+											<input
+												id={`qty-${line.id}`}
+												name="quantity"
+												type="number"
+												min="1"
+												max={String(Math.max(1, Math.min(999, line.available)))}
+												value={String(line.quantity)}
+												style="width:4em"
+											/>{" "}
+											<button type="submit">Update</button>
+										</form>
 									</td>
-									<td>{quantity}</td>
 									<td>
 										<form method="post" action={`${base}/cart/remove`}>
-											<input type="hidden" name="variantId" value={variant.id} />
-											<button type="submit" aria-label={`Remove ${product.title}`}>
+											<input type="hidden" name="lineId" value={line.id} />
+											<button type="submit" aria-label={`Remove ${line.title}`}>
 												Remove
 											</button>
 										</form>
@@ -98,7 +94,7 @@ export function CartPage(props: {
 						</tbody>
 					</table>
 					<p>
-						Total: <strong id="cart-total">{formatMoney(total, currency)}</strong>
+						Total: <strong id="cart-total">{formatMoney(cart?.totalMinor ?? 0, currency)}</strong>
 					</p>
 					<p>
 						<a class="button" href={`${base}/checkout`}>

@@ -1,40 +1,52 @@
-import { type Currency, formatMoney, type PublicStore, type StorefrontProduct } from "@oja/contracts";
-import { type CartLine, cartRows } from "./cart.tsx";
+import type { PricedCart } from "@oja/cart";
+import { type Currency, type DeliveryOption, formatMoney, type PublicStore } from "@oja/contracts";
 import { Layout } from "./layout.tsx";
 
-export type CheckoutValues = Partial<Record<"fullName" | "phone" | "email" | "address" | "city" | "state" | "note", string>>;
+export type CheckoutField =
+	| "name"
+	| "phone"
+	| "email"
+	| "address"
+	| "city"
+	| "state"
+	| "note"
+	| "deliveryOptionId"
+	| "paymentMethod";
+export type CheckoutValues = Partial<Record<CheckoutField, string>>;
 
-const FIELDS: { name: keyof CheckoutValues; label: string; type?: string; autocomplete: string; optional?: boolean }[] = [
-	{ name: "fullName", label: "Full name", autocomplete: "name" },
+const FIELDS: { name: CheckoutField; label: string; type?: string; autocomplete: string; optional?: boolean }[] = [
+	{ name: "name", label: "Full name", autocomplete: "name" },
 	{ name: "phone", label: "Phone (WhatsApp)", type: "tel", autocomplete: "tel" },
 	{ name: "email", label: "Email", type: "email", autocomplete: "email", optional: true },
-	{ name: "address", label: "Delivery address", autocomplete: "street-address" },
-	{ name: "city", label: "City or town", autocomplete: "address-level2" },
-	{ name: "state", label: "State", autocomplete: "address-level1" },
+	{ name: "address", label: "Delivery address", autocomplete: "street-address", optional: true },
+	{ name: "city", label: "City or town", autocomplete: "address-level2", optional: true },
+	{ name: "state", label: "State", autocomplete: "address-level1", optional: true },
 	{ name: "note", label: "Note for the seller", autocomplete: "off", optional: true },
 ];
 
 /**
- * Checkout: the order summary (live prices) and the shopper's contact and delivery details,
- * checked on the server so it works without JavaScript. Payment (Paystack) and the order it
- * creates belong to the commerce and payments issues; until they land, valid details are
- * confirmed back and the pay button stays off, and nothing is charged or stored.
+ * Checkout: the order summary at the prices that will be charged, the shopper's details, a
+ * delivery option and how to pay. A plain form (no JavaScript needed); placing the order
+ * redirects to the order page. `idempotencyKey` is fixed when the page is rendered, so a
+ * double submit (or a retry after a timeout) places the order once.
  */
 export function CheckoutPage(props: {
 	store: PublicStore;
 	base: string;
 	origin: string;
 	collections: { handle: string; title: string }[];
-	lines: CartLine[];
-	products: StorefrontProduct[];
+	cart: PricedCart | null;
+	options: DeliveryOption[];
 	values: CheckoutValues;
-	errors: Partial<Record<keyof CheckoutValues, string>>;
-	confirmed: boolean;
+	errors: Partial<Record<CheckoutField, string>>;
+	message?: string;
+	idempotencyKey: string;
 }) {
-	const { store, base, values, errors } = props;
-	const { rows, totalMinor } = cartRows(props.lines, props.products);
+	const { store, base, values, errors, cart } = props;
 	const currency = store.currency as Currency;
-	const invalid = Object.keys(errors).length > 0;
+	const lines = cart?.lines ?? [];
+	const chosen = values.deliveryOptionId ?? props.options[0]?.id;
+	const anyPod = props.options.some((o) => o.payOnDelivery);
 	return (
 		<Layout
 			store={store}
@@ -44,7 +56,7 @@ export function CheckoutPage(props: {
 			og={{ title: `Checkout · ${store.name}`, description: `Checkout at ${store.name}`, url: `${props.origin}${base}/checkout` }}
 		>
 			<h1>Checkout</h1>
-			{rows.length === 0 ? (
+			{lines.length === 0 ? (
 				<p>
 					Your cart is empty. <a href={`${base}/`}>Keep shopping</a>
 				</p>
@@ -52,30 +64,25 @@ export function CheckoutPage(props: {
 				<>
 					<h2>Your order</h2>
 					<ul>
-						{rows.map(({ product, variant, quantity }) => (
+						{lines.map((line) => (
 							<li>
-								{quantity} × {product.title}
-								{variant.optionValues.length > 0 ? ` (${variant.title})` : ""} —{" "}
-								{formatMoney(variant.priceMinor * quantity, currency)}
-								{variant.availability === "sold_out" ? <strong> — sold out</strong> : null}
+								{line.quantity} × {line.title}
+								{line.variantTitle && line.variantTitle !== "Default" ? ` (${line.variantTitle})` : ""} —{" "}
+								{formatMoney(line.lineTotalMinor, currency)}
 							</li>
 						))}
 					</ul>
 					<p>
-						Total: <strong id="checkout-total">{formatMoney(totalMinor, currency)}</strong> (delivery is arranged with the seller)
+						Subtotal: <strong id="checkout-total">{formatMoney(cart?.totalMinor ?? 0, currency)}</strong> (delivery is added
+						below)
 					</p>
-					{invalid ? (
+					{props.message || Object.keys(errors).length > 0 ? (
 						<p role="alert" id="form-errors">
-							Please check the highlighted fields.
-						</p>
-					) : null}
-					{props.confirmed ? (
-						<p role="status" id="confirmed">
-							Thanks, {values.fullName}. Your details are complete. Online payment with Paystack is not open at this store yet, so
-							nothing has been charged{store.contact.phone ? " — message the seller on WhatsApp to order" : ""}.
+							{props.message ?? "Please check the highlighted fields."}
 						</p>
 					) : null}
 					<form method="post" action={`${base}/checkout`} novalidate>
+						<input type="hidden" name="idempotencyKey" value={props.idempotencyKey} />
 						{FIELDS.map((field) => (
 							<p>
 								<label for={field.name}>
@@ -110,11 +117,59 @@ export function CheckoutPage(props: {
 								) : null}
 							</p>
 						))}
-						<button type="submit">Check my details</button>{" "}
-						<button type="button" disabled aria-describedby="pay-note">
-							Pay with Paystack
-						</button>
-						<p id="pay-note">Payment opens with Paystack soon; you will not be charged from this page.</p>
+						<fieldset>
+							<legend>Delivery</legend>
+							{props.options.length === 0 ? <p>This store has not set up delivery yet; contact the seller.</p> : null}
+							{props.options.map((option) => (
+								<p>
+									<label>
+										<input type="radio" name="deliveryOptionId" value={option.id} checked={option.id === chosen} /> {option.name}{" "}
+										— {option.feeMinor > 0 ? formatMoney(option.feeMinor, currency) : "free"}
+										{option.payOnDelivery ? " · pay on delivery available" : ""}
+									</label>
+								</p>
+							))}
+							{errors.deliveryOptionId ? (
+								<span id="deliveryOptionId-error" class="badge sold_out">
+									{errors.deliveryOptionId}
+								</span>
+							) : null}
+						</fieldset>
+						<fieldset>
+							<legend>Payment</legend>
+							{anyPod ? (
+								<p>
+									<label>
+										<input
+											type="radio"
+											name="paymentMethod"
+											value="pay_on_delivery"
+											checked={(values.paymentMethod ?? "pay_on_delivery") === "pay_on_delivery"}
+										/>{" "}
+										Pay on delivery (cash or transfer when it arrives)
+									</label>
+								</p>
+							) : null}
+							<p>
+								<label>
+									<input
+										type="radio"
+										name="paymentMethod"
+										value="online"
+										checked={values.paymentMethod === "online" || (!anyPod && values.paymentMethod === undefined)}
+									/>{" "}
+									Pay online (card, bank transfer)
+								</label>
+							</p>
+							{errors.paymentMethod ? (
+								<span id="paymentMethod-error" class="badge sold_out">
+									{errors.paymentMethod}
+								</span>
+							) : null}
+						</fieldset>
+						<p>
+							<button type="submit">Place order</button>
+						</p>
 					</form>
 				</>
 			)}

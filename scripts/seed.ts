@@ -160,6 +160,17 @@ export async function seedDemoCatalog(databaseUrl: string, localEndpoint?: strin
 			VALUES ($1, $2, $4, 1), ($1, $3, $4, 2) ON CONFLICT DO NOTHING`,
 			[collectionId, demoId("prd", 4), demoId("prd", 1), DEMO.storeId],
 		),
+		// How the demo store delivers: pickup (pay on collection), a Lagos courier that also takes
+		// payment on delivery up to ₦200,000, and nationwide delivery paid online.
+		sql.query(
+			`INSERT INTO delivery_options (id, store_id, kind, name, states, fee_minor, currency, books_courier, pay_on_delivery,
+				pay_on_delivery_max_total_minor, position)
+			VALUES ($1, $4, 'pickup', 'Pick up in Yaba, Lagos', '{}', 0, 'NGN', false, true, NULL, 0),
+				($2, $4, 'delivery', 'Lagos delivery (courier)', '{Lagos}', 250000, 'NGN', true, true, 20000000, 1),
+				($3, $4, 'delivery', 'Nationwide delivery', '{}', 450000, 'NGN', false, false, NULL, 2)
+			ON CONFLICT DO NOTHING`,
+			[demoId("dlv", 1), demoId("dlv", 2), demoId("dlv", 3), DEMO.storeId],
+		),
 	);
 	await sql.transaction(statements);
 }

@@ -1,6 +1,8 @@
 // A real browser against the real stack: Debian's Chromium (driven by playwright-core) opens
-// the demo storefront served by the Oja Workers on workerd, searches, opens a product and
-// picks a variant, once with JavaScript and once without. Screenshots land in test-results/.
+// the demo storefront served by the Oja Workers on workerd, searches, opens a product, picks a
+// variant, adds it to the cart, checks out with pay on delivery and watches the order page
+// change live when the merchant fulfils it through the API; and once without JavaScript.
+// Screenshots land in test-results/.
 import { mkdir } from "node:fs/promises";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,6 +33,16 @@ beforeAll(async () => {
 afterAll(async () => {
 	for (const dispose of disposers.reverse()) await dispose().catch(() => undefined);
 });
+
+async function merchantToken(): Promise<string> {
+	const login = await fetch(`${gatewayUrl}/v1/auth/login`, {
+		method: "POST",
+		headers: { "content-type": "application/json" },
+		body: JSON.stringify({ email: DEMO.email, password: DEMO.password }),
+	});
+	const { accessToken } = (await login.json()) as { accessToken: string };
+	return accessToken;
+}
 
 describe("storefront in Chromium", () => {
 	it("the seeded demo merchant can manage the catalog the pages show", async () => {
@@ -85,13 +97,32 @@ describe("storefront in Chromium", () => {
 		await page.waitForURL(/\/checkout$/);
 		await page.getByLabel("Full name").fill("Chioma Eze");
 		await page.getByLabel("Phone (WhatsApp)").fill("0803 123 4567");
-		await page.getByLabel("Delivery address").fill("1 Allen Avenue");
-		await page.getByLabel("City or town").fill("Ikeja");
-		await page.getByLabel("State").fill("Lagos");
-		await page.getByRole("button", { name: "Check my details" }).click();
-		await expect.poll(() => page.locator("#confirmed").count()).toBe(1);
-		expect(await page.getByLabel("Phone (WhatsApp)").inputValue()).toBe("+2348031234567");
+		await page.getByLabel(/Pick up in Yaba/).check();
+		await page.getByLabel(/Pay on delivery/).check();
 		await page.screenshot({ path: `${ARTEFACTS}/storefront-checkout.png`, fullPage: true });
+		await page.getByRole("button", { name: "Place order" }).click();
+		await page.waitForURL(/\/orders\/ord_[0-9A-Z]{26}\?placed=1$/);
+		expect(await page.locator("#placed").textContent()).toContain("Your order is placed");
+		expect(await page.locator("#payment-status").textContent()).toBe("Pay on delivery");
+		expect(await page.locator("#fulfilment-status").textContent()).toBe("Being prepared");
+		// The page is connected to its live feed.
+		await expect.poll(() => page.locator("#live-state").textContent(), { timeout: 15_000 }).toBe("Live");
+		const orderId = /\/orders\/(ord_[0-9A-Z]{26})/.exec(page.url())?.[1] as string;
+
+		// The merchant fulfils it through the API; the open page changes without a reload.
+		const token = await merchantToken();
+		const fulfil = await fetch(`${gatewayUrl}/v1/stores/${DEMO.storeId}/orders/${orderId}/fulfilments`, {
+			method: "POST",
+			headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+			body: JSON.stringify({ carrier: "GIG Logistics", trackingNumber: "GIG-1001" }),
+		});
+		expect(fulfil.status).toBe(201);
+		await expect.poll(() => page.locator("#fulfilment-status").textContent(), { timeout: 20_000 }).toBe("Sent");
+		expect(await page.locator("#order").getAttribute("data-fulfilment")).toBe("fulfilled");
+		await page.screenshot({ path: `${ARTEFACTS}/storefront-order-live.png`, fullPage: true });
+		// A reload shows the same truth without the socket.
+		await page.reload();
+		expect(await page.locator("#fulfilment-status").textContent()).toBe("Sent");
 		await page.close();
 	});
 

@@ -1,4 +1,4 @@
-import { handle, ProblemError, problem } from "@oja/contracts";
+import { ProblemError, problem } from "@oja/contracts";
 import { type CacheScope, CUSTOM_DOMAIN_HEADER, edgeCached as sharedEdgeCache } from "@oja/edge-cache";
 import { type Context, Hono } from "hono";
 import type { StorefrontEnv } from "./app-env.ts";

@@ -1,9 +1,10 @@
 import type { StoredCart } from "@oja/cart";
 import { type CheckoutInput, type CheckoutResult, Order, ProblemError, problem, type RequestContext } from "@oja/contracts";
 import { type Database, isUniqueViolation, newId, vetoReason } from "@oja/db";
-import { appendEvent, appendEventFromSql } from "@oja/events";
+import { appendEvent } from "@oja/events";
 import { sql } from "drizzle-orm";
 import { orderToken, tokenHash } from "./order-token.ts";
+import { stockMovementEvent } from "./stock-events.ts";
 
 // Checkout is ONE batch (one HTTP round trip to Neon, one transaction): claim the idempotency
 // key, check every line is for sale, lock and reserve stock with conditional updates, price
@@ -13,8 +14,6 @@ import { orderToken, tokenHash } from "./order-token.ts";
 // through oja_assert with a fixed reason and the whole transaction rolls back: nothing is
 // reserved, counted or written. Only the failure paths read again, to explain the refusal.
 
-/** At or below this many available units a variant shows as "low" (catalog's storefront label). */
-const LOW_STOCK = 5;
 /** Shopify-style order numbers start at #1001. */
 const FIRST_ORDER_NUMBER = 1001;
 
@@ -34,10 +33,6 @@ export interface CheckoutOutcome {
 	eventIds: string[];
 	replayed: boolean;
 }
-
-const label = (available: SQLFragment) =>
-	sql`(CASE WHEN ${available} <= 0 THEN 'sold_out' WHEN ${available} <= ${LOW_STOCK} THEN 'low' ELSE 'in_stock' END)`;
-type SQLFragment = ReturnType<typeof sql>;
 
 export async function checkout(db: Database, req: CheckoutRequest): Promise<CheckoutOutcome> {
 	const { storeId, cart, input, ctx } = req;
@@ -213,22 +208,15 @@ export async function checkout(db: Database, req: CheckoutRequest): Promise<Chec
 		},
 		ctx.requestId,
 	);
-	// The labels a shopper sees are in stock / low / sold out (or the exact count where the store
-	// shows counts); only variants whose label this reservation changed invalidate cached pages.
-	const before = sql`(i.on_hand - i.reserved + l.quantity)`;
-	const after = sql`(i.on_hand - i.reserved)`;
-	const reserved = appendEventFromSql(
+	const reserved = stockMovementEvent(
 		db,
-		{ type: "inventory.reserved", storeId, aggregateId: orderId },
-		sql`jsonb_build_object('storeId', ${storeId}::text, 'orderId', ${orderId}::text, 'reason', 'checkout',
-			'lines', (SELECT jsonb_agg(jsonb_build_object('variantId', variant_id, 'quantity', quantity))
-				FROM jsonb_to_recordset(${linesJson}::jsonb) AS x(variant_id text, quantity int)),
-			'crossed', coalesce((SELECT jsonb_agg(jsonb_build_object('variantId', i.variant_id, 'handle', p.handle))
-				FROM jsonb_to_recordset(${linesJson}::jsonb) AS l(variant_id text, quantity int)
-				JOIN inventory i ON i.variant_id = l.variant_id AND i.store_id = ${storeId}
-				JOIN variants v ON v.id = i.variant_id JOIN products p ON p.id = v.product_id
-				JOIN stores s ON s.id = ${storeId}
-				WHERE s.show_stock_counts OR ${label(before)} <> ${label(after)}), '[]'::jsonb))`,
+		{
+			type: "inventory.reserved",
+			storeId,
+			orderId,
+			reason: "checkout",
+			lines: lines.map((l) => ({ variant_id: l.variant_id, quantity: l.quantity })),
+		},
 		ctx.requestId,
 	);
 	const respond = db.execute<{ response: unknown }>(sql`

@@ -9,10 +9,11 @@ import {
 	type StoreAccess,
 } from "@oja/contracts";
 import { type Database, newId, vetoReason } from "@oja/db";
-import { appendEvent, appendEventFromSql, type NewEvent } from "@oja/events";
+import { appendEvent, type NewEvent } from "@oja/events";
 import { type Command, decide, type LineQuantity, type OrderState, type StatusChange } from "@oja/orders";
 import { type SQL, sql } from "drizzle-orm";
 import { loadOrder, requireOrder } from "./order-view.ts";
+import { stockMovementEvent } from "./stock-events.ts";
 
 // Every order transition: read the order, ask the pure state machine (@oja/orders) what the
 // command does, then write it as ONE batch whose first statement is a conditional UPDATE on
@@ -20,8 +21,6 @@ import { loadOrder, requireOrder } from "./order-view.ts";
 // concurrent fulfilment, the expiry sweep, a payment), that update matches nothing, oja_assert
 // vetoes the batch and nothing — stock, lines, timeline, events — is written. Each status
 // change is a timeline row and an `order.status_changed` event in the same transaction.
-
-const LOW_STOCK = 5;
 
 export interface LineRow extends Record<string, unknown> {
 	id: string;
@@ -210,7 +209,19 @@ export async function transition(db: Database, t: Transition): Promise<{ order: 
 		...(t.extraEvents ?? []).map((e) => appendEvent(db, e, ctx.requestId)),
 	];
 	if (released.length > 0) {
-		events.push(stockEvent(db, storeId, orderId, released, t.command.type === "expire" ? "expired" : "cancelled", ctx));
+		events.push(
+			stockMovementEvent(
+				db,
+				{
+					type: "inventory.released",
+					storeId,
+					orderId,
+					reason: t.command.type === "expire" ? "expired" : "cancelled",
+					lines: released,
+				},
+				ctx.requestId,
+			),
+		);
 	}
 	try {
 		const results = await db.batch([guard, ...statements.map((s) => db.execute(s)), ...events]);
@@ -258,37 +269,6 @@ function stockChange(storeId: string, lines: { variant_id: string; quantity: num
 			RETURNING i.variant_id
 		)
 		SELECT oja_assert((SELECT count(*) FROM upd) = (SELECT count(*) FROM r), 'stock-mismatch')`;
-}
-
-const label = (available: SQL) =>
-	sql`(CASE WHEN ${available} <= 0 THEN 'sold_out' WHEN ${available} <= ${LOW_STOCK} THEN 'low' ELSE 'in_stock' END)`;
-
-/** inventory.released, listing the variants whose storefront label the release changed. */
-function stockEvent(
-	db: Database,
-	storeId: string,
-	orderId: string,
-	lines: { variant_id: string; quantity: number }[],
-	reason: string,
-	ctx: RequestContext,
-) {
-	const json = JSON.stringify(lines);
-	const before = sql`(i.on_hand - i.reserved - l.quantity)`;
-	const after = sql`(i.on_hand - i.reserved)`;
-	return appendEventFromSql(
-		db,
-		{ type: "inventory.released", storeId, aggregateId: orderId },
-		sql`jsonb_build_object('storeId', ${storeId}::text, 'orderId', ${orderId}::text, 'reason', ${reason}::text,
-			'lines', (SELECT jsonb_agg(jsonb_build_object('variantId', variant_id, 'quantity', quantity))
-				FROM jsonb_to_recordset(${json}::jsonb) AS x(variant_id text, quantity int)),
-			'crossed', coalesce((SELECT jsonb_agg(jsonb_build_object('variantId', i.variant_id, 'handle', p.handle))
-				FROM jsonb_to_recordset(${json}::jsonb) AS l(variant_id text, quantity int)
-				JOIN inventory i ON i.variant_id = l.variant_id AND i.store_id = ${storeId}
-				JOIN variants v ON v.id = i.variant_id JOIN products p ON p.id = v.product_id
-				JOIN stores s ON s.id = ${storeId}
-				WHERE s.show_stock_counts OR ${label(before)} <> ${label(after)}), '[]'::jsonb))`,
-		ctx.requestId,
-	);
 }
 
 const actorOf = (access: StoreAccess) => access.userId ?? access.apiKeyId ?? "merchant";

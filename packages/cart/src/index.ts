@@ -22,6 +22,13 @@ export interface VariantSnapshot {
 	available: number;
 }
 
+/** A variant with the store it belongs to, as the catalog answers a cart's lookup. */
+export interface StorefrontVariantSnapshot {
+	storeId: string;
+	currency: string;
+	variant: VariantSnapshot;
+}
+
 export interface StoredLine {
 	id: string;
 	variantId: string;

@@ -1,4 +1,5 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
+import type { StorefrontVariantSnapshot } from "@oja/cart";
 import {
 	AdjustInventoryInput,
 	type Collection,
@@ -40,7 +41,7 @@ import { changeInventory } from "./inventory.ts";
 import { createProduct, deleteProduct, getProduct, listProducts, updateProduct } from "./products.ts";
 import { storefrontSearch } from "./search.ts";
 import { storefrontCollection, storefrontList, storefrontProduct } from "./storefront.ts";
-import { type StorefrontVariantSnapshot, storefrontVariant } from "./variant-snapshot.ts";
+import { storefrontVariant } from "./variant-snapshot.ts";
 import { addVariant, deleteVariant, getVariant, updateVariant } from "./variants.ts";
 import { storefrontView } from "./view.ts";
 

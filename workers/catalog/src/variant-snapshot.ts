@@ -1,23 +1,7 @@
+import type { StorefrontVariantSnapshot } from "@oja/cart";
 import { ProblemError, problem } from "@oja/contracts";
 import type { Database } from "@oja/db";
 import { sql } from "drizzle-orm";
-
-/** What a cart needs to know about one variant a shopper is adding (see @oja/cart). */
-export interface StorefrontVariantSnapshot {
-	storeId: string;
-	currency: string;
-	variant: {
-		variantId: string;
-		productId: string;
-		handle: string;
-		title: string;
-		variantTitle: string;
-		image: string | null;
-		priceMinor: number;
-		currency: string;
-		available: number;
-	};
-}
 
 /**
  * One statement: the store by slug and, if this store sells it, the variant with its price and

@@ -1,4 +1,4 @@
-import type { PricedCart, VariantSnapshot } from "@oja/cart";
+import type { PricedCart, StorefrontVariantSnapshot } from "@oja/cart";
 import {
 	CheckoutInput,
 	type CheckoutResult,
@@ -34,8 +34,6 @@ const AddToCart = z.object({
 const LineForm = z.object({ lineId: z.string().regex(/^ln_[0-9a-z]{1,12}$/) });
 const UpdateForm = LineForm.extend({ quantity: z.coerce.number().int().min(1).max(999) });
 
-type Snapshot = { storeId: string; currency: string; variant: VariantSnapshot };
-
 function ctxOf(c: Context<StorefrontEnv>) {
 	return { requestId: c.get("requestId") };
 }
@@ -56,7 +54,7 @@ function cartIdOf(c: Context<StorefrontEnv>): string | null {
 }
 
 /** The variant as this store sells it, from the edge cache (no SQL when warm). */
-function snapshotOf(c: Context<StorefrontEnv>, slug: string, variantId: string): Promise<Snapshot> {
+function snapshotOf(c: Context<StorefrontEnv>, slug: string, variantId: string): Promise<StorefrontVariantSnapshot> {
 	return edgeCachedValue(
 		{
 			versions: c.env.STOREFRONT_VERSIONS,
@@ -65,7 +63,7 @@ function snapshotOf(c: Context<StorefrontEnv>, slug: string, variantId: string):
 		},
 		{ slug, list: true },
 		`/variant/${variantId}`,
-		async () => unwrap(await c.env.CATALOG.storefrontVariant(slug, variantId, ctxOf(c))) as Snapshot,
+		async () => unwrap(await c.env.CATALOG.storefrontVariant(slug, variantId, ctxOf(c))) as StorefrontVariantSnapshot,
 	);
 }
 

@@ -1,3 +1,4 @@
+import type { StorefrontVariantSnapshot } from "@oja/cart";
 import {
 	AddCartLineInput,
 	ApplyDiscountInput,
@@ -47,22 +48,6 @@ const privateToShopper: MiddlewareHandler<GatewayEnv> = async (c, next) => {
 	await next();
 };
 
-type Snapshot = {
-	storeId: string;
-	currency: string;
-	variant: {
-		variantId: string;
-		productId: string;
-		handle: string;
-		title: string;
-		variantTitle: string;
-		image: string | null;
-		priceMinor: number;
-		currency: string;
-		available: number;
-	};
-};
-
 /** The store behind a storefront slug (cached with the store profile). */
 export function storefrontStore(c: Context<GatewayEnv>, storeSlug: string): Promise<PublicStore> {
 	return cachedValue(c, { slug: storeSlug }, "/store", async () =>
@@ -71,7 +56,11 @@ export function storefrontStore(c: Context<GatewayEnv>, storeSlug: string): Prom
 }
 
 /** A variant as this store sells it, cached under the store's listing version. */
-export function storefrontVariant(c: Context<GatewayEnv>, storeSlug: string, variantId: string): Promise<Snapshot> {
+export function storefrontVariant(
+	c: Context<GatewayEnv>,
+	storeSlug: string,
+	variantId: string,
+): Promise<StorefrontVariantSnapshot> {
 	return cachedValue(c, { slug: storeSlug, list: true }, `/variant/${variantId}`, async () =>
 		unwrap(await c.env.CATALOG.storefrontVariant(storeSlug, variantId, rpcContext(c))),
 	);

@@ -1,9 +1,10 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
-import { newId, schema } from "@oja/db";
+import { type Database, newId, schema } from "@oja/db";
 import { type AnyTypedEnvelope, backoffSeconds, consumeBatch, type EventEnvelope } from "@oja/events";
-import { testDb } from "@oja/test-helpers";
-import { eq } from "drizzle-orm";
+import { databaseWork, testDb } from "@oja/test-helpers";
+import { eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { recordEvents } from "../../ops/src/event-log.ts";
 
 // The consumer helper against the real database, with hand-built batches so each message's
 // ack/retry decision is visible.
@@ -155,6 +156,54 @@ describe("consumeBatch", () => {
 		const batch = batchOf([{ id: "x", type: "nonsense" }, event(newId("user"), 1)]);
 		const outcomes = await consumeBatch(batch, { consumer: "test.invalid", db: testDb(), handle: () => [] });
 		expect(outcomes).toEqual(["retried", "processed"]);
+	});
+});
+
+describe("the ops event log consumer", () => {
+	const policy = { baseDelaySeconds: 5, maxDelaySeconds: 60 };
+	const logged = (ids: string[]) => testDb().select().from(schema.eventLog).where(inArray(schema.eventLog.eventId, ids));
+
+	it("logs a whole batch in one round trip, each event once, and retries only what does not parse", async () => {
+		const events = Array.from({ length: 20 }, () => event(newId("user"), 1));
+		const ids = events.map((e) => e.id);
+		const first = events[0] as EventEnvelope;
+		const batch = batchOf([...events, first, { id: "x", type: "nonsense" }]);
+		const before = await databaseWork();
+		expect(await recordEvents(testDb(), batch, policy, () => {})).toEqual({ logged: 21 });
+		expect((await databaseWork()).requests - before.requests).toBe(1);
+		const result = await getQueueResult(batch, createExecutionContext());
+		expect(result.explicitAcks).toHaveLength(21);
+		expect(result.retryMessages).toHaveLength(1);
+		expect(await logged(ids)).toHaveLength(20);
+		// Redelivered: acked, nothing logged twice, and the marks say it was processed.
+		const again = batchOf([first, events[1]]);
+		await recordEvents(testDb(), again, policy, () => {});
+		expect((await getQueueResult(again, createExecutionContext())).explicitAcks).toHaveLength(2);
+		expect(await logged(ids)).toHaveLength(20);
+		const marks = await testDb().select().from(schema.processedMessages).where(inArray(schema.processedMessages.eventId, ids));
+		expect(marks.every((m) => m.consumer === "ops.event-log")).toBe(true);
+		expect(marks).toHaveLength(20);
+	});
+
+	it("retries the whole batch with backoff when the write fails", async () => {
+		const events = [event(newId("user"), 1), event(newId("user"), 1)];
+		const batch = batchOf(events, 3);
+		const delays: (number | undefined)[] = [];
+		for (const message of batch.messages) {
+			const retry = message.retry.bind(message);
+			Object.defineProperty(message, "retry", {
+				value: (options?: QueueRetryOptions) => {
+					delays.push(options?.delaySeconds);
+					retry(options);
+				},
+			});
+		}
+		const down = { execute: () => Promise.reject(new Error("database unreachable")) } as unknown as Database;
+		expect(await recordEvents(down, batch, policy, () => {})).toEqual({ logged: 0 });
+		const settled = await getQueueResult(batch, createExecutionContext());
+		expect(settled.retryMessages).toHaveLength(2);
+		expect(settled.explicitAcks).toHaveLength(0);
+		expect(delays).toEqual([20, 20]);
 	});
 });
 

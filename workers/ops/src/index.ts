@@ -1,8 +1,8 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { createDb } from "@oja/db";
-import { consumeBatch, drainOutbox } from "@oja/events";
+import { drainOutbox } from "@oja/events";
 import { recordDeadLetters } from "./dead-letters.ts";
-import { recordEvent } from "./event-log.ts";
+import { recordEvents } from "./event-log.ts";
 
 const WORKER = "ops";
 
@@ -34,11 +34,9 @@ export default class OpsService extends WorkerEntrypoint<OpsEnv> {
 			await recordDeadLetters(db, batch);
 			return;
 		}
-		await consumeBatch(batch, {
-			consumer: "ops.event-log",
-			db,
-			handle: (event) => recordEvent(db, event),
-			retry: { baseDelaySeconds: Number(this.env.QUEUE_RETRY_BASE_SECONDS ?? 5), maxDelaySeconds: 15 * 60 },
+		await recordEvents(db, batch, {
+			baseDelaySeconds: Number(this.env.QUEUE_RETRY_BASE_SECONDS ?? 5),
+			maxDelaySeconds: 15 * 60,
 		});
 	}
 }

@@ -76,7 +76,7 @@ export async function relayOutbox(options: RelayOptions): Promise<RelayResult> {
 
 	for (const binding of Object.keys(EVENT_SUBSCRIPTIONS) as EventQueueBinding[]) {
 		const queue = queues[binding];
-		const matching = envelopes.filter((e) => EVENT_SUBSCRIPTIONS[binding](e.type));
+		const matching = envelopes.filter((e) => EVENT_SUBSCRIPTIONS[binding](e));
 		if (matching.length === 0) continue;
 		if (!queue) throw new Error(`relay has no binding for queue ${binding}`);
 		for (let i = 0; i < matching.length; i += SEND_BATCH) {

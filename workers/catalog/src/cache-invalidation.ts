@@ -104,10 +104,13 @@ export async function invalidateBatch(
 		const keys = new Set<string>();
 		for (const { event } of valid) {
 			if (!event.storeId) continue;
+			const bumps = await bumpsFor(deps.db, event);
+			// Nothing a shopper sees changed (e.g. a release that moved no label): no slug lookup either.
+			if (!bumps.store && !bumps.list && !bumps.nav && bumps.products.length === 0) continue;
 			if (!slugs.has(event.storeId)) slugs.set(event.storeId, await slugOf(deps.db, event.storeId));
 			const slug = slugs.get(event.storeId);
 			// A deleted store has no storefront left to serve stale.
-			if (slug) for (const key of keysFor(slug, await bumpsFor(deps.db, event))) keys.add(key);
+			if (slug) for (const key of keysFor(slug, bumps)) keys.add(key);
 		}
 		await Promise.all([...keys].map((key) => deps.kv.put(key, newVersionToken())));
 		for (const { event } of valid) await syncHosts(deps.db, deps.kv, event);

@@ -45,10 +45,22 @@ export async function liveFetch(request: Request, env: CommerceEnv): Promise<Res
 /**
  * Tells the order's live page and its store's feed that the order changed. Both are
  * idempotent by sequence, so calling this twice, or late, is harmless.
+ *
+ * A new order (`orderPage: false`) goes to the store feed only: an order page's socket can
+ * open only once the order exists and starts with its state as of then, so there is nothing to
+ * push to it, and skipping it saves creating a Durable Object for every order placed.
  */
-export async function notifyOrderChange(env: CommerceEnv, change: OrderChange): Promise<void> {
-	const live = env.ORDER_LIVE.get(env.ORDER_LIVE.idFromName(orderLiveName(change.storeId, change.orderId)));
+export async function notifyOrderChange(
+	env: CommerceEnv,
+	change: OrderChange,
+	options: { orderPage: boolean } = { orderPage: true },
+): Promise<void> {
 	const feed = env.STORE_FEED.get(env.STORE_FEED.idFromName(change.storeId));
+	if (!options.orderPage) {
+		await feed.notify(change);
+		return;
+	}
+	const live = env.ORDER_LIVE.get(env.ORDER_LIVE.idFromName(orderLiveName(change.storeId, change.orderId)));
 	await Promise.all([live.notify(change), feed.notify(change)]);
 }
 
@@ -80,7 +92,7 @@ export async function pushOrderChanges(
 		message.retry({ delaySeconds });
 	};
 
-	const byOrder = new Map<string, { change: OrderChange; messages: Message<unknown>[] }>();
+	const byOrder = new Map<string, { change: OrderChange; messages: Message<unknown>[]; changed: boolean }>();
 	for (const message of batch.messages) {
 		const parsed = parseEnvelope(message.body);
 		// Invalid: retried, not dropped (a newer producer may be ahead of this consumer).
@@ -95,18 +107,20 @@ export async function pushOrderChanges(
 		}
 		const { storeId, orderId } = event.payload;
 		const key = `${storeId}:${orderId}`;
+		const changed = event.type !== "order.created";
 		const group = byOrder.get(key);
-		if (!group) byOrder.set(key, { change: { storeId, orderId, sequence: event.sequence }, messages: [message] });
+		if (!group) byOrder.set(key, { change: { storeId, orderId, sequence: event.sequence }, messages: [message], changed });
 		else {
 			group.change.sequence = Math.max(group.change.sequence, event.sequence);
 			group.messages.push(message);
+			group.changed ||= changed;
 		}
 	}
 
 	await Promise.all(
-		[...byOrder.values()].map(async ({ change, messages }) => {
+		[...byOrder.values()].map(async ({ change, messages, changed }) => {
 			try {
-				await notifyOrderChange(deps.env, change);
+				await notifyOrderChange(deps.env, change, { orderPage: changed });
 				for (const message of messages) message.ack();
 			} catch (error) {
 				for (const message of messages) retry(message, errorSummary(error));

@@ -41,7 +41,7 @@ export interface CommerceResult {
 	checkout: Latency & {
 		orders: number;
 		wallSeconds: number;
-		/** Batches of 12 statements (the checkout transaction) per order placed. */
+		/** Batches of 11 statements (the checkout transaction) per order placed. */
 		checkoutBatchesPerOrder: number;
 		/** Every SQL round trip while the checkouts ran, per order (includes relay/consumers running meanwhile). */
 		roundTripsPerOrderDuringRun: number;
@@ -75,18 +75,18 @@ export interface CommerceResult {
 	};
 }
 
-const SLUG = BENCH_STORE.slug;
+export const SLUG = BENCH_STORE.slug;
 const PICKUP = `dlv_01BENCH${"1".padStart(19, "0")}`;
 // Variants of bench products 501–520 (5 sizes each, scripts/seed.ts seedBulkCatalog): stock so
 // deep that no checkout in this run moves their availability label, so every reservation
 // leaves the storefront cache alone (labels, not counts, are what the cache keys on).
 const DEEP_STOCK = 1_000_000;
-const CART_VARIANTS = Array.from({ length: 100 }, (_, i) => benchVariant(501 + Math.floor(i / 5), 1 + (i % 5)));
+export const CART_VARIANTS = Array.from({ length: 100 }, (_, i) => benchVariant(501 + Math.floor(i / 5), 1 + (i % 5)));
 const RUSH_VARIANT = benchVariant(999, 1);
 const RUSH_STOCK = 10;
 const RUSH_CARTS = 200;
 const LISTING = `/v1/storefront/${SLUG}/products?limit=20`;
-const CHECKOUT_BODY = JSON.stringify({
+export const CHECKOUT_BODY = JSON.stringify({
 	name: "Chioma Eze",
 	phone: "0803 123 4567",
 	email: "chioma@example.com",
@@ -100,7 +100,7 @@ function benchVariant(product: number, size: number): string {
 }
 
 /** A pickup option for the bench store, and the stock the scenarios need. */
-async function seedCommerce(stack: Stack): Promise<void> {
+export async function seedCommerce(stack: Stack): Promise<void> {
 	neonConfig.fetchEndpoint = stack.sqlEndpoint;
 	const sql = neon(stack.databaseUrl);
 	await sql.transaction([
@@ -123,7 +123,7 @@ async function inventoryOf(stack: Stack, variantId: string): Promise<{ onHand: n
 }
 
 /** `count` new carts, each holding one unit of `variantOf(i)` if given: setup, a few at a time. */
-async function makeCarts(gatewayUrl: string, count: number, variantOf?: (i: number) => string): Promise<string[]> {
+export async function makeCarts(gatewayUrl: string, count: number, variantOf?: (i: number) => string): Promise<string[]> {
 	const ids: string[] = new Array(count);
 	let next = 0;
 	const worker = async () => {
@@ -161,7 +161,7 @@ function cpuSeconds(pid: number): number | undefined {
 }
 
 /** Starts a CPU reading of each process; the returned function gives CPU ms per unit since. */
-function cpuMeter(processes: { role: string; pid: number }[]): (units: number) => Record<string, number> {
+export function cpuMeter(processes: { role: string; pid: number }[]): (units: number) => Record<string, number> {
 	const start = processes.map((p) => cpuSeconds(p.pid));
 	return (units) => {
 		const out: Record<string, number> = {};
@@ -178,7 +178,7 @@ function cpuMeter(processes: { role: string; pid: number }[]): (units: number) =
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until neon-local has seen no SQL for a second (the outbox relay and consumers done). */
-async function settle(stack: Stack, maxSeconds = 30): Promise<NeonLocalStats> {
+export async function settle(stack: Stack, maxSeconds = 30): Promise<NeonLocalStats> {
 	let before = await stack.admin.stats();
 	for (let waited = 0; waited < maxSeconds; waited++) {
 		await sleep(1000);
@@ -303,7 +303,7 @@ export async function runCommerce(
 		...latency(checkouts),
 		orders,
 		wallSeconds: checkouts.wallSeconds,
-		checkoutBatchesPerOrder: per(settledDb?.batchSizes?.["12"] ?? 0, orders),
+		checkoutBatchesPerOrder: per(settledDb?.batchSizes?.["11"] ?? 0, orders),
 		roundTripsPerOrderDuringRun: per(duringRun.requests, orders),
 		roundTripsPerOrderSettled: per(settled.requests, orders),
 		settledByKind,

@@ -7,9 +7,9 @@ import { orderToken, tokenHash } from "./order-token.ts";
 import { stockMovementEvent } from "./stock-events.ts";
 
 // Checkout is ONE batch (one HTTP round trip to Neon, one transaction): claim the idempotency
-// key, check every line is for sale, lock and reserve stock with conditional updates, price
-// everything from Postgres (never from a cache), count the discount, upsert the guest
-// customer, number and insert the order, its lines and timeline, write the outbox events and
+// key, check every line is for sale, write the outbox events, count the discount, lock and
+// reserve stock with conditional updates, price everything from Postgres (never from a
+// cache), upsert the guest customer, number and insert the order, its lines and timeline, and
 // store the response for replays. Any statement that finds the world not as required raises
 // through oja_assert with a fixed reason and the whole transaction rolls back: nothing is
 // reserved, counted or written. Only the failure paths read again, to explain the refusal.
@@ -189,15 +189,6 @@ export async function checkout(db: Database, req: CheckoutRequest): Promise<Chec
 			RETURNING id
 		)
 		SELECT id, number, (SELECT count(*) FROM lines_in) AS lines, (SELECT count(*) FROM timeline) AS t FROM ord`);
-	// Pay on delivery is checked against the total just computed; the order's existence is checked
-	// too, so nothing after this (events, the stored response) can commit without it.
-	const placed = db.execute(sql`
-		SELECT oja_assert(EXISTS (SELECT 1 FROM orders WHERE id = ${orderId}), 'order-not-created') AS a,
-			oja_assert(${online} OR EXISTS (SELECT 1 FROM orders o JOIN delivery_options d ON d.id = o.delivery_option_id
-				WHERE o.id = ${orderId} AND d.pay_on_delivery
-					AND (d.pay_on_delivery_max_total_minor IS NULL OR o.total_minor <= d.pay_on_delivery_max_total_minor)),
-				'pay-on-delivery-unavailable') AS b`);
-
 	const created = appendEvent(
 		db,
 		{
@@ -219,28 +210,30 @@ export async function checkout(db: Database, req: CheckoutRequest): Promise<Chec
 		},
 		ctx.requestId,
 	);
+	// Pay on delivery is checked against the total just computed; the order's existence is
+	// checked too, so the stored response (and with it the whole batch) cannot commit without it.
 	const respond = db.execute<{ response: unknown }>(sql`
+		WITH placed AS (
+			SELECT oja_assert(EXISTS (SELECT 1 FROM orders WHERE id = ${orderId}), 'order-not-created') AS a,
+				oja_assert(${online} OR EXISTS (SELECT 1 FROM orders o JOIN delivery_options d ON d.id = o.delivery_option_id
+					WHERE o.id = ${orderId} AND d.pay_on_delivery
+						AND (d.pay_on_delivery_max_total_minor IS NULL OR o.total_minor <= d.pay_on_delivery_max_total_minor)),
+					'pay-on-delivery-unavailable') AS b
+		)
 		UPDATE idempotency_keys SET order_id = ${orderId}, response = jsonb_build_object('order', order_json(${orderId}))
-		WHERE ${idem} AND attempt = ${attempt}
+		FROM placed
+		WHERE ${idem} AND attempt = ${attempt} AND placed.a AND placed.b
 		RETURNING response`);
 
 	try {
-		const results = await db.batch([
-			claim,
-			fresh,
-			forSale,
-			delivery,
-			lock,
-			reserve,
-			discount,
-			order,
-			placed,
-			created,
-			reserved,
-			respond,
-		]);
-		const response = results[11].rows[0]?.response as { order: unknown } | undefined;
-		const eventIds = [results[9], results[10]].flatMap((r) => r.rows.map((row) => String((row as { id: unknown }).id)));
+		// Statements that lock rows every checkout of a store (or of a hot product) contends for
+		// come last, so each lock is held for as few statements as possible before COMMIT: the
+		// discount row, then the inventory rows, then the store's order counter (taken by `order`)
+		// for just the last two statements. Everything before them only reads or writes rows of
+		// this checkout's own.
+		const results = await db.batch([claim, fresh, forSale, delivery, created, discount, lock, reserve, reserved, order, respond]);
+		const response = results[10].rows[0]?.response as { order: unknown } | undefined;
+		const eventIds = [results[4], results[8]].flatMap((r) => r.rows.map((row) => String((row as { id: unknown }).id)));
 		return { result: { order: Order.parse(response?.order), orderToken: token }, eventIds, replayed: false };
 	} catch (error) {
 		const reason = vetoReason(error);

@@ -56,7 +56,7 @@ export interface Stack {
 	deliveryWebhookSecret: string;
 }
 
-type Disposer = () => Promise<void>;
+export type Disposer = () => Promise<void>;
 
 /**
  * Starts the stack, registering a disposer for each part as soon as it is up, so a failure

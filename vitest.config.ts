@@ -94,6 +94,8 @@ function auxiliaryWorkers(file: string): AuxiliaryWorker[] {
 							DELIVERY_CALLBACK_URL: "http://127.0.0.1:9/webhooks/delivery",
 						}
 					: {}),
+				// Every sale is due for settlement as soon as it is posted.
+				...(worker.dir === "ledger" ? { SETTLEMENT_DELAY_SECONDS: "0" } : {}),
 				// Retries happen at once in tests; the backoff curve itself is unit-tested.
 				QUEUE_RETRY_BASE_SECONDS: "0",
 			},

@@ -41,6 +41,7 @@ export const DOMAIN_WORKERS: WorkerManifest[] = [
 		database: true,
 	},
 	{ dir: "ops", name: "oja-ops", config: "workers/ops/wrangler.toml", envInterface: "OpsEnv", database: true },
+	{ dir: "ledger", name: "oja-ledger", config: "workers/ledger/wrangler.toml", envInterface: "LedgerEnv", database: true },
 	// Not a domain Worker but behind the gateway the same way: the shopper pages, forwarded to it.
 	{
 		dir: "storefront",

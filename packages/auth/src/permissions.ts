@@ -13,6 +13,7 @@ export const PERMISSIONS = {
 	"team:read": ["owner", "admin", "staff"],
 	"team:manage": ["owner", "admin"],
 	"api_keys:manage": ["owner", "admin"],
+	"finance:read": ["owner", "admin"],
 	"payouts:manage": ["owner"],
 } as const satisfies Record<string, readonly Role[]>;
 

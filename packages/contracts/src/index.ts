@@ -9,6 +9,7 @@ export * from "./domains.ts";
 export * from "./error-log.ts";
 export * from "./fields.ts";
 export * from "./identity.ts";
+export * from "./ledger.ts";
 export * from "./money.ts";
 export * from "./ops.ts";
 export * from "./order-live.ts";

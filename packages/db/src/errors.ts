@@ -18,6 +18,11 @@ export function pgErrorCode(error: unknown): string | undefined {
 	return pgFields(error)?.code;
 }
 
+/** The constraint a Postgres error names (CHECK, unique, or a trigger's RAISE … CONSTRAINT =). */
+export function pgConstraint(error: unknown): string | undefined {
+	return pgFields(error)?.constraint;
+}
+
 /** True for a unique violation, optionally on one named constraint. */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
 	const fields = pgFields(error);

@@ -25,6 +25,11 @@ export const ID_PREFIXES = {
 	fulfilment: "ful",
 	deliveryOption: "dlv",
 	discount: "dsc",
+	ledgerEntry: "led",
+	payment: "pay",
+	refund: "rfd",
+	payout: "po",
+	payoutAccount: "pac",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

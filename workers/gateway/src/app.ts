@@ -19,6 +19,7 @@ import { discountRoutes } from "./routes/discounts.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.tsx";
+import { ledgerRoutes } from "./routes/ledger.ts";
 import { opsRoutes } from "./routes/ops.ts";
 import { orderLiveRoutes } from "./routes/order-live.ts";
 import { orderRoutes } from "./routes/orders.ts";
@@ -117,6 +118,7 @@ app.route("/", deliveryOptionRoutes);
 app.route("/", opsRoutes);
 app.route("/", cartRoutes);
 app.route("/", orderRoutes);
+app.route("/", ledgerRoutes);
 app.route("/", deliveryWebhookRoutes);
 
 app.notFound((c) => problemResponse(problem("not-found", `No route for ${c.req.method} ${c.req.path}.`), c.get("requestId")));

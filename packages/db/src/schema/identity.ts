@@ -1,5 +1,17 @@
 import { sql } from "drizzle-orm";
-import { boolean, check, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+	bigint,
+	boolean,
+	check,
+	index,
+	integer,
+	jsonb,
+	pgTable,
+	primaryKey,
+	text,
+	timestamp,
+	uniqueIndex,
+} from "drizzle-orm/pg-core";
 import { createdAt, currency, storeId, updatedAt } from "./columns.ts";
 
 export const stores = pgTable(
@@ -22,6 +34,10 @@ export const stores = pgTable(
 		customDomainToken: text("custom_domain_token"),
 		customDomainVerifiedAt: timestamp("custom_domain_verified_at", { withTimezone: true }),
 		customDomainCheckedAt: timestamp("custom_domain_checked_at", { withTimezone: true }),
+		/** Platform fee on online sales: basis points + fixed minor units, capped (@oja/ledger platformFee). */
+		platformFeeBps: integer("platform_fee_bps").notNull().default(150),
+		platformFeeFixedMinor: bigint("platform_fee_fixed_minor", { mode: "number" }).notNull().default(10_000),
+		platformFeeCapMinor: bigint("platform_fee_cap_minor", { mode: "number" }).notNull().default(200_000),
 		createdAt: createdAt(),
 		updatedAt: updatedAt(),
 	},

@@ -258,8 +258,9 @@ export class PaystackClient implements PaymentProvider {
 	}
 
 	/**
-	 * Paystack returns the existing recipient for the same account details, so repeating a
-	 * creation makes no duplicate: retried like a read.
+	 * Retried like a read: a recipient is only an address-book entry, so a repeat yields at
+	 * worst a second entry for the same account (the sandbox answers with the existing one),
+	 * and no money moves.
 	 */
 	async createTransferRecipient(raw: TransferRecipientInput): Promise<TransferRecipient> {
 		const i = input(TransferRecipientInput, raw, "createTransferRecipient");

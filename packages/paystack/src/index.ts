@@ -19,8 +19,8 @@
 // Money: amounts go out and come back as integers in minor units (kobo), parsed as safe
 // integers (a float or a negative amount is a malformed response, never rounded).
 //
-// Retries: reads, and writes that carry our reference (initialize, transfer; recipient
-// creation, which Paystack dedupes by account), retry 5xx, 429, 408, timeouts and network
+// Retries: reads, writes that carry our reference (initialize, transfer) and recipient
+// creation (an address-book entry: a repeat moves no money) retry 5xx, 429, 408, timeouts and network
 // errors, at most `maxAttempts` (3) tries, with jittered exponential backoff (250 ms, 500 ms,
 // … capped at 5 s; Retry-After honoured up to the cap). A refund carries no key of ours, so
 // it is retried only on 429: see PaystackClient.refund and PaymentUnavailableError.outcomeUnknown.

@@ -878,7 +878,10 @@ ${
 			checkoutPage(res, t);
 			return true;
 		}
-		if (method !== "POST" || !m[2]) return false;
+		if (method !== "POST" || !m[2]) {
+			sendHtml(res, 405, htmlPage("Not allowed", "<h1>Use the buttons on the payment page</h1>"));
+			return true;
+		}
 		// The form body is irrelevant; drain it.
 		await readBody(req);
 		if (m[2] === "pay") {

@@ -74,6 +74,10 @@ describe("paystack sandbox with malformed input", () => {
 		expect((await fetch(`${sandbox.url}/transaction?perPage=0`, { headers: auth })).status).toBe(400);
 		expect((await fetch(`${sandbox.url}/transaction?page=1.5`, { headers: auth })).status).toBe(400);
 		expect((await fetch(`${sandbox.url}/checkout/%E0%A4%A`)).status).toBe(400);
+		const init = await post("/transaction/initialize", JSON.stringify({ email: "a@example.com", amount: 100 }));
+		const { data } = (await init.json()) as { data: { authorization_url: string } };
+		expect((await fetch(`${data.authorization_url}/pay`)).status).toBe(405);
+		expect((await fetch(data.authorization_url, { method: "DELETE" })).status).toBe(405);
 	});
 
 	it("survives a raw request line that is not a URL path", async () => {

@@ -113,6 +113,17 @@ function input<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 
 const DUPLICATE = /duplicate|already (exists|been used)/i;
 
+/**
+ * Paystack's messages are generic ("Invalid key", "Duplicate Transaction Reference"), but a
+ * message that echoed input must not carry a key, an email or an account number into logs.
+ */
+function redact(message: string): string {
+	return message
+		.replace(/\b[sp]k_(?:test|live)_[A-Za-z0-9]+/g, "[key]")
+		.replace(/[^\s@"'<>,;()]+@[^\s@"'<>,;()]+\.[^\s@"'<>,;()]+/g, "[email]")
+		.replace(/\d{7,}/g, "[number]");
+}
+
 const toTransaction = (t: z.infer<typeof TransactionWire>): Transaction => ({
 	id: String(t.id),
 	reference: t.reference,
@@ -397,7 +408,7 @@ export class PaystackClient implements PaymentProvider {
 			} catch {
 				envelope = undefined;
 			}
-			const providerMessage = envelope?.message ?? null;
+			const providerMessage = envelope ? redact(envelope.message) : null;
 			const message = `${what} answered ${res.status}${providerMessage ? `: ${providerMessage}` : ""}`;
 			if (RETRYABLE_STATUS(res.status)) {
 				return {

@@ -330,6 +330,15 @@ describe("PaystackClient failures", () => {
 		expect((error as Error).message).not.toContain("0000000000");
 	});
 
+	it("redacts keys, emails and long numbers a provider message might echo", async () => {
+		const s = scripted([fail(400, "Invalid key sk_live_abc123 for ada@example.com, account 0123456789")]);
+		const error = await s.client.verifyTransaction("x").catch((e: unknown) => e);
+		expect(error).toMatchObject({ providerMessage: "Invalid key [key] for [email], account [number]" });
+		expect((error as Error).message).toBe(
+			"GET /transaction/verify/x answered 400: Invalid key [key] for [email], account [number]",
+		);
+	});
+
 	it("times each attempt out and retries it", async () => {
 		const s = scripted(["hang", ok(transaction)], { timeoutMs: 20 });
 		expect((await s.client.verifyTransaction("ord_1_a1")).reference).toBe("ord_1_a1");

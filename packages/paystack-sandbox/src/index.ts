@@ -135,16 +135,7 @@ export function formatMinor(amount: number, currency: string): string {
 	return `${SYMBOLS[currency] ?? `${currency} `}${major}.${minor}`;
 }
 
-// Paystack allows these in transaction references (ours are stricter; see @oja/paystack).
-const TransactionReference = z
-	.string()
-	.min(1)
-	.max(100)
-	.regex(/^[A-Za-z0-9._=-]+$/, {
-		message: "Only alphanumeric characters and . = - _ are allowed in a reference",
-	});
 const InitializeBody = InitializeRequestWire.extend({
-	reference: TransactionReference.optional(),
 	// Paystack documents metadata as a stringified JSON object; most clients send the object.
 	metadata: z.preprocess((value) => {
 		if (typeof value !== "string") return value;

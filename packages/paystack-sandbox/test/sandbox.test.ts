@@ -148,6 +148,12 @@ describe("paystack sandbox through PaystackClient", () => {
 		expect((await fetch(`${sandbox.url}/checkout/nope`)).status).toBe(404);
 	});
 
+	it("takes Oja's ids (uppercase ULIDs) as transaction references", async () => {
+		const reference = "ord_01HXZ3K8Q9V2M4N6P7R8S9T0VW.1";
+		expect((await client().initializeTransaction(payment({ reference }))).reference).toBe(reference);
+		expect((await client().verifyTransaction(reference)).reference).toBe(reference);
+	});
+
 	it("refuses a reused reference as Paystack does", async () => {
 		const input = payment();
 		await client().initializeTransaction(input);

@@ -64,7 +64,6 @@ export {
 	RefundWire,
 	type ResolvedAccount,
 	ResolvedAccountWire,
-	reference,
 	TRANSACTION_STATUSES,
 	TRANSFER_STATUSES,
 	type Transaction,
@@ -76,6 +75,8 @@ export {
 	TransferRequestWire,
 	TransferStatus,
 	TransferWire,
+	transactionReference,
+	transferReference,
 } from "./schemas.ts";
 export {
 	AnyPaystackEvent,

@@ -23,11 +23,20 @@ export const amountMinor = z.union([
 export const currencyCode = z.string().regex(/^[A-Z]{3}$/, { message: "Expected an ISO 4217 currency code" });
 
 /**
- * Our references: Paystack allows letters, digits, `-`, `_`, `.` and `=` in transaction
- * references and asks for lowercase letters, digits, `-` and `_` in transfer references.
- * One rule that satisfies both keeps references portable between the two.
+ * A transaction reference: Paystack allows letters, digits and `-`, `.`, `=`, `_`, so Oja's
+ * ids (`ord_01HX…`) can be used as they are.
  */
-export const reference = z
+export const transactionReference = z
+	.string()
+	.min(1)
+	.max(100)
+	.regex(/^[A-Za-z0-9._=-]+$/, { message: "Use letters, digits, -, ., = and _ only" });
+
+/**
+ * A transfer reference: Paystack asks for lowercase letters, digits, `-` and `_` (lowercase
+ * an Oja id first; ULIDs are case-insensitive, so it stays unique).
+ */
+export const transferReference = z
 	.string()
 	.min(1)
 	.max(100)
@@ -92,7 +101,7 @@ export const InitializeRequestWire = z.object({
 	// Paystack takes a string or a number; we always send the integer.
 	amount: amountMinor.pipe(z.number().int().positive()),
 	currency: currencyCode.optional(),
-	reference: reference.optional(),
+	reference: transactionReference.optional(),
 	callback_url: z
 		.url({ protocol: /^https?$/ })
 		.max(2000)
@@ -241,7 +250,7 @@ export const TransferRequestWire = z.object({
 	source: z.literal("balance"),
 	amount: amountMinor.pipe(z.number().int().positive()),
 	recipient: z.string().min(1).max(100),
-	reference,
+	reference: transferReference,
 	reason: z.string().max(500).optional(),
 	currency: currencyCode.optional(),
 });
@@ -280,7 +289,7 @@ export const InitializeTransactionInput = z.object({
 	amountMinor: z.number().int().positive().max(MAX_AMOUNT_MINOR),
 	currency: currencyCode,
 	email: z.email().max(320),
-	reference,
+	reference: transactionReference,
 	callbackUrl: z.url({ protocol: /^https?$/ }).max(2000),
 	metadata: z.record(z.string(), z.unknown()).optional(),
 });
@@ -399,7 +408,7 @@ export interface InitiateTransferInput {
 export const InitiateTransferInput = z.object({
 	amountMinor: z.number().int().positive().max(MAX_AMOUNT_MINOR),
 	recipientCode: z.string().min(1).max(100),
-	reference,
+	reference: transferReference,
 	reason: z.string().max(500),
 	currency: currencyCode.optional(),
 });

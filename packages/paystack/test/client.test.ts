@@ -114,6 +114,10 @@ describe("PaystackClient request shapes", () => {
 		await expect(s.client.initializeTransaction({ ...initInput, reference: "Has Spaces" })).rejects.toMatchObject({
 			code: "invalid_input",
 		});
+		// Paystack wants transfer references in lowercase.
+		await expect(
+			s.client.initiateTransfer({ amountMinor: 1, recipientCode: "RCP_1", reference: "pay_01HXABC", reason: "x" }),
+		).rejects.toMatchObject({ code: "invalid_input" });
 		expect(s.calls).toHaveLength(0);
 	});
 

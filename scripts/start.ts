@@ -9,7 +9,10 @@
 //     books riders through (API key kwik_sandbox_key, webhook secret SANDBOX_WEBHOOK_SECRET); open
 //     tasks advance one step every 20 s (DELIVERY_SANDBOX_AUTO_ADVANCE_MS, 0 = never), or on demand
 //     with POST /_admin/tasks/{id}/advance;
-//  7. Ctrl-C stops everything, flushing the embedded database to disk.
+//  7. a Paystack sandbox on :5455 (PAYSTACK_SANDBOX_PORT) with its hosted payment page (secret key
+//     SANDBOX_SECRET_KEY); its webhooks go to the gateway's POST /webhooks/paystack, and the
+//     admin API sends any event on demand (POST /_admin/events);
+//  8. Ctrl-C stops everything, flushing the embedded database to disk.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -18,6 +21,7 @@ import { migrate } from "@oja/db/migrate";
 import { DELIVERY_SANDBOX_PORT, SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET, startDeliverySandbox } from "@oja/delivery-sandbox";
 import { startDnsSandbox } from "@oja/dns-sandbox";
 import { startNeonLocal } from "@oja/neon-local";
+import { PAYSTACK_SANDBOX_PORT, SANDBOX_SECRET_KEY, startPaystackSandbox } from "@oja/paystack-sandbox";
 import { LOCAL_TOTP_KEY_PATH, localDatabaseName, workerDatabaseUrl } from "./local-database.ts";
 import { DEMO, seedDemo } from "./seed.ts";
 import { ALL_WORKERS } from "./workers.ts";
@@ -34,6 +38,12 @@ const delivery = await startDeliverySandbox({
 	port: Number(process.env.DELIVERY_SANDBOX_PORT || DELIVERY_SANDBOX_PORT),
 	webhookSecret: SANDBOX_WEBHOOK_SECRET,
 	autoAdvanceMs: Number(process.env.DELIVERY_SANDBOX_AUTO_ADVANCE_MS ?? 20_000),
+});
+// Until the gateway serves /webhooks/paystack, deliveries fail: the sandbox logs them and carries on.
+const paystack = await startPaystackSandbox({
+	port: Number(process.env.PAYSTACK_SANDBOX_PORT || PAYSTACK_SANDBOX_PORT),
+	secretKey: SANDBOX_SECRET_KEY,
+	webhookUrl: `${base}/webhooks/paystack`,
 });
 const workerUrl = workerDatabaseUrl(localDatabaseName(databaseUrl));
 let wrangler: ChildProcess | undefined;
@@ -54,6 +64,7 @@ async function stop(code: number): Promise<never> {
 			});
 		});
 	}
+	await paystack.close();
 	await delivery.close();
 	await dns.close();
 	await neon.close();
@@ -105,10 +116,15 @@ for (const worker of ALL_WORKERS) {
 			`DELIVERY_API_KEY=${SANDBOX_API_KEY}`,
 			`DELIVERY_WEBHOOK_SECRET=${SANDBOX_WEBHOOK_SECRET}`,
 			`DELIVERY_CALLBACK_URL=http://${host}:${port}/webhooks/delivery`,
+			`PAYSTACK_API_URL=${paystack.url}`,
+			`PAYSTACK_SECRET_KEY=${SANDBOX_SECRET_KEY}`,
 		);
 	}
 	// The gateway verifies the courier's callbacks (POST /webhooks/delivery) with the same secret.
-	if (worker.dir === "gateway") lines.push(`DELIVERY_WEBHOOK_SECRET=${SANDBOX_WEBHOOK_SECRET}`);
+	// It verifies Paystack's webhooks (POST /webhooks/paystack) with the Paystack secret key, as Paystack signs them.
+	if (worker.dir === "gateway") {
+		lines.push(`DELIVERY_WEBHOOK_SECRET=${SANDBOX_WEBHOOK_SECRET}`, `PAYSTACK_SECRET_KEY=${SANDBOX_SECRET_KEY}`);
+	}
 	writeFileSync(join(dirname(worker.config), ".dev.vars"), `${lines.join("\n")}\n`);
 }
 
@@ -174,5 +190,6 @@ console.log(`
   Database        ${neon.url} (${neon.backend}${neon.backend === "pglite" ? ", data in .data/pglite" : ""})
   DNS sandbox     ${dns.url}   (TXT records: PUT ${dns.adminUrl}/txt/{name})
   Delivery        ${delivery.url}   (courier sandbox; tasks: GET ${delivery.adminUrl}/tasks, POST …/tasks/{id}/advance)
+  Paystack        ${paystack.url}   (payments sandbox, key ${SANDBOX_SECRET_KEY}; GET ${paystack.adminUrl}/transactions, POST …/events)
   Press Ctrl-C to stop.
 `);

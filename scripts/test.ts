@@ -3,8 +3,9 @@
 //  2. start neon-local: embedded PGlite by default, real PostgreSQL when DATABASE_URL is set;
 //  3. migrate a template database over the Neon HTTP protocol and clone one database per
 //     integration test file from it, so every file starts clean and files run in parallel;
-//  4. start the DNS sandbox (custom-domain TXT records the tests set and identity checks) and
-//     the delivery sandbox (a Kwik-style courier API; a fresh webhook secret per run);
+//  4. start the DNS sandbox (custom-domain TXT records the tests set and identity checks), the
+//     delivery sandbox (a Kwik-style courier API; a fresh webhook secret per run) and the
+//     Paystack sandbox (a fresh secret key per run, which also signs its webhooks);
 //  5. run Vitest (extra arguments are passed through), then tear everything down.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -16,6 +17,7 @@ import { migrate } from "@oja/db/migrate";
 import { startDeliverySandbox } from "@oja/delivery-sandbox";
 import { startDnsSandbox } from "@oja/dns-sandbox";
 import { neonLocalAdmin, startNeonLocal } from "@oja/neon-local";
+import { startPaystackSandbox } from "@oja/paystack-sandbox";
 import { buildWorkers } from "./build-workers.ts";
 import { databaseFor, integrationFiles, TEMPLATE_DATABASE } from "./test-projects.ts";
 
@@ -54,6 +56,9 @@ const admin = neonLocalAdmin(neon.url);
 const dns = await startDnsSandbox();
 const deliveryWebhookSecret = `whsec_test_${randomBytes(16).toString("hex")}`;
 const delivery = await startDeliverySandbox({ webhookSecret: deliveryWebhookSecret });
+// No webhookUrl: tests send Paystack's events where they want them (admin API, or a URL per event).
+const paystackSecret = `sk_test_${randomBytes(16).toString("hex")}`;
+const paystack = await startPaystackSandbox({ secretKey: paystackSecret });
 let exitCode = 1;
 // `npm test -- <filter>…` runs only the files whose path contains a filter (as Vitest does),
 // so only those get a database: cloning all of them takes most of a short run's time.
@@ -88,6 +93,10 @@ try {
 				OJA_TEST_DELIVERY_URL: delivery.url,
 				OJA_TEST_DELIVERY_ADMIN: delivery.adminUrl,
 				OJA_TEST_DELIVERY_WEBHOOK_SECRET: deliveryWebhookSecret,
+				// The Paystack API base (PAYSTACK_API_URL) and the run's secret key (PAYSTACK_SECRET_KEY).
+				OJA_TEST_PAYSTACK_URL: paystack.url,
+				OJA_TEST_PAYSTACK_ADMIN: paystack.adminUrl,
+				OJA_TEST_PAYSTACK_SECRET: paystackSecret,
 			},
 		});
 		vitest.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
@@ -97,6 +106,7 @@ try {
 		for (const file of files) await admin.dropDatabase(databaseFor(file)).catch(() => false);
 		await admin.dropDatabase(TEMPLATE_DATABASE).catch(() => false);
 	}
+	await paystack.close();
 	await delivery.close();
 	await dns.close();
 	await neon.close();

@@ -35,6 +35,11 @@ const dnsAdmin = process.env.OJA_TEST_DNS_ADMIN ?? "";
 const deliveryUrl = process.env.OJA_TEST_DELIVERY_URL ?? "";
 const deliveryAdmin = process.env.OJA_TEST_DELIVERY_ADMIN ?? "";
 const deliveryWebhookSecret = process.env.OJA_TEST_DELIVERY_WEBHOOK_SECRET ?? "";
+// The Paystack sandbox scripts/test.ts started: payments initialises and verifies through it;
+// tests press its hosted page's buttons and POST the signed webhooks to the gateway themselves.
+const paystackUrl = process.env.OJA_TEST_PAYSTACK_URL ?? "";
+const paystackAdmin = process.env.OJA_TEST_PAYSTACK_ADMIN ?? "";
+const paystackSecret = process.env.OJA_TEST_PAYSTACK_SECRET ?? "";
 
 // Integration tests make many requests from one "client", so rate limits are raised in
 // every file except the one that tests them (which gets the real limits from wrangler.toml).
@@ -94,6 +99,7 @@ function auxiliaryWorkers(file: string): AuxiliaryWorker[] {
 							DELIVERY_CALLBACK_URL: "http://127.0.0.1:9/webhooks/delivery",
 						}
 					: {}),
+				...(worker.dir === "payments" ? { PAYSTACK_API_URL: paystackUrl, PAYSTACK_SECRET_KEY: paystackSecret } : {}),
 				// Every sale is due for settlement as soon as it is posted.
 				...(worker.dir === "ledger" ? { SETTLEMENT_DELAY_SECONDS: "0" } : {}),
 				// Retries happen at once in tests; the backoff curve itself is unit-tested.
@@ -135,6 +141,8 @@ function integrationProject(file: string): TestProjectInlineConfiguration {
 						TEST_DNS_ADMIN: dnsAdmin,
 						TEST_DELIVERY_ADMIN: deliveryAdmin,
 						DELIVERY_WEBHOOK_SECRET: deliveryWebhookSecret,
+						PAYSTACK_SECRET_KEY: paystackSecret,
+						TEST_PAYSTACK_ADMIN: paystackAdmin,
 						// The route fuzzer's seed and run count (route-fuzz.test.ts); empty means its defaults.
 						FUZZ_SEED: process.env.FUZZ_SEED ?? "",
 						FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",

@@ -39,7 +39,7 @@ const delivery = await startDeliverySandbox({
 	webhookSecret: SANDBOX_WEBHOOK_SECRET,
 	autoAdvanceMs: Number(process.env.DELIVERY_SANDBOX_AUTO_ADVANCE_MS ?? 20_000),
 });
-// Until the gateway serves /webhooks/paystack, deliveries fail: the sandbox logs them and carries on.
+// The hosted page's Pay button sends its signed charge.success to the gateway, as Paystack would.
 const paystack = await startPaystackSandbox({
 	port: Number(process.env.PAYSTACK_SANDBOX_PORT || PAYSTACK_SANDBOX_PORT),
 	secretKey: SANDBOX_SECRET_KEY,
@@ -116,9 +116,11 @@ for (const worker of ALL_WORKERS) {
 			`DELIVERY_API_KEY=${SANDBOX_API_KEY}`,
 			`DELIVERY_WEBHOOK_SECRET=${SANDBOX_WEBHOOK_SECRET}`,
 			`DELIVERY_CALLBACK_URL=http://${host}:${port}/webhooks/delivery`,
-			`PAYSTACK_API_URL=${paystack.url}`,
-			`PAYSTACK_SECRET_KEY=${SANDBOX_SECRET_KEY}`,
 		);
+	}
+	// Payments initialises and verifies transactions with the Paystack sandbox.
+	if (worker.dir === "payments") {
+		lines.push(`PAYSTACK_API_URL=${paystack.url}`, `PAYSTACK_SECRET_KEY=${SANDBOX_SECRET_KEY}`);
 	}
 	// The gateway verifies the courier's callbacks (POST /webhooks/delivery) with the same secret.
 	// It verifies Paystack's webhooks (POST /webhooks/paystack) with the Paystack secret key, as Paystack signs them.

@@ -56,9 +56,10 @@ const admin = neonLocalAdmin(neon.url);
 const dns = await startDnsSandbox();
 const deliveryWebhookSecret = `whsec_test_${randomBytes(16).toString("hex")}`;
 const delivery = await startDeliverySandbox({ webhookSecret: deliveryWebhookSecret });
-// No webhookUrl: tests send Paystack's events where they want them (admin API, or a URL per event).
 const paystackSecret = `sk_test_${randomBytes(16).toString("hex")}`;
-const paystack = await startPaystackSandbox({ secretKey: paystackSecret });
+// Nothing listens on port 9 (discard): deliveries fail fast but are recorded, exact body and
+// signature, for the tests to POST to the gateway in workerd themselves (in any order, twice…).
+const paystack = await startPaystackSandbox({ secretKey: paystackSecret, webhookUrl: "http://127.0.0.1:9/webhooks/paystack" });
 let exitCode = 1;
 // `npm test -- <filter>…` runs only the files whose path contains a filter (as Vitest does),
 // so only those get a database: cloning all of them takes most of a short run's time.

@@ -42,6 +42,14 @@ export const DOMAIN_WORKERS: WorkerManifest[] = [
 	},
 	{ dir: "ops", name: "oja-ops", config: "workers/ops/wrangler.toml", envInterface: "OpsEnv", database: true },
 	{ dir: "ledger", name: "oja-ledger", config: "workers/ledger/wrangler.toml", envInterface: "LedgerEnv", database: true },
+	{
+		dir: "payments",
+		name: "oja-payments",
+		config: "workers/payments/wrangler.toml",
+		envInterface: "PaymentsEnv",
+		database: true,
+		calls: ["commerce"],
+	},
 	// Not a domain Worker but behind the gateway the same way: the shopper pages, forwarded to it.
 	{
 		dir: "storefront",

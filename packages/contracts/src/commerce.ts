@@ -301,9 +301,22 @@ export const Order = z.object({
 });
 export type Order = z.infer<typeof Order>;
 
+/** Where the shopper pays an online order: the provider's hosted page. */
+export const PaymentLink = z.object({
+	provider: z.literal("paystack"),
+	reference: z.string(),
+	authorizationUrl: z.url(),
+});
+export type PaymentLink = z.infer<typeof PaymentLink>;
+
 export const CheckoutResult = z.object({
 	order: Order,
 	orderToken: z.string().describe("Capability to read this one order as a shopper (Bearer or ?token=); keep it"),
+	payment: PaymentLink.nullable()
+		.optional()
+		.describe(
+			"Online payment: the page to send the shopper to. null if the provider could not be reached: the order stands; POST …/orders/{orderId}/payment retries",
+		),
 });
 export type CheckoutResult = z.infer<typeof CheckoutResult>;
 

@@ -87,6 +87,17 @@ export const EVENT_PAYLOADS = {
 		reason: z.string().nullable(),
 	}),
 	"order.fulfilment_created": z.object({ storeId: z.string(), orderId: z.string(), fulfilmentId: z.string() }),
+	// An online payment was confirmed by the provider and applied (payments → commerce, with
+	// its ledger entry in the same transaction). Amounts in minor units.
+	"order.paid": z.object({
+		storeId: z.string(),
+		orderId: z.string(),
+		paymentId: z.string(),
+		provider: z.literal("paystack"),
+		reference: z.string(),
+		amountMinor: z.number().int().positive(),
+		currency: z.string().length(3),
+	}),
 	// The courier's progress on a booked fulfilment (commerce, from the provider's callbacks).
 	// The order's own status changes are separate order.status_changed events.
 	"delivery.assigned": DeliveryProgress.extend({

@@ -1,7 +1,8 @@
 import { type Database, newId } from "@oja/db";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { readBalance, type StoreAccount } from "./accounts.ts";
 import { type EntryDraft, unbalancedCurrencies } from "./entries.ts";
+import type { FeeSchedule } from "./fees.ts";
 
 // The ledger's statements, for whichever Worker moves the money: a payment's entry must
 // commit in the same transaction as the order turning paid, so posting is a statement the
@@ -14,7 +15,7 @@ import { type EntryDraft, unbalancedCurrencies } from "./entries.ts";
  * posted, no rows when it was a replay. The database refuses it, at COMMIT, if it does not
  * balance, and immediately if it would take a store balance below zero.
  */
-export function postEntry(db: Database, entry: EntryDraft, requestId: string | null) {
+export function postEntrySql(entry: EntryDraft, requestId: string | null): SQL {
 	const unbalanced = unbalancedCurrencies(entry);
 	// The database would refuse it at COMMIT too; failing here names the bug in the caller.
 	if (unbalanced.length > 0) throw new Error(`ledger: ${entry.kind} entry does not balance in ${unbalanced.join(", ")}`);
@@ -27,7 +28,7 @@ export function postEntry(db: Database, entry: EntryDraft, requestId: string | n
 			amount_minor: p.amountMinor.toString(),
 		})),
 	);
-	return db.execute<{ entry_id: string }>(sql`
+	return sql`
 		WITH e AS (
 			INSERT INTO ledger_entries (id, store_id, kind, external_ref, order_id, subject_id, description, request_id)
 			VALUES (${newId("ledgerEntry")}, ${entry.storeId}, ${entry.kind}, ${entry.externalRef}, ${entry.orderId},
@@ -38,7 +39,22 @@ export function postEntry(db: Database, entry: EntryDraft, requestId: string | n
 		INSERT INTO ledger_postings (entry_id, store_id, account, currency, amount_minor)
 		SELECT e.id, p.store_id, p.account, p.currency, p.amount_minor
 		FROM e, jsonb_to_recordset(${postings}::jsonb) AS p(store_id text, account text, currency text, amount_minor bigint)
-		RETURNING entry_id`);
+		RETURNING entry_id`;
+}
+
+/** postEntrySql as a batch item. */
+export function postEntry(db: Database, entry: EntryDraft, requestId: string | null) {
+	return db.execute<{ entry_id: string }>(postEntrySql(entry, requestId));
+}
+
+/** The store's fee schedule for platformFee (its row in `stores`). */
+export async function feeScheduleOf(db: Database, storeId: string): Promise<FeeSchedule> {
+	const result = await db.execute<{ bps: number; fixed: string; cap: string }>(sql`
+		SELECT platform_fee_bps AS bps, platform_fee_fixed_minor::text AS fixed, platform_fee_cap_minor::text AS cap
+		FROM stores WHERE id = ${storeId}`);
+	const row = result.rows[0];
+	if (!row) throw new Error("ledger: no such store for a fee schedule");
+	return { bps: Number(row.bps), fixedMinor: BigInt(row.fixed), capMinor: BigInt(row.cap) };
 }
 
 export interface StoreBalance {

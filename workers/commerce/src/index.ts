@@ -18,6 +18,7 @@ import {
 	type OrderList,
 	OrderListQuery,
 	orderId as orderIdSchema,
+	type PaymentApplied,
 	ProblemError,
 	PutDeliveryOptionsInput,
 	parseOrThrow,
@@ -29,6 +30,7 @@ import {
 	type StoreAccess,
 	UpdateCartLineInput,
 	UpdateDiscountInput,
+	type VerifiedPayment,
 } from "@oja/contracts";
 import { createDb, newId } from "@oja/db";
 import { relayAfterResponse } from "@oja/events";
@@ -42,19 +44,24 @@ import { listDeliveryOptions, putDeliveryOptions } from "./delivery-options.ts";
 import { createDiscount, deleteDiscount, getDiscount, listDiscounts, updateDiscount } from "./discounts.ts";
 import { liveFetch, pushOrderChanges } from "./live.ts";
 import { verifyOrderToken } from "./order-view.ts";
-import {
-	cancelOrder,
-	expireDueOrders,
-	fulfilOrder,
-	listOrders,
-	loadOrder,
-	markDelivered,
-	recordPaymentCollected,
-} from "./orders.ts";
+import { cancelOrder, expireDueOrders, fulfilOrder, listOrders, loadOrder, markDelivered } from "./orders.ts";
+import { applyOnlinePayment, recordCashCollected } from "./payments.ts";
 
 const WORKER = "commerce";
 const StoreId = prefixedId("st");
 const DiscountId = prefixedId("dsc");
+/** What the payments Worker hands over (it parsed the provider's answer; this is RPC input all the same). */
+const VerifiedPaymentInput = z.object({
+	storeId: prefixedId("st"),
+	orderId: prefixedId("ord"),
+	paymentId: prefixedId("pay"),
+	reference: z.string().min(1).max(100),
+	amountMinor: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+	currency: z.string().regex(/^[A-Z]{3}$/),
+	providerFeeMinor: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+	eventKey: z.string().min(1).max(200),
+}) satisfies z.ZodType<VerifiedPayment>;
+
 const LineId = z.string().regex(/^ln_[0-9a-z]{1,12}$/, { message: "Must be a cart line id" });
 const Snapshot = z.object({
 	variantId: prefixedId("var"),
@@ -318,7 +325,7 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 	async recordPaymentCollected(access: StoreAccess, orderId: unknown, ctx: RequestContext): Promise<Result<Order>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
 			const id = parseOrThrow(orderIdSchema, orderId, "order id");
-			return this.committed(await recordPaymentCollected(createDb(this.env), access, id, ctx)).order;
+			return this.committed(await recordCashCollected(createDb(this.env), access, id, ctx)).order;
 		});
 	}
 
@@ -326,6 +333,17 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 		return runRpc(ctx.requestId, WORKER, async () => {
 			const id = parseOrThrow(orderIdSchema, orderId, "order id");
 			return this.committed(await markDelivered(createDb(this.env), access, id, ctx)).order;
+		});
+	}
+
+	/**
+	 * A payment the payments Worker verified with the provider (amount and currency already
+	 * checked against the order): applied once, with its ledger entry, in one batch.
+	 */
+	async applyOnlinePayment(payment: VerifiedPayment, ctx: RequestContext): Promise<Result<PaymentApplied>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const outcome = await applyOnlinePayment(createDb(this.env), parseOrThrow(VerifiedPaymentInput, payment, "payment"), ctx);
+			return this.committed(outcome);
 		});
 	}
 

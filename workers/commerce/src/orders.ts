@@ -271,7 +271,7 @@ function stockChange(storeId: string, lines: { variant_id: string; quantity: num
 		SELECT oja_assert((SELECT count(*) FROM upd) = (SELECT count(*) FROM r), 'stock-mismatch')`;
 }
 
-const actorOf = (access: StoreAccess) => access.userId ?? access.apiKeyId ?? "merchant";
+export const actorOf = (access: StoreAccess) => access.userId ?? access.apiKeyId ?? "merchant";
 
 export async function fulfilOrder(
 	db: Database,
@@ -319,18 +319,6 @@ export async function fulfilOrder(
 export async function cancelOrder(db: Database, access: StoreAccess, orderId: string, reason: string, ctx: RequestContext) {
 	const loaded = await loadState(db, access.storeId, orderId);
 	return transition(db, { loaded, command: { type: "cancel", reason }, actor: actorOf(access), reason, ctx });
-}
-
-export async function recordPaymentCollected(db: Database, access: StoreAccess, orderId: string, ctx: RequestContext) {
-	const loaded = await loadState(db, access.storeId, orderId);
-	return transition(db, {
-		loaded,
-		command: { type: "collectPayment" },
-		actor: actorOf(access),
-		reason: "cash collected on delivery",
-		ctx,
-		set: [sql`paid_minor = total_minor`],
-	});
 }
 
 export async function markDelivered(db: Database, access: StoreAccess, orderId: string, ctx: RequestContext) {

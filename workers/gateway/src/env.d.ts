@@ -5,4 +5,6 @@ interface GatewayBindings {
 	NEON_LOCAL_ENDPOINT?: string;
 	/** The courier's callback signing secret (x-kwik-signature); see routes/delivery-webhooks.ts. */
 	DELIVERY_WEBHOOK_SECRET: string;
+	/** Paystack's secret key: its webhooks are signed with it (routes/paystack-webhooks.ts). */
+	PAYSTACK_SECRET_KEY?: string;
 }

@@ -16,6 +16,8 @@ declare namespace Cloudflare {
 		TEST_DNS_ADMIN: string;
 		/** The delivery sandbox's admin endpoint (list and advance courier tasks). */
 		TEST_DELIVERY_ADMIN: string;
+		/** The Paystack sandbox's admin API: press its hosted page's buttons, read the webhooks it signed. */
+		TEST_PAYSTACK_ADMIN: string;
 		/** identity's LoginThrottle namespace, to read a window's counts (reserve/settle stay identity's). */
 		TEST_LOGIN_THROTTLE: DurableObjectNamespace<import("../../identity/src/login-throttle.ts").LoginThrottle>;
 	}

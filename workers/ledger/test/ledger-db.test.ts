@@ -27,7 +27,9 @@ const NGN = "NGN";
 
 async function newStore(): Promise<string> {
 	const id = newId("store");
-	await db.execute(sql`INSERT INTO stores (id, slug, name, currency) VALUES (${id}, ${id.toLowerCase().replace("_", "-")}, 'Ledger test', 'NGN')`);
+	await db.execute(
+		sql`INSERT INTO stores (id, slug, name, currency) VALUES (${id}, ${id.toLowerCase().replace("_", "-")}, 'Ledger test', 'NGN')`,
+	);
 	return id;
 }
 

@@ -11,6 +11,7 @@ import {
 	Order,
 	OrderList,
 	OrderListQuery,
+	PaymentLink,
 	ProblemError,
 	type PublicStore,
 	parseOrThrow,
@@ -64,6 +65,11 @@ export function storefrontVariant(
 	return cachedValue(c, { slug: storeSlug, list: true }, `/variant/${variantId}`, async () =>
 		unwrap(await c.env.CATALOG.storefrontVariant(storeSlug, variantId, rpcContext(c))),
 	);
+}
+
+/** Where Paystack sends the shopper back: the order's storefront page (it reads the order cookie). */
+function orderPageUrl(c: Context<GatewayEnv>, slug: string, orderId: string): string {
+	return new URL(`/s/${encodeURIComponent(slug)}/orders/${orderId}`, c.req.url).href;
 }
 
 function idempotencyKeyOf(c: Context<GatewayEnv>): string {
@@ -251,7 +257,17 @@ export const cartRoutes = routeGroup()
 			const store = await storefrontStore(c, params.slug);
 			const outcome = unwrap(await c.env.COMMERCE.checkout(store.id, params.cartId, body, key, rpcContext(c)));
 			if (outcome.replayed) c.header("idempotent-replayed", "true");
-			return c.json(outcome.result, 201);
+			const { order } = outcome.result;
+			if (order.status !== "pending_payment") return c.json(outcome.result, 201);
+			// After the order's transaction committed: if Paystack is down the order stands and
+			// POST …/orders/{orderId}/payment retries (same reference). A replay gets the same link.
+			const payment = await c.env.PAYMENTS.initializePayment(
+				store.id,
+				order.id,
+				orderPageUrl(c, params.slug, order.id),
+				rpcContext(c),
+			);
+			return c.json({ ...outcome.result, payment: payment.ok ? payment.value : null }, 201);
 		},
 	)
 	.declare(
@@ -270,6 +286,31 @@ export const cartRoutes = routeGroup()
 			const store = await storefrontStore(c, params.slug);
 			const token = orderTokenOf(c, params.orderId);
 			return sendResult(c, await c.env.COMMERCE.storefrontOrder(store.id, params.orderId, token, rpcContext(c)));
+		},
+	)
+	.declare(
+		{
+			method: "post",
+			path: "/v1/storefront/:slug/orders/:orderId/payment",
+			operationId: "startOrderPayment",
+			summary: "The hosted payment page for an online order awaiting payment (order token); idempotent",
+			description:
+				"Returns the link made at checkout, or makes it if the provider could not be reached then (same reference: never a second transaction). 409 once the order is paid, expired or cancelled.",
+			tags: ["storefront"],
+			params: OrderParams,
+			responses: { 200: { description: "Where to send the shopper", schema: PaymentLink } },
+			problems: [...PROBLEMS, "conflict", "service-unavailable"],
+		},
+		[privateToShopper],
+		async (c, { params }) => {
+			const store = await storefrontStore(c, params.slug);
+			const ctx = rpcContext(c);
+			// The token is checked first: without it, this order does not exist for the caller.
+			unwrap(await c.env.COMMERCE.storefrontOrder(store.id, params.orderId, orderTokenOf(c, params.orderId), ctx));
+			return sendResult(
+				c,
+				await c.env.PAYMENTS.initializePayment(store.id, params.orderId, orderPageUrl(c, params.slug, params.orderId), ctx),
+			);
 		},
 	)
 	.declare(

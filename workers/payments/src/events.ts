@@ -1,0 +1,130 @@
+import { errorLogRecord, type PaymentApplied, type RequestContext, type Result, type VerifiedPayment } from "@oja/contracts";
+import type { Database } from "@oja/db";
+import { backoffSeconds, type RetryPolicy } from "@oja/events";
+import { type ChargeSuccessEvent, type PaymentProvider, PaymentUnavailableError, parsePaystackEvent } from "@oja/paystack";
+import { sql } from "drizzle-orm";
+
+// oja-paystack-events: webhook bodies the gateway verified and enqueued without reading them.
+// Each event is applied at most once (payment_events, keyed by event and object: Paystack
+// sends no event id). A charge is never taken from the webhook's word: it is verified with
+// Paystack, and its amount AND currency must equal the payment's (the order's total), else
+// the payment goes under review and the order is not paid. Transient failures are retried with
+// backoff; after max_retries the queue dead-letters the message for an operator.
+
+export interface EventDeps {
+	db: Database;
+	provider: PaymentProvider;
+	applyPayment: (payment: VerifiedPayment, ctx: RequestContext) => Promise<Result<PaymentApplied>>;
+	retry: RetryPolicy;
+	log?: (line: Record<string, unknown>) => void;
+}
+
+export type EventOutcome = "paid" | "duplicate" | "review" | "ignored" | "retried";
+
+interface PaymentRow {
+	id: string;
+	store_id: string;
+	order_id: string;
+	amount_minor: string | number;
+	currency: string;
+	status: string;
+	[key: string]: unknown;
+}
+
+/** Puts a payment under review (never paid) and records the event, once. */
+async function review(db: Database, payment: PaymentRow, eventKey: string, reason: string): Promise<void> {
+	await db.batch([
+		db.execute(sql`UPDATE payments SET status = 'review', review_reason = ${reason}, updated_at = now()
+			WHERE id = ${payment.id} AND status IN ('initializing', 'initialized')`),
+		db.execute(sql`INSERT INTO payment_events (provider, event_key, event, store_id, outcome)
+			VALUES ('paystack', ${eventKey}, 'charge.success', ${payment.store_id}, 'review') ON CONFLICT DO NOTHING`),
+	]);
+}
+
+async function chargeSuccess(deps: EventDeps, event: ChargeSuccessEvent, ctx: RequestContext): Promise<EventOutcome> {
+	const log = deps.log ?? ((line) => console.log(JSON.stringify(line)));
+	const reference = event.data.reference;
+	const eventKey = `charge.success:${reference}`;
+	const [payment] = (
+		await deps.db.execute<PaymentRow>(sql`
+			SELECT id, store_id, order_id, amount_minor, currency, status FROM payments WHERE reference = ${reference}`)
+	).rows;
+	// Not a payment Oja started (another integration on the same Paystack account): nothing to do.
+	if (!payment) {
+		log({ level: "warn", msg: "paystack.unknown_reference", requestId: ctx.requestId });
+		return "ignored";
+	}
+	if (payment.status === "paid") return "duplicate";
+	const verified = await deps.provider.verifyTransaction(reference);
+	if (verified.status !== "success") {
+		// The webhook says success, Paystack does not (yet): try again later.
+		throw new Error(`verify answered ${verified.status}`);
+	}
+	if (verified.amountMinor !== Number(payment.amount_minor) || verified.currency !== payment.currency) {
+		await review(deps.db, payment, eventKey, "amount or currency differs from the order");
+		log({ level: "warn", msg: "payment.review", paymentId: payment.id, code: "amount-mismatch", requestId: ctx.requestId });
+		return "review";
+	}
+	const result = await deps.applyPayment(
+		{
+			storeId: payment.store_id,
+			orderId: payment.order_id,
+			paymentId: payment.id,
+			reference,
+			amountMinor: verified.amountMinor,
+			currency: verified.currency,
+			providerFeeMinor: verified.feesMinor ?? 0,
+			eventKey,
+		},
+		ctx,
+	);
+	if (!result.ok) throw new Error(`commerce refused the payment: ${result.problem.type} ${result.problem.status}`);
+	const applied = result.value;
+	if (applied.outcome === "not-payable") {
+		// Paid after the order expired or was cancelled. Re-reserving the stock or refunding is
+		// not built yet (issue 10, open): the money is held under review for an operator.
+		await review(deps.db, payment, eventKey, `order was ${applied.status} when the payment arrived`);
+		log({ level: "warn", msg: "payment.review", paymentId: payment.id, code: "order-not-payable", requestId: ctx.requestId });
+		return "review";
+	}
+	return applied.outcome;
+}
+
+export async function consumePaystackEvents(batch: MessageBatch<unknown>, deps: EventDeps): Promise<EventOutcome[]> {
+	const log = deps.log ?? ((line) => console.log(JSON.stringify(line)));
+	const outcomes: EventOutcome[] = [];
+	for (const message of batch.messages) {
+		const ctx: RequestContext = { requestId: `paystack-${message.id}` };
+		const started = Date.now();
+		try {
+			const body = typeof message.body === "string" ? JSON.parse(message.body) : message.body;
+			const reading = parsePaystackEvent(body);
+			let outcome: EventOutcome;
+			if (!reading.ok) {
+				// The gateway refused malformed bodies; this one changed shape in between? Dead-letter it.
+				throw new Error("malformed event");
+			} else if (!reading.known) outcome = "ignored";
+			else if (reading.event.event === "charge.success") outcome = await chargeSuccess(deps, reading.event, ctx);
+			// Refund and transfer events arrive only once refunds and payouts exist (not built yet).
+			else outcome = "ignored";
+			message.ack();
+			outcomes.push(outcome);
+			log({ level: "info", msg: "paystack.event", outcome, messageId: message.id, ms: Date.now() - started });
+		} catch (error) {
+			const delaySeconds = backoffSeconds(message.attempts, deps.retry);
+			log({
+				level: "warn",
+				msg: "queue.retry",
+				queue: batch.queue,
+				messageId: message.id,
+				attempt: message.attempts,
+				delaySeconds,
+				unavailable: error instanceof PaymentUnavailableError,
+				error: errorLogRecord(error),
+			});
+			message.retry({ delaySeconds });
+			outcomes.push("retried");
+		}
+	}
+	return outcomes;
+}

@@ -7,12 +7,14 @@
 // bundles `wrangler deploy` would upload, configured from their own wrangler.toml.
 import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { generateSecretBoxKey, generateSigningJwk } from "@oja/auth";
 import { migrate } from "@oja/db/migrate";
 import { SANDBOX_API_KEY, startDeliverySandbox } from "@oja/delivery-sandbox";
 import { type NeonLocalAdmin, neonLocalAdmin, startNeonLocal } from "@oja/neon-local";
+import { startPaystackSandbox } from "@oja/paystack-sandbox";
 import { convertV4MiniflareOptions, Miniflare, type V4SharedOptions, type V4WorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { descendantsNamed, type WatchedProcess } from "../bench/memory.ts";
@@ -53,6 +55,8 @@ export interface Stack {
 	inspectorUrl?: string;
 	/** The delivery sandbox's admin API (advance tasks) and the secret its callbacks are signed with. */
 	deliveryAdminUrl: string;
+	/** The Paystack sandbox's admin API (transactions, webhooks it sent). */
+	paystackAdminUrl: string;
 	deliveryWebhookSecret: string;
 }
 
@@ -111,6 +115,16 @@ export async function startStack(
 		DELIVERY_API_KEY: SANDBOX_API_KEY,
 		DELIVERY_WEBHOOK_SECRET: deliveryWebhookSecret,
 	};
+	// The gateway's port is chosen first so the Paystack sandbox's Pay button can send its signed
+	// charge.success to the gateway's /webhooks/paystack, as Paystack would.
+	const gatewayPort = await freePort();
+	const paystackSecret = `sk_test_${randomBytes(16).toString("hex")}`;
+	const paystack = await startPaystackSandbox({
+		secretKey: paystackSecret,
+		webhookUrl: `http://127.0.0.1:${gatewayPort}/webhooks/paystack`,
+	});
+	disposers.push(() => paystack.close());
+	const paystackBindings = { PAYSTACK_API_URL: paystack.url, PAYSTACK_SECRET_KEY: paystackSecret };
 	const signingKeys = JSON.stringify({ keys: [await generateSigningJwk("bench")] });
 	const gatewayLogs = new LogTap();
 	// The first worker is the entry: ALL_WORKERS starts with the gateway.
@@ -118,7 +132,9 @@ export async function startStack(
 	let inspectorUrl: string | undefined;
 	const gateway = await startMiniflare(
 		{
-			workers: ALL_WORKERS.map((worker) => bundledWorker(worker, databaseBindings, signingKeys, deliveryBindings)),
+			workers: ALL_WORKERS.map((worker) =>
+				bundledWorker(worker, databaseBindings, signingKeys, deliveryBindings, paystackBindings),
+			),
 			...(options.inspect ? { inspectorPort: 0 } : {}),
 		},
 		gatewayLogs,
@@ -128,6 +144,7 @@ export async function startStack(
 			inspectorUrl = url;
 		},
 		options.runtimeStorageDir,
+		gatewayPort,
 	);
 	const helloWorld = await startMiniflare(
 		{ name: "hello-world", modules: true, script: HELLO_WORLD, compatibilityDate: COMPATIBILITY_DATE },
@@ -147,6 +164,7 @@ export async function startStack(
 		processes,
 		...(inspectorUrl ? { inspectorUrl } : {}),
 		deliveryAdminUrl: delivery.adminUrl,
+		paystackAdminUrl: paystack.adminUrl,
 		deliveryWebhookSecret,
 	};
 }
@@ -157,6 +175,7 @@ function bundledWorker(
 	databaseBindings: Record<string, string>,
 	signingKeys: string,
 	deliveryBindings: Record<string, string>,
+	paystackBindings: { PAYSTACK_API_URL: string; PAYSTACK_SECRET_KEY: string },
 ): V4WorkerOptions {
 	// wrangler types these through an Omit over an index signature, which erases every field.
 	const { workerOptions } = unstable_getMiniflareWorkerOptions(worker.config) as unknown as { workerOptions: V4WorkerOptions };
@@ -174,7 +193,14 @@ function bundledWorker(
 			// Commerce derives order tokens from a key and books riders through the sandbox.
 			...(worker.dir === "commerce" ? { ORDER_TOKEN_SECRET: generateSecretBoxKey(), ...deliveryBindings } : {}),
 			// The gateway verifies the courier's callbacks (POST /webhooks/delivery).
-			...(worker.dir === "gateway" ? { DELIVERY_WEBHOOK_SECRET: deliveryBindings.DELIVERY_WEBHOOK_SECRET ?? "" } : {}),
+			...(worker.dir === "gateway"
+				? {
+						DELIVERY_WEBHOOK_SECRET: deliveryBindings.DELIVERY_WEBHOOK_SECRET ?? "",
+						PAYSTACK_SECRET_KEY: paystackBindings.PAYSTACK_SECRET_KEY,
+					}
+				: {}),
+			// Payments initialises and verifies transactions with the Paystack sandbox.
+			...(worker.dir === "payments" ? paystackBindings : {}),
 		},
 		// The load generator is one client on one address: per-IP limits would measure the limiter.
 		ratelimits: relaxed(workerOptions.ratelimits),
@@ -201,10 +227,11 @@ async function startMiniflare(
 	onRuntime?: (pid: number) => void,
 	onInspector?: (url: string) => void,
 	storageDir?: string,
+	port = 0,
 ): Promise<string> {
 	const shared: V4SharedOptions = {
 		host: "127.0.0.1",
-		port: 0,
+		port,
 		// Request logging makes the entry Worker post every request to Node over the loopback.
 		logRequests: false,
 		handleStructuredLogs: logs.handle,
@@ -228,4 +255,16 @@ async function startMiniflare(
 	for (const pid of descendantsNamed(process.pid, "workerd")) if (!before.has(pid)) onRuntime?.(pid);
 	if (onInspector && "inspectorPort" in workers) onInspector((await mf.getInspectorURL()).href);
 	return url.origin;
+}
+
+/** A port nothing listens on right now (the OS picks it; a race with another process is unlikely). */
+function freePort(): Promise<number> {
+	return new Promise((resolvePort, reject) => {
+		const server = createServer();
+		server.once("error", reject);
+		server.listen(0, "127.0.0.1", () => {
+			const address = server.address();
+			server.close(() => (typeof address === "object" && address ? resolvePort(address.port) : reject(new Error("no port"))));
+		});
+	});
 }

@@ -57,7 +57,7 @@ export const DOMAIN_WORKERS: WorkerManifest[] = [
 		config: "workers/storefront/wrangler.toml",
 		envInterface: "StorefrontBindings",
 		database: false,
-		calls: ["catalog", "commerce"],
+		calls: ["catalog", "commerce", "payments"],
 	},
 ];
 

@@ -1,3 +1,5 @@
+import { env } from "cloudflare:workers";
+import { completePayment, listWebhooks } from "@oja/paystack-sandbox/admin";
 import {
 	asMerchant as as,
 	eventually,
@@ -280,26 +282,75 @@ describe("storefront pages", () => {
 		expect(crossSite.status).toBe(403);
 	});
 
-	it("an online-payment order's page says plainly that online payment is not available yet", async () => {
+	it("online payment without JavaScript: checkout → Paystack's page → back to the order page, paid live; declined → try again", async () => {
 		const variantId = dress.variants[0]?.id as string;
-		const added = await gateway(`/s/${m.slug}/cart`, form({ variantId, quantity: "1" }));
-		const cookie = (added.headers.get("set-cookie") ?? "").split(";")[0] as string;
-		const placed = await gateway(
-			`/s/${m.slug}/checkout`,
-			form(
-				{ name: "Tunde", phone: "08031112222", deliveryOptionId: "dlv_01JB00000000000000000PAGES", paymentMethod: "online" },
-				{ cookie },
-			),
+		const placeOnline = async () => {
+			const added = await gateway(`/s/${m.slug}/cart`, form({ variantId, quantity: "1" }));
+			const cookie = (added.headers.get("set-cookie") ?? "").split(";")[0] as string;
+			const placed = await gateway(
+				`/s/${m.slug}/checkout`,
+				form(
+					{ name: "Tunde", phone: "08031112222", deliveryOptionId: "dlv_01JB00000000000000000PAGES", paymentMethod: "online" },
+					{ cookie },
+				),
+			);
+			expect(placed.status).toBe(303);
+			const orderCookie = placed.headers
+				.getSetCookie()
+				.find((c) => c.startsWith("oja_order_"))
+				?.split(";")[0] as string;
+			// Straight to the payment page (the sandbox's, standing in for Paystack's).
+			const payAt = placed.headers.get("location") ?? "";
+			expect(payAt.startsWith(env.TEST_PAYSTACK_ADMIN.replace(/\/_admin$/, ""))).toBe(true);
+			return { orderCookie, payAt };
+		};
+
+		const paid = await placeOnline();
+		const back = new URL((await completePayment(paid.payAt, "pay")) ?? "");
+		expect(back.pathname).toMatch(new RegExp(`^/s/${m.slug}/orders/ord_`));
+		const reference = back.searchParams.get("reference") ?? "";
+		const returned = await page(`${back.pathname}${back.search}`, { headers: { cookie: paid.orderCookie } });
+		expect(returned.html).toContain("Payment received — confirming your order");
+		expect(returned.html).not.toContain('id="pay-now"');
+		// Paystack's webhook (the sandbox signed it; nothing listens where it sent it in tests).
+		const hook = await eventually(async () =>
+			(await listWebhooks(env.TEST_PAYSTACK_ADMIN)).find((w) => w.body.includes(`"${reference}"`)),
 		);
-		expect(placed.status).toBe(303);
-		const orderCookie = placed.headers
-			.getSetCookie()
-			.find((c) => c.startsWith("oja_order_"))
-			?.split(";")[0] as string;
-		const orderPage = await page(placed.headers.get("location") ?? "", { headers: { cookie: orderCookie } });
-		expect(orderPage.html).toContain('id="payment-unavailable"');
-		expect(orderPage.html).toContain("nothing has been charged");
-		expect(orderPage.html).not.toContain(">Paid<");
+		const delivered = await gateway("/webhooks/paystack", {
+			method: "POST",
+			headers: { "content-type": "application/json", "x-paystack-signature": hook.signature },
+			body: hook.body,
+		});
+		expect(delivered.status).toBe(200);
+		const after = await eventually(async () => {
+			const again = await page(back.pathname, { headers: { cookie: paid.orderCookie } });
+			return again.html.includes('id="payment-status">Paid<') ? again.html : undefined;
+		}, 15_000);
+		expect(after).not.toContain('id="pay"');
+
+		const declined = await placeOnline();
+		const returnedDeclined = new URL((await completePayment(declined.payAt, "decline")) ?? "");
+		const failedPage = await page(`${returnedDeclined.pathname}${returnedDeclined.search}`, {
+			headers: { cookie: declined.orderCookie },
+		});
+		expect(failedPage.html).toContain("Payment failed — nothing was charged");
+		expect(failedPage.html).toContain("Try again");
+		// Try again: a new payment page (the declined transaction cannot be paid again).
+		const retry = await gateway(`${returnedDeclined.pathname}/pay`, {
+			method: "POST",
+			headers: { cookie: declined.orderCookie, "sec-fetch-site": "same-origin" },
+			redirect: "manual",
+		});
+		expect(retry.status).toBe(303);
+		const payAgainAt = retry.headers.get("location") ?? "";
+		expect(payAgainAt).not.toBe(declined.payAt);
+		expect(await completePayment(payAgainAt, "pay")).toContain(returnedDeclined.pathname);
+		// Someone else's browser (no order cookie) cannot start a payment for it.
+		const stranger = await gateway(`${returnedDeclined.pathname}/pay`, {
+			method: "POST",
+			headers: { "sec-fetch-site": "same-origin" },
+		});
+		expect(stranger.status).toBe(404);
 	});
 
 	it("serves the same pages on the merchant's own domain, with links at the root", async () => {

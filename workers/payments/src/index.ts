@@ -11,6 +11,7 @@ import {
 } from "@oja/contracts";
 import { createDb } from "@oja/db";
 import { PaystackClient } from "@oja/paystack";
+import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { consumePaystackEvents } from "./events.ts";
 import { initializePayment } from "./initialize.ts";
@@ -53,6 +54,33 @@ export default class PaymentsService extends WorkerEntrypoint<PaymentsEnv> {
 				orderId: parseOrThrow(prefixedId("ord"), orderId, "order id"),
 				callbackUrl: parseOrThrow(CallbackUrl, callbackUrl, "callback url"),
 			});
+		});
+	}
+
+	/**
+	 * What the shopper's return from the payment page means, before the webhook has been applied:
+	 * `paid` (applied), `received` (Paystack says it succeeded; the order turns paid shortly),
+	 * `failed` (declined: try again) or `pending`. The reference must be this order's.
+	 */
+	async checkPayment(
+		storeId: unknown,
+		orderId: unknown,
+		reference: unknown,
+		ctx: RequestContext,
+	): Promise<Result<{ state: "paid" | "received" | "failed" | "pending" }>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const ref = parseOrThrow(z.string().regex(/^[A-Za-z0-9.=-]{1,100}$/), reference, "reference");
+			const db = createDb(this.env);
+			const rows = await db.execute<{ status: string }>(sql`
+				SELECT status FROM payments WHERE reference = ${ref} AND order_id = ${parseOrThrow(prefixedId("ord"), orderId, "order id")}
+					AND store_id = ${parseOrThrow(prefixedId("st"), storeId, "store id")}`);
+			const row = rows.rows[0];
+			if (!row) return { state: "pending" as const };
+			if (row.status === "paid") return { state: "paid" as const };
+			const verified = await this.provider().verifyTransaction(ref);
+			if (verified.status === "success") return { state: "received" as const };
+			if (verified.status === "failed" || verified.status === "reversed") return { state: "failed" as const };
+			return { state: "pending" as const };
 		});
 	}
 

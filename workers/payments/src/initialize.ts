@@ -7,7 +7,8 @@ import { sql } from "drizzle-orm";
 // Starting a payment for an order, idempotently: an order has at most one live payment row
 // (a partial unique index). Its reference is ours and fixed before Paystack is called, so a
 // retry after Paystack was down uses the same reference (no second transaction), and a
-// payment already initialised answers with its stored link without calling Paystack at all.
+// payment already initialised answers with its stored link (no second transaction; one verify
+// call, to notice a declined one, which cannot be paid again and is replaced).
 
 interface OrderRow {
 	status: string;
@@ -53,7 +54,19 @@ export async function initializePayment(
 			);
 		}
 		if (order.payment_status_row === "initialized" && order.reference && order.authorization_url) {
-			return { provider: "paystack", reference: order.reference, authorizationUrl: order.authorization_url };
+			// The shopper may be back after a declined card: a failed transaction cannot be paid
+			// again, so that payment ends and a new one (new reference) starts. Otherwise the link
+			// stands (unpaid yet, or paid and the webhook on its way).
+			let failed = false;
+			try {
+				failed = (await provider.verifyTransaction(order.reference)).status === "failed";
+			} catch (error) {
+				if (!(error instanceof PaymentUnavailableError)) throw error;
+			}
+			if (!failed) return { provider: "paystack", reference: order.reference, authorizationUrl: order.authorization_url };
+			await db.execute(sql`UPDATE payments SET status = 'failed', updated_at = now()
+				WHERE id = ${order.payment_id} AND status = 'initialized'`);
+			continue;
 		}
 		let paymentId = order.payment_id;
 		let reference = order.reference;

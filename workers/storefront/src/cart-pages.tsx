@@ -19,7 +19,7 @@ import { limitPublic, unwrap } from "./http.ts";
 import { assertSameOrigin, formFields, htmlPage, type PageContext, view } from "./page-kit.tsx";
 import { CartPage } from "./pages/cart.tsx";
 import { type CheckoutField, CheckoutPage, type CheckoutValues } from "./pages/checkout.tsx";
-import { OrderPage } from "./pages/order.tsx";
+import { OrderPage, type PaymentNote } from "./pages/order.tsx";
 
 // The shopper's cart, checkout and order pages. The cart is the commerce Worker's Durable
 // Object; the cookie holds only its id. The order page is readable with the order's token,
@@ -33,6 +33,11 @@ const AddToCart = z.object({
 });
 const LineForm = z.object({ lineId: z.string().regex(/^ln_[0-9a-z]{1,12}$/) });
 const UpdateForm = LineForm.extend({ quantity: z.coerce.number().int().min(1).max(999) });
+
+/** Where Paystack sends the shopper back: this order's page on the host they shop on. */
+function orderPageUrl(page: PageContext, orderId: string): string {
+	return `${page.origin}${page.base}/orders/${orderId}`;
+}
 
 function ctxOf(c: Context<StorefrontEnv>) {
 	return { requestId: c.get("requestId") };
@@ -269,7 +274,25 @@ export const cartPageRoutes = new Hono<StorefrontEnv>()
 			const { order, orderToken } = result.value.result;
 			setCookie(c, `oja_order_${order.id}`, orderToken, cookieOptions(page, 90 * 24 * 3600));
 			deleteCookie(c, CART_COOKIE, { path: page.base || "/" });
+			if (order.status === "pending_payment") {
+				// Straight on to Paystack's page; if it cannot be reached, the order page offers "Pay now".
+				const link = await c.env.PAYMENTS.initializePayment(store.id, order.id, orderPageUrl(page, order.id), ctxOf(c));
+				if (link.ok) return c.redirect(link.value.authorizationUrl, 303);
+			}
 			return c.redirect(`${page.base}/orders/${order.id}?placed=1`, 303);
+		}),
+	)
+	.post("/s/:slug/orders/:orderId/pay", (c) =>
+		htmlPage(c, async (page) => {
+			assertSameOrigin(c, page);
+			const id = orderIdSchema.safeParse(c.req.param("orderId"));
+			if (!id.success) throw new ProblemError(problem("not-found", "No such order."));
+			const { store } = await storeAndNav(c, page);
+			// The order's token (its cookie) first: without it the order does not exist for this browser.
+			unwrap(await c.env.COMMERCE.storefrontOrder(store.id, id.data, getCookie(c, `oja_order_${id.data}`) ?? "", ctxOf(c)));
+			const link = await c.env.PAYMENTS.initializePayment(store.id, id.data, orderPageUrl(page, id.data), ctxOf(c));
+			if (link.ok) return c.redirect(link.value.authorizationUrl, 303);
+			return c.redirect(`${page.base}/orders/${id.data}?payment=unavailable`, 303);
 		}),
 	)
 	.get("/s/:slug/orders/:orderId", (c) =>
@@ -279,6 +302,13 @@ export const cartPageRoutes = new Hono<StorefrontEnv>()
 			const { store, collections } = await storeAndNav(c, page);
 			const token = getCookie(c, `oja_order_${id.data}`) ?? "";
 			const order = unwrap(await c.env.COMMERCE.storefrontOrder(store.id, id.data, token, ctxOf(c)));
+			// Back from Paystack's page (?reference=…): what happened there, until the webhook lands.
+			const reference = c.req.query("reference");
+			let payment: PaymentNote = c.req.query("payment") === "unavailable" ? "unavailable" : null;
+			if (reference && order.status === "pending_payment") {
+				const check = await c.env.PAYMENTS.checkPayment(store.id, order.id, reference, ctxOf(c));
+				if (check.ok && (check.value.state === "received" || check.value.state === "failed")) payment = check.value.state;
+			}
 			return c.html(
 				<OrderPage
 					store={store}
@@ -289,6 +319,7 @@ export const cartPageRoutes = new Hono<StorefrontEnv>()
 					// The API path is the gateway's on every host (custom domains too).
 					live={{ path: `/v1/storefront/${store.slug}/orders/${order.id}/live`, token }}
 					placed={c.req.query("placed") === "1"}
+					payment={payment}
 				/>,
 			);
 		}),

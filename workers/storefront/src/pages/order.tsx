@@ -53,6 +53,9 @@ const LIVE_SCRIPT = `
 		set("payment-status", text.payment[order.paymentStatus] || order.paymentStatus);
 		set("fulfilment-status", text.fulfilment[order.fulfilmentStatus] || order.fulfilmentStatus);
 		el.setAttribute("data-status", order.status);
+		el.setAttribute("data-payment", order.paymentStatus);
+		var pay = document.getElementById("pay");
+		if (pay && order.paymentStatus !== "pending") pay.hidden = true;
 		el.setAttribute("data-fulfilment", order.fulfilmentStatus);
 		(order.lines || []).forEach(function (l) { set("sent-" + l.id, String(l.fulfilledQuantity)); });
 		set("live-state", "Live");
@@ -69,6 +72,9 @@ const LIVE_SCRIPT = `
 })();
 `;
 
+/** Set on the order page after the payment page (?reference=) or a failed attempt to reach it. */
+export type PaymentNote = "received" | "failed" | "unavailable" | null;
+
 export function OrderPage(props: {
 	store: PublicStore;
 	base: string;
@@ -78,10 +84,12 @@ export function OrderPage(props: {
 	/** The socket path (same host) and the token for its subprotocol. */
 	live: { path: string; token: string };
 	placed: boolean;
+	/** What the shopper's return from the payment page (or a failed attempt to reach it) said. */
+	payment?: PaymentNote;
 }) {
 	const { store, base, order } = props;
 	const currency = order.currency as Currency;
-	const onlineUnavailable =
+	const awaitingPayment =
 		order.paymentMethod === "online" && order.paymentStatus === "pending" && order.status === "pending_payment";
 	return (
 		<Layout
@@ -100,6 +108,7 @@ export function OrderPage(props: {
 				data-live={props.live.path}
 				data-token={props.live.token}
 				data-status={order.status}
+				data-payment={order.paymentStatus}
 				data-fulfilment={order.fulfilmentStatus}
 			>
 				<h1>Order #{order.number}</h1>
@@ -108,11 +117,25 @@ export function OrderPage(props: {
 						Thank you, {order.customer.name}. Your order is placed.
 					</p>
 				) : null}
-				{onlineUnavailable ? (
-					<p role="alert" id="payment-unavailable">
-						Online payment is not available at this store yet, so nothing has been charged. The items are held for you until{" "}
-						{order.expiresAt ? new Date(order.expiresAt).toUTCString() : "the hold ends"}; contact the seller to arrange payment.
-					</p>
+				{awaitingPayment ? (
+					<div id="pay">
+						<p role="status" id="payment-note">
+							{props.payment === "received"
+								? "Payment received — confirming your order…"
+								: props.payment === "failed"
+									? "Payment failed — nothing was charged. Try again."
+									: props.payment === "unavailable"
+										? "Online payment cannot be reached right now; your order is saved. Try again in a moment."
+										: `Pay to confirm your order. The items are held for you until ${order.expiresAt ? new Date(order.expiresAt).toUTCString() : "the hold ends"}.`}
+						</p>
+						{props.payment === "received" ? null : (
+							<form method="post" action={`${base}/orders/${order.id}/pay`}>
+								<button type="submit" id="pay-now">
+									{props.payment === "failed" ? "Try again" : `Pay ${formatMoney(order.totalMinor, currency)}`}
+								</button>
+							</form>
+						)}
+					</div>
 				) : null}
 				<dl>
 					<dt>Order</dt>

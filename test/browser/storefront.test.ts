@@ -1,7 +1,8 @@
 // A real browser against the real stack: Debian's Chromium (driven by playwright-core) opens
 // the demo storefront served by the Oja Workers on workerd, searches, opens a product, picks a
 // variant, adds it to the cart, checks out with pay on delivery and watches the order page
-// change live when the merchant fulfils it through the API; and once without JavaScript.
+// change live when the merchant fulfils it through the API; pays online on the Paystack
+// sandbox's hosted page and watches the order turn paid; and once without JavaScript.
 // Screenshots land in test-results/.
 import { mkdir } from "node:fs/promises";
 import { type Browser, chromium } from "playwright-core";
@@ -123,6 +124,41 @@ describe("storefront in Chromium", () => {
 		// A reload shows the same truth without the socket.
 		await page.reload();
 		expect(await page.locator("#fulfilment-status").textContent()).toBe("Sent");
+		await page.close();
+	});
+
+	it("pays online on Paystack's page (the sandbox's) and the order page turns paid by itself", async () => {
+		const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+		await page.goto(`${base}/products/adire-shirt`);
+		await page.getByLabel("L", { exact: true }).check();
+		await page.getByLabel("Indigo", { exact: true }).check();
+		await expect.poll(() => page.locator("#add").isDisabled()).toBe(false);
+		await page.getByRole("button", { name: "Add to cart" }).click();
+		await page.waitForURL(/\/cart$/);
+		await page.getByRole("link", { name: "Checkout" }).click();
+		await page.waitForURL(/\/checkout$/);
+		await page.getByLabel("Full name").fill("Tunde Bakare");
+		await page.getByLabel("Phone (WhatsApp)").fill("0803 555 0101");
+		await page.getByLabel("Email").fill("tunde@example.com");
+		await page.getByLabel(/Pick up in Yaba/).check();
+		await page.getByLabel(/Pay online/).check();
+		await page.getByRole("button", { name: "Place order" }).click();
+
+		// Paystack's hosted page: amount and store, Pay and Decline.
+		await page.waitForURL(/\/checkout\/[0-9a-z]+$/);
+		expect(await page.locator("h1").textContent()).toContain(DEMO.storeName);
+		await page.screenshot({ path: `${ARTEFACTS}/paystack-page.png`, fullPage: true });
+		await page.getByRole("button", { name: /^Pay / }).click();
+
+		// Back on the order page: the webhook went sandbox → gateway → queue → payments →
+		// commerce; the page shows it without a reload.
+		await page.waitForURL(/\/orders\/ord_[0-9A-Z]{26}\?.*reference=/);
+		await expect.poll(() => page.locator("#payment-status").textContent(), { timeout: 20_000 }).toBe("Paid");
+		expect(await page.locator("#order-status").textContent()).not.toBe("Awaiting payment");
+		expect(await page.locator("#pay").isHidden()).toBe(true);
+		await page.screenshot({ path: `${ARTEFACTS}/storefront-order-paid.png`, fullPage: true });
+		await page.reload();
+		expect(await page.locator("#payment-status").textContent()).toBe("Paid");
 		await page.close();
 	});
 

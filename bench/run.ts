@@ -11,6 +11,9 @@
 //   --only commerce      run only the commerce benchmark (bench/commerce.ts: add-to-cart, checkout,
 //                        listing beside checkouts, the rush) and record it for this backend in
 //                        docs/benchmarks-commerce.json and its section of docs/benchmarks.md
+//   --only payments      run only the payments benchmark (bench/payments.ts: webhook ingest, charge to
+//                        paid, ledger postings/s) and record it in docs/benchmarks-payments.json and
+//                        its section of docs/benchmarks.md
 //   --disk-storage       with --only commerce: keep Miniflare's Durable Object/KV/cache storage in
 //                        the system temp dir (on disk) instead of /dev/shm (see scripts/local-stack.ts)
 //   --heap               start workerd with its inspector and sample each Worker's V8 heap
@@ -32,6 +35,8 @@ import { runCommerce } from "./commerce.ts";
 import { COMMERCE_JSON, writeCommerceReport } from "./commerce-report.ts";
 import type { LoadReply, LoadRequest, LoadResult } from "./load.ts";
 import { heapUsage, sample, type WatchedProcess } from "./memory.ts";
+import { runPayments } from "./payments.ts";
+import { PAYMENTS_JSON, writePaymentsReport } from "./payments-report.ts";
 import { type Report, type ScenarioResult, type SoakResult, writeReport } from "./report.ts";
 import { BASELINE, type BenchContext, SCENARIOS, type Scenario, SOAK } from "./scenarios.ts";
 import { measureTokenVerification } from "./token-verify.ts";
@@ -305,7 +310,7 @@ async function main(): Promise<number> {
 	// The commerce bench writes Durable Objects on every request; their local SQLite files' fsyncs
 	// (on workerd's only thread) would otherwise be what it measures. Other scenarios keep the default.
 	const runtimeStorageDir =
-		flags.only === "commerce" && !flags["disk-storage"] && existsSync("/dev/shm") ? "/dev/shm" : undefined;
+		(flags.only === "commerce" || flags.only === "payments") && !flags["disk-storage"] && existsSync("/dev/shm") ? "/dev/shm" : undefined;
 	const stack = await startStack({ databaseUrl, inspect: flags.heap, runtimeStorageDir }, disposers);
 	await seedBulkCatalog(stack.databaseUrl, stack.sqlEndpoint, { products: 1000, variantsPerProduct: 5 });
 	console.log(
@@ -357,6 +362,29 @@ async function main(): Promise<number> {
 		});
 		console.log(`bench: wrote ${COMMERCE_JSON} and the commerce section of docs/benchmarks.md (${elapsed()})`);
 		return broken || !commerce.rush.correct ? 1 : 0;
+	}
+
+	if (flags.only === "payments") {
+		const payments = await runPayments(stack, load, parameters.durationSeconds, (line) =>
+			console.log(`bench: ${line} (${elapsed()})`),
+		);
+		const cpuList = cpus();
+		await writePaymentsReport({
+			date: new Date().toISOString(),
+			command: commandLine(),
+			backend: stack.backend,
+			machine: {
+				cpuModel: cpuList[0]?.model.trim() ?? "unknown",
+				cpuCount: cpuList.length,
+				memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+				platform: `${platform()} ${release()}`,
+				node: process.version,
+				loadAverage: { start: Math.round(loadAtStart * 10) / 10, end: Math.round((loadavg()[0] ?? 0) * 10) / 10 },
+			},
+			...payments,
+		});
+		console.log(`bench: wrote ${PAYMENTS_JSON} and the payments section of docs/benchmarks.md (${elapsed()})`);
+		return payments.chargeToPaid.allPaid && payments.ledger.consistent ? 0 : 1;
 	}
 
 	const measured: Omit<ScenarioResult, "percentOfBaseline">[] = [];

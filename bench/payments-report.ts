@@ -1,0 +1,88 @@
+// The "Payments" section of docs/benchmarks.md, from docs/benchmarks-payments.json (the latest
+// `npm run bench -- --only payments` run per backend).
+import { existsSync, readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import type { PaymentsResult } from "./payments.ts";
+import type { Report } from "./report.ts";
+
+export const PAYMENTS_JSON = "docs/benchmarks-payments.json";
+const MARKDOWN = "docs/benchmarks.md";
+const START = "<!-- payments -->";
+const END = "<!-- /payments -->";
+const TARGET = { ingestRatio: 0.4, ledgerPerSecond: 1_000 };
+
+export interface PaymentsRun extends PaymentsResult {
+	date: string;
+	command: string;
+	backend: string;
+	machine: Report["machine"];
+}
+
+const fmt = (n: number, digits = 0) =>
+	n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const name = (b: string) => (b === "pglite" ? "embedded (PGlite)" : b === "postgres" ? "PostgreSQL" : b);
+const met = (ok: boolean) => (ok ? "met" : "**not met**");
+
+function section(runs: PaymentsRun[]): string {
+	const row = (label: string, cell: (r: PaymentsRun) => string, target = "") =>
+		`| ${label} | ${runs.map(cell).join(" | ")} | ${target} |`;
+	const lines = [
+		START,
+		"### Payments: webhook ingest, charge to paid, ledger postings",
+		"",
+		"`npm run bench -- --only payments` (bench/payments.ts), once per backend. **Webhook ingest**: a real `charge.success` the Paystack sandbox signed, POSTed to `/webhooks/paystack` over 32 connections for the measured seconds (signature checked over the raw body, the body enqueued, 200), beside bare workerd (the hello-world Worker) in the same run. *SQL in the requests* is every neon-local round trip during the ingest run: the webhook route makes none; what is counted is the payments consumer's one lookup per event after the response (every event is a duplicate here, found already applied). **Charge to paid**: 200 online orders placed first, then the sandbox's Pay pressed for each (16 at a time), timed until every order is paid: the sandbox's signed webhook → gateway → queue → payments verifies with the sandbox → commerce applies it with its ledger entry in one transaction. **Ledger postings**: `sale` entries (4 postings each, the per-store balance trigger and the deferred balance check at COMMIT) for 100 stores from 16 concurrent clients over neon-local, one entry per transaction, then 10 per transaction; `ledger verify` afterwards.",
+		"",
+		`| | ${runs.map((r) => name(r.backend)).join(" | ")} | target |`,
+		`| --- | ${runs.map(() => "---:").join(" | ")} | --- |`,
+		row(
+			"**webhook ingest** req/s (p50 / p99 ms)",
+			(r) => `${fmt(r.ingest.perSecond)} (${fmt(r.ingest.p50Ms, 1)} / ${fmt(r.ingest.p99Ms, 1)})`,
+		),
+		row("bare workerd (hello-world) req/s", (r) => fmt(r.helloWorld.perSecond)),
+		row("ingest ÷ bare workerd", (r) => `${fmt(r.ingestRatio * 100)}% (${met(r.ingestRatio >= TARGET.ingestRatio)})`, "≥ 40%"),
+		row("ingest statuses", (r) =>
+			Object.entries(r.ingest.statuses)
+				.map(([k, v]) => `${fmt(v)} × ${k}`)
+				.join(", "),
+		),
+		row(
+			"SQL round trips during ingest (consumer's, per request)",
+			(r) => fmt(r.ingest.sqlInRequests / Math.max(1, r.ingest.requests), 2),
+			"0 in the request",
+		),
+		row(
+			"**charge to paid** orders/s",
+			(r) =>
+				`${fmt(r.chargeToPaid.perSecond)} (${fmt(r.chargeToPaid.orders)} in ${fmt(r.chargeToPaid.wallSeconds, 2)} s; ${r.chargeToPaid.allPaid ? "all paid" : "NOT all paid"}; ${fmt(r.chargeToPaid.ledgerEntries)} sale entries)`,
+		),
+		row(
+			"**ledger** entries/s, one per transaction",
+			(r) => `${fmt(r.ledger.single.perSecond)} (${met(r.ledger.single.perSecond >= TARGET.ledgerPerSecond)})`,
+			"≥ 1,000 (PostgreSQL)",
+		),
+		row("ledger entries/s, 10 per transaction", (r) => fmt(r.ledger.batched.perSecond)),
+		row("ledger verify afterwards", (r) => (r.ledger.consistent ? "consistent" : "**INCONSISTENT**")),
+		"",
+		"Runs:",
+		"",
+		...runs.map(
+			(r) =>
+				`- **${name(r.backend)}**: ${r.date} · ${r.machine.cpuCount} × ${r.machine.cpuModel} · load average (1 min) ${r.machine.loadAverage?.start} at the start, ${r.machine.loadAverage?.end} at the end.\n\n  \`\`\`sh\n  ${r.command}\n  \`\`\``,
+		),
+		END,
+	];
+	return lines.join("\n");
+}
+
+export async function writePaymentsReport(run: PaymentsRun): Promise<void> {
+	const file: Record<string, PaymentsRun> = existsSync(PAYMENTS_JSON) ? JSON.parse(readFileSync(PAYMENTS_JSON, "utf8")) : {};
+	file[run.backend] = run;
+	await writeFile(PAYMENTS_JSON, `${JSON.stringify(file, null, "\t")}\n`);
+	const runs = ["pglite", "postgres"].flatMap((b) => (file[b] ? [file[b]] : []));
+	const markdown = readFileSync(MARKDOWN, "utf8");
+	const text = section(runs);
+	const next = markdown.includes(START)
+		? markdown.replace(new RegExp(`${START}[\\s\\S]*?${END}`), text)
+		: markdown.replace("<!-- commerce -->", `${text}\n\n<!-- commerce -->`);
+	await writeFile(MARKDOWN, next);
+}

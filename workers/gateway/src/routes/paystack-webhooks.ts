@@ -37,7 +37,7 @@ export const paystackWebhookRoutes = routeGroup().declare(
 			content: { "application/json": { schema: { type: "string", description: "A Paystack event (JSON)" } } },
 		},
 		responses: { 200: { description: "Accepted (queued, or an event Oja does not handle)" } },
-		problems: ["unauthorized", "bad-request", "payload-too-large"],
+		problems: ["unauthorized", "bad-request", "payload-too-large", "service-unavailable"],
 	},
 	[],
 	async (c) => {
@@ -48,7 +48,10 @@ export const paystackWebhookRoutes = routeGroup().declare(
 		if (raw.byteLength > MAX_WEBHOOK_BYTES) {
 			throw new ProblemError(problem("payload-too-large", "Not a Paystack event."));
 		}
-		const reading = await readPaystackWebhook(raw, c.req.header("x-paystack-signature") ?? null, c.env.PAYSTACK_SECRET_KEY ?? "");
+		const secret = c.env.PAYSTACK_SECRET_KEY;
+		// Not configured (no secret key): refuse plainly rather than verify against nothing.
+		if (!secret) throw new ProblemError(problem("service-unavailable", "Paystack webhooks are not configured."));
+		const reading = await readPaystackWebhook(raw, c.req.header("x-paystack-signature") ?? null, secret);
 		if (!reading.ok) {
 			if (reading.reason === "signature") throw new ProblemError(problem("unauthorized", "The signature does not match."));
 			console.warn(JSON.stringify({ level: "warn", msg: "paystack.webhook_malformed", requestId: c.get("requestId") }));

@@ -7,7 +7,7 @@ import {
 	listWebhooks,
 	type WebhookDelivery,
 } from "@oja/paystack-sandbox/admin";
-import { asMerchant, eventually, gateway, jsonOf, problemOf, testDb } from "@oja/test-helpers";
+import { asMerchant, databaseWork, eventually, gateway, jsonOf, problemOf, testDb } from "@oja/test-helpers";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -86,6 +86,39 @@ const entriesFor = async (orderId: string) =>
 	(await jsonOf<LedgerPage>(await asMerchant(shop.m, "GET", `/v1/stores/${shop.m.storeId}/ledger?orderId=${orderId}`))).items;
 /** The default fee: 1.5% (half-up) + ₦100, capped at ₦2,000 and at the total. */
 const feeOn = (total: number) => Math.min(Math.floor((total * 150 + 5_000) / 10_000) + 10_000, 200_000, total);
+
+describe("the webhook at the edge", () => {
+	it("verifies and enqueues without touching the database", async () => {
+		const secret = (env as { PAYSTACK_SECRET_KEY?: string }).PAYSTACK_SECRET_KEY ?? "";
+		// Wait for the set-up's own async work (outbox relay, consumers) to go quiet.
+		let last = -1;
+		await eventually(async () => {
+			const now = (await databaseWork()).requests;
+			const quiet = now === last;
+			last = now;
+			if (!quiet) await new Promise((r) => setTimeout(r, 1_200));
+			return quiet ? true : undefined;
+		}, 20_000);
+		const body = JSON.stringify({
+			event: "charge.success",
+			data: {
+				id: 1,
+				status: "success",
+				reference: `ref-unknown-${crypto.randomUUID()}`,
+				amount: 5000,
+				currency: "NGN",
+				domain: "test",
+			},
+		});
+		const signature = await signPaystackBody(body, secret);
+		const before = (await databaseWork()).requests;
+		const answers = await Promise.all(Array.from({ length: 10 }, () => postWebhook(body, signature)));
+		// Read at once: the consumer's batch waits up to a second (max_batch_timeout) before it runs.
+		const after = (await databaseWork()).requests;
+		expect(answers.map((r) => r.status)).toEqual(Array(10).fill(200));
+		expect(after - before).toBe(0);
+	});
+});
 
 describe("paying online", () => {
 	it("checkout → hosted page → Pay → webhook: the order turns paid, the ledger has its sale, balances follow", async () => {
@@ -187,6 +220,28 @@ describe("paying online", () => {
 			expect(await entriesFor(placed.order.id)).toHaveLength(0);
 		}
 	});
+
+	it("an event that keeps failing ends in the dead-letter queue, recorded for an operator, the order untouched", async () => {
+		const placed = await placeOnline();
+		const { reference, authorizationUrl } = placed.payment as NonNullable<PaidCheckout["payment"]>;
+		await completePayment(authorizationUrl, "pay");
+		const hook = await chargeWebhook(reference);
+		// Paystack's verify answers 500 for this transaction, every time.
+		await injectFailure(admin(), { path: `/transaction/verify/${reference}`, status: 500, times: 1_000 });
+		expect((await postWebhook(hook.body, hook.signature)).status).toBe(200);
+		const dead = await eventually(
+			async () => {
+				const rows = await testDb().execute<{ queue: string; attempts: number }>(
+					sql`SELECT queue, attempts FROM dead_letters WHERE queue = 'oja-paystack-events-dlq' AND body::text LIKE ${`%${reference}%`}`,
+				);
+				return rows.rows[0];
+			},
+			60_000,
+			"the dead letter",
+		);
+		expect(dead.queue).toBe("oja-paystack-events-dlq");
+		expect((await orderOf(placed)).paymentStatus).toBe("pending");
+	}, 90_000);
 
 	it("with Paystack down the order still stands; the retry makes one transaction under the same reference", async () => {
 		// The client tries three times; all three fail.

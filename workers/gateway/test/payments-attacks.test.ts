@@ -206,3 +206,18 @@ describe("attacks that held", () => {
 		expect(page.items).toEqual([]);
 	});
 });
+
+describe("FAILS TODAY: Paystack refusing a transaction is not an internal error", () => {
+	it("FAILS TODAY: POST …/payment when Paystack answers 400 (not a duplicate) is a 4xx/503 problem, not a 500", async () => {
+		await injectFailure(admin(), { path: "/transaction/initialize", status: 503, times: 3 });
+		const placed = await placeOnline();
+		expect(placed.payment).toBeNull();
+		// Paystack refuses the request itself (a bad email, a currency the account cannot take…).
+		await injectFailure(admin(), { path: "/transaction/initialize", status: 400, times: 1 });
+		const res = await startPayment(shop.m.slug, placed.order.id, placed.orderToken);
+		// Today: PaymentRejectedError escapes initializePayment and runRpc turns it into 500
+		// "internal" (an alert for us, no guidance for the shopper).
+		expect(res.status).not.toBe(500);
+		expect(res.headers.get("content-type") ?? "").toMatch(/^application\/problem\+json/);
+	});
+});

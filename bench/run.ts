@@ -310,7 +310,9 @@ async function main(): Promise<number> {
 	// The commerce bench writes Durable Objects on every request; their local SQLite files' fsyncs
 	// (on workerd's only thread) would otherwise be what it measures. Other scenarios keep the default.
 	const runtimeStorageDir =
-		(flags.only === "commerce" || flags.only === "payments") && !flags["disk-storage"] && existsSync("/dev/shm") ? "/dev/shm" : undefined;
+		(flags.only === "commerce" || flags.only === "payments") && !flags["disk-storage"] && existsSync("/dev/shm")
+			? "/dev/shm"
+			: undefined;
 	const stack = await startStack({ databaseUrl, inspect: flags.heap, runtimeStorageDir }, disposers);
 	await seedBulkCatalog(stack.databaseUrl, stack.sqlEndpoint, { products: 1000, variantsPerProduct: 5 });
 	console.log(

@@ -3,6 +3,7 @@
 --   * every entry's postings sum to zero per currency (a deferred constraint trigger, checked
 --     at COMMIT, so an entry's postings may be written in any order within its transaction);
 --   * an entry has postings, and only in the transaction that made it (no amending it later);
+--   * a store's accounts move only in that store's entries;
 --   * UPDATE, DELETE and TRUNCATE of entries and postings are refused;
 --   * each entry's external reference is unique, so a replayed webhook cannot post twice;
 --   * a store's pending, available and in-transit money, and what it owes in fees, never goes
@@ -106,6 +107,11 @@ BEGIN
 		WHERE e.id = NEW.entry_id AND p.id = NEW.id AND e.xmin = p.xmin) THEN
 		RAISE EXCEPTION 'ledger entry % can only get postings in the transaction that created it', NEW.entry_id
 			USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_entry_sealed';
+	END IF;
+	-- A store's accounts move only in that store's entries: one store's entry cannot credit another's.
+	IF NEW.store_id IS NOT NULL AND NEW.store_id <> (SELECT store_id FROM ledger_entries WHERE id = NEW.entry_id) THEN
+		RAISE EXCEPTION 'ledger entry % posts to another store''s account', NEW.entry_id
+			USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_posting_store';
 	END IF;
 	SELECT currency INTO unbalanced FROM ledger_postings WHERE entry_id = NEW.entry_id
 		GROUP BY currency HAVING sum(amount_minor) <> 0 LIMIT 1;

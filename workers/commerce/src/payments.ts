@@ -93,7 +93,11 @@ export async function applyOnlinePayment(db: Database, p: VerifiedPayment, ctx: 
  */
 export async function recordCashCollected(db: Database, access: StoreAccess, orderId: string, ctx: RequestContext) {
 	const loaded = await loadState(db, access.storeId, orderId);
-	const [currency] = (await db.execute<{ currency: string }>(sql`SELECT currency FROM orders WHERE id = ${orderId}`)).rows;
+	const [currency] = (
+		await db.execute<{ currency: string }>(
+			sql`SELECT currency FROM orders WHERE id = ${orderId} AND store_id = ${access.storeId}`,
+		)
+	).rows;
 	if (!currency) throw new ProblemError(problem("not-found", "No such order."));
 	const fee = podFeeEntry({
 		storeId: access.storeId,

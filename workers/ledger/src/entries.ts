@@ -7,6 +7,9 @@ import { exactMinor } from "./money.ts";
 // platform's side of an entry — Oja's fee revenue, Paystack's charges — is not the
 // merchant's to read). Cursor: (posted_at, id) of the last entry returned.
 
+/** The cursor's time as the list writes it: UTC, microseconds. */
+const ISO_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
 function encodeCursor(postedAt: string, id: string): string {
 	return btoa(`${postedAt}|${id}`);
 }
@@ -14,7 +17,12 @@ function encodeCursor(postedAt: string, id: string): string {
 function decodeCursor(cursor: string): { postedAt: string; id: string } {
 	try {
 		const [postedAt, id] = atob(cursor).split("|");
-		if (postedAt && id && !Number.isNaN(Date.parse(postedAt)) && /^led_[0-9A-Z]{26}$/.test(id)) return { postedAt, id };
+		// Exactly the form this list gives out (Date.parse alone accepts "1" and "2026-02-30",
+		// which Postgres then refuses).
+		if (postedAt && id && ISO_MICROS.test(postedAt) && /^led_[0-9A-Z]{26}$/.test(id)) {
+			const ms = Date.parse(postedAt);
+			if (!Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === postedAt.slice(0, 19)) return { postedAt, id };
+		}
 	} catch {
 		// fall through
 	}

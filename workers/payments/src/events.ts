@@ -35,7 +35,7 @@ interface PaymentRow {
 async function review(db: Database, payment: PaymentRow, eventKey: string, reason: string): Promise<void> {
 	await db.batch([
 		db.execute(sql`UPDATE payments SET status = 'review', review_reason = ${reason}, updated_at = now()
-			WHERE id = ${payment.id} AND status IN ('initializing', 'initialized')`),
+			WHERE id = ${payment.id} AND store_id = ${payment.store_id} AND status <> 'paid'`),
 		db.execute(sql`INSERT INTO payment_events (provider, event_key, event, store_id, outcome)
 			VALUES ('paystack', ${eventKey}, 'charge.success', ${payment.store_id}, 'review') ON CONFLICT DO NOTHING`),
 	]);
@@ -59,6 +59,14 @@ async function chargeSuccess(deps: EventDeps, event: ChargeSuccessEvent, ctx: Re
 	if (verified.status !== "success") {
 		// The webhook says success, Paystack does not (yet): try again later.
 		throw new Error(`verify answered ${verified.status}`);
+	}
+	if (payment.status !== "initializing" && payment.status !== "initialized") {
+		// Money for a payment that was already ended (declined and replaced, superseded by a retry,
+		// or under review): it cannot be applied to the order, and retrying would only end in the
+		// dead-letter queue. Held for an operator, who refunds it or applies it by hand.
+		await review(deps.db, payment, eventKey, `paid after the payment was ${payment.status}`);
+		log({ level: "error", msg: "payment.review", paymentId: payment.id, code: "payment-not-live", requestId: ctx.requestId });
+		return "review";
 	}
 	if (verified.amountMinor !== Number(payment.amount_minor) || verified.currency !== payment.currency) {
 		await review(deps.db, payment, eventKey, "amount or currency differs from the order");

@@ -67,7 +67,7 @@ export default class PaymentsService extends WorkerEntrypoint<PaymentsEnv> {
 		orderId: unknown,
 		reference: unknown,
 		ctx: RequestContext,
-	): Promise<Result<{ state: "paid" | "received" | "failed" | "pending" }>> {
+	): Promise<Result<{ state: "paid" | "received" | "failed" | "pending" | "review" }>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
 			const ref = parseOrThrow(z.string().regex(/^[A-Za-z0-9.=-]{1,100}$/), reference, "reference");
 			const db = createDb(this.env);
@@ -77,8 +77,14 @@ export default class PaymentsService extends WorkerEntrypoint<PaymentsEnv> {
 			const row = rows.rows[0];
 			if (!row) return { state: "pending" as const };
 			if (row.status === "paid") return { state: "paid" as const };
+			// Money on a payment that can no longer be applied goes to an operator, not to "try again".
+			if (row.status === "review") return { state: "review" as const };
 			const verified = await this.provider().verifyTransaction(ref);
-			if (verified.status === "success") return { state: "received" as const };
+			if (verified.status === "success") {
+				return {
+					state: row.status === "initializing" || row.status === "initialized" ? ("received" as const) : ("review" as const),
+				};
+			}
 			if (verified.status === "failed" || verified.status === "reversed") return { state: "failed" as const };
 			return { state: "pending" as const };
 		});

@@ -22,6 +22,8 @@ interface OrderRow {
 	payment_status_row: string | null;
 	reference: string | null;
 	authorization_url: string | null;
+	/** The order's hold ran out (the expiry sweep may not have run yet). */
+	hold_over: boolean;
 	[key: string]: unknown;
 }
 
@@ -31,9 +33,11 @@ const referenceOf = (paymentId: string) => paymentId.replace("_", "-");
 async function readOrder(db: Database, storeId: string, orderId: string): Promise<OrderRow | undefined> {
 	const result = await db.execute<OrderRow>(sql`
 		SELECT o.status, o.payment_status, o.payment_method, o.total_minor, o.currency, o.email, s.name AS store_name,
+			(o.expires_at IS NOT NULL AND o.expires_at <= now()) AS hold_over,
 			p.id AS payment_id, p.status AS payment_status_row, p.reference, p.authorization_url
 		FROM orders o JOIN stores s ON s.id = o.store_id
-		LEFT JOIN payments p ON p.order_id = o.id AND p.status IN ('initializing', 'initialized', 'paid')
+		LEFT JOIN payments p ON p.order_id = o.id AND p.store_id = o.store_id
+			AND p.status IN ('initializing', 'initialized', 'paid')
 		WHERE o.id = ${orderId} AND o.store_id = ${storeId}`);
 	return result.rows[0];
 }
@@ -46,10 +50,17 @@ export async function initializePayment(
 	for (let attempt = 0; attempt < 3; attempt++) {
 		const order = await readOrder(db, input.storeId, input.orderId);
 		if (!order) throw new ProblemError(problem("not-found", "No such order."));
-		if (order.payment_method !== "online" || order.status !== "pending_payment" || order.payment_status !== "pending") {
+		// A hold that ran out is over even before the expiry sweep releases it: a link handed out
+		// now could be paid for stock that is about to go back on sale.
+		if (
+			order.payment_method !== "online" ||
+			order.status !== "pending_payment" ||
+			order.payment_status !== "pending" ||
+			order.hold_over
+		) {
 			throw new ProblemError(
 				problem("conflict", "This order is not awaiting an online payment.", {
-					extensions: { code: "not-payable", status: order.status, paymentStatus: order.payment_status },
+					extensions: { code: "not-payable", orderStatus: order.status, paymentStatus: order.payment_status },
 				}),
 			);
 		}
@@ -65,7 +76,7 @@ export async function initializePayment(
 			}
 			if (!failed) return { provider: "paystack", reference: order.reference, authorizationUrl: order.authorization_url };
 			await db.execute(sql`UPDATE payments SET status = 'failed', updated_at = now()
-				WHERE id = ${order.payment_id} AND status = 'initialized'`);
+				WHERE id = ${order.payment_id} AND store_id = ${input.storeId} AND status = 'initialized'`);
 			continue;
 		}
 		let paymentId = order.payment_id;
@@ -94,18 +105,34 @@ export async function initializePayment(
 				callbackUrl: input.callbackUrl,
 				metadata: { storeId: input.storeId, orderId: input.orderId, paymentId, storeName: order.store_name },
 			});
-			await db.execute(sql`
+			const stored = await db.execute(sql`
 				UPDATE payments SET status = 'initialized', authorization_url = ${link.authorizationUrl},
 					access_code = ${link.accessCode}, updated_at = now()
-				WHERE id = ${paymentId} AND status = 'initializing'`);
+				WHERE id = ${paymentId} AND store_id = ${input.storeId} AND status = 'initializing'
+				RETURNING id`);
+			// A concurrent attempt superseded this payment while Paystack answered: its link must
+			// not be handed out (a payment on it could not be applied). Re-read the live one.
+			if (stored.rows.length === 0) continue;
 			return { provider: "paystack", reference, authorizationUrl: link.authorizationUrl };
 		} catch (error) {
 			if (error instanceof PaymentRejectedError && error.code === "duplicate_reference") {
 				// An earlier attempt reached Paystack but its answer was lost: that transaction's link
 				// is unknown to us, so this payment is superseded and a new reference is made.
 				await db.execute(sql`UPDATE payments SET status = 'superseded', updated_at = now()
-					WHERE id = ${paymentId} AND status = 'initializing'`);
+					WHERE id = ${paymentId} AND store_id = ${input.storeId} AND status = 'initializing'`);
 				continue;
+			}
+			if (error instanceof PaymentRejectedError) {
+				// Paystack refused this transaction (not a duplicate): this payment is over, a
+				// corrected retry starts a new one.
+				await db.execute(sql`UPDATE payments SET status = 'failed', updated_at = now()
+					WHERE id = ${paymentId} AND store_id = ${input.storeId} AND status = 'initializing'`);
+				throw new ProblemError(
+					problem("validation-failed", "The payment provider refused this payment. Check the order's email and try again.", {
+						errors: [{ path: "payment", message: "Refused by the payment provider", code: "payment_rejected" }],
+						extensions: { code: "payment-rejected" },
+					}),
+				);
 			}
 			if (error instanceof PaymentUnavailableError) {
 				throw new ProblemError(

@@ -307,7 +307,9 @@ export const cartPageRoutes = new Hono<StorefrontEnv>()
 			let payment: PaymentNote = c.req.query("payment") === "unavailable" ? "unavailable" : null;
 			if (reference && order.status === "pending_payment") {
 				const check = await c.env.PAYMENTS.checkPayment(store.id, order.id, reference, ctxOf(c));
-				if (check.ok && (check.value.state === "received" || check.value.state === "failed")) payment = check.value.state;
+				if (check.ok && (check.value.state === "received" || check.value.state === "failed" || check.value.state === "review")) {
+					payment = check.value.state;
+				}
 			}
 			return c.html(
 				<OrderPage

@@ -44,6 +44,8 @@ export const paystackWebhookRoutes = routeGroup().declare(
 		if (!allowedSource(c.env.PAYSTACK_WEBHOOK_IPS, c.req.header("cf-connecting-ip"))) {
 			throw new ProblemError(problem("unauthorized", "Not a Paystack address."));
 		}
+		const declared = Number(c.req.header("content-length") ?? 0);
+		if (declared > MAX_WEBHOOK_BYTES) throw new ProblemError(problem("payload-too-large", "Not a Paystack event."));
 		const raw = await c.req.arrayBuffer();
 		if (raw.byteLength > MAX_WEBHOOK_BYTES) {
 			throw new ProblemError(problem("payload-too-large", "Not a Paystack event."));

@@ -73,7 +73,7 @@ const LIVE_SCRIPT = `
 `;
 
 /** Set on the order page after the payment page (?reference=) or a failed attempt to reach it. */
-export type PaymentNote = "received" | "failed" | "unavailable" | null;
+export type PaymentNote = "received" | "failed" | "review" | "unavailable" | null;
 
 export function OrderPage(props: {
 	store: PublicStore;
@@ -122,13 +122,15 @@ export function OrderPage(props: {
 						<p role="status" id="payment-note">
 							{props.payment === "received"
 								? "Payment received — confirming your order…"
-								: props.payment === "failed"
-									? "Payment failed — nothing was charged. Try again."
-									: props.payment === "unavailable"
-										? "Online payment cannot be reached right now; your order is saved. Try again in a moment."
-										: `Pay to confirm your order. The items are held for you until ${order.expiresAt ? new Date(order.expiresAt).toUTCString() : "the hold ends"}.`}
+								: props.payment === "review"
+									? "We received a payment we could not apply to this order automatically. The store has been told and will confirm or refund it; please do not pay again."
+									: props.payment === "failed"
+										? "Payment failed — nothing was charged. Try again."
+										: props.payment === "unavailable"
+											? "Online payment cannot be reached right now; your order is saved. Try again in a moment."
+											: `Pay to confirm your order. The items are held for you until ${order.expiresAt ? new Date(order.expiresAt).toUTCString() : "the hold ends"}.`}
 						</p>
-						{props.payment === "received" ? null : (
+						{props.payment === "received" || props.payment === "review" ? null : (
 							<form method="post" action={`${base}/orders/${order.id}/pay`}>
 								<button type="submit" id="pay-now">
 									{props.payment === "failed" ? "Try again" : `Pay ${formatMoney(order.totalMinor, currency)}`}

@@ -1,4 +1,3 @@
-import { WorkerEntrypoint } from "cloudflare:workers";
 import {
 	type PaymentLink,
 	ProblemError,
@@ -14,13 +13,14 @@ import { PaystackClient } from "@oja/paystack";
 import { z } from "zod";
 import { consumePaystackEvents } from "./events.ts";
 import { initializePayment } from "./initialize.ts";
+import { PayoutRpc } from "./payouts-rpc.ts";
 
 const WORKER = "payments";
 
 /** Where Paystack sends the shopper back: the storefront's order page (the gateway builds it). */
 const CallbackUrl = z.url({ protocol: /^https?$/ }).max(2000);
 
-export default class PaymentsService extends WorkerEntrypoint<PaymentsEnv> {
+export default class PaymentsService extends PayoutRpc {
 	override async fetch(): Promise<Response> {
 		return new Response(null, { status: 404 });
 	}
@@ -63,5 +63,10 @@ export default class PaymentsService extends WorkerEntrypoint<PaymentsEnv> {
 			applyPayment: (payment, ctx) => this.env.COMMERCE.applyOnlinePayment(payment, ctx),
 			retry: { baseDelaySeconds: Number(this.env.QUEUE_RETRY_BASE_SECONDS ?? 5), maxDelaySeconds: 15 * 60 },
 		});
+	}
+
+	/** Every minute: pending payouts whose transfer could not be started are tried again. */
+	override async scheduled(): Promise<void> {
+		await this.retryPendingPayouts();
 	}
 }

@@ -157,7 +157,8 @@ export async function createPayoutAccount(
 	try {
 		accountName = (await provider.resolveAccount({ accountNumber: input.accountNumber, bankCode: input.bankCode })).accountName;
 	} catch (error) {
-		if (error instanceof PaymentRejectedError) {
+		// 422 (400 from some banks' lookups) is "no such account"; a 401 is our key, not theirs.
+		if (error instanceof PaymentRejectedError && (error.status === 422 || error.status === 400)) {
 			throw new ProblemError(
 				problem("validation-failed", "The bank could not find this account number.", {
 					errors: [{ path: "accountNumber", message: "No account with this number at this bank", code: "unresolvable_account" }],

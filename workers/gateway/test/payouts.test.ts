@@ -330,6 +330,22 @@ describe("a payout", () => {
 		await statusEventually(m, p.id, "paid");
 		expect(await balance(m)).toMatchObject({ availableMinor: 60_000, inTransitMinor: 0 });
 	});
+	it("a lost webhook: the reconciliation applies Paystack's outcome, and the late webhook is a duplicate", async () => {
+		const { m, account } = await fundedStore(100_000);
+		const p = await jsonOf<PayoutBody>(await requestPayout(m, { amountMinor: 70_000, payoutAccountId: account.id }), 201);
+		// The sandbox pays it; its webhook goes nowhere (port 9), as if lost.
+		const lost = await transferEvent("transfer.success", p.reference);
+		// Only payouts processing for longer than the threshold are looked up.
+		expect((await env.PAYMENTS.reconcilePayouts({ olderThanSeconds: 3600 })).applied).toBe(0);
+		expect((await payoutOf(m, p.id)).status).toBe("processing");
+		const reconciled = await env.PAYMENTS.reconcilePayouts({ olderThanSeconds: 0 });
+		expect(reconciled.applied).toBeGreaterThanOrEqual(1);
+		expect((await payoutOf(m, p.id)).status).toBe("paid");
+		expect((await postWebhook(lost)).status).toBe(200);
+		await new Promise((r) => setTimeout(r, 2_000));
+		expect(await entriesOf(p.id)).toEqual([`payout:${p.id}`, `payout:${p.id}:completed`]);
+		expect(await balance(m)).toMatchObject({ availableMinor: 30_000, inTransitMinor: 0 });
+	});
 });
 
 describe("a transfer event for a payout not recorded yet", () => {

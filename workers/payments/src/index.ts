@@ -65,8 +65,8 @@ export default class PaymentsService extends PayoutRpc {
 		});
 	}
 
-	/** Every minute: pending payouts whose transfer could not be started are tried again. */
+	/** Every minute: pending payouts are retried, stale processing ones reconciled with Paystack. */
 	override async scheduled(): Promise<void> {
-		await this.retryPendingPayouts();
+		await this.payoutCron();
 	}
 }

@@ -29,6 +29,7 @@ import {
 	requestPayout,
 	retryPendingPayouts,
 } from "./payouts.ts";
+import { reconcileProcessingPayouts } from "./transfer-events.ts";
 
 // The payments Worker's payout RPCs (the gateway checked the caller's `payouts:manage` or
 // `finance:read` in the store first). Kept apart from index.ts, which extends this class.
@@ -122,5 +123,25 @@ export class PayoutRpc extends WorkerEntrypoint<PaymentsEnv> {
 		return retryPendingPayouts(createDb(this.env), this.paystack(), this.payoutRetry(), {
 			ignoreBackoff: options.ignoreBackoff === true,
 		});
+	}
+
+	/**
+	 * Payouts `processing` for over `olderThanSeconds` (default an hour) are looked up with
+	 * Paystack and their final outcome applied as its webhook would be (lost webhooks).
+	 */
+	async reconcilePayouts(options: { olderThanSeconds?: number } = {}): Promise<{ checked: number; applied: number }> {
+		if (!this.env.PAYSTACK_SECRET_KEY) return { checked: 0, applied: 0 };
+		return reconcileProcessingPayouts(
+			createDb(this.env),
+			this.paystack(),
+			{ olderThanSeconds: Math.max(0, options.olderThanSeconds ?? 3600) },
+			(line) => console.log(JSON.stringify(line)),
+		);
+	}
+
+	/** The cron's payout work: retry pending transfers, then reconcile stale processing ones. */
+	protected async payoutCron(): Promise<void> {
+		await this.retryPendingPayouts();
+		await this.reconcilePayouts();
 	}
 }

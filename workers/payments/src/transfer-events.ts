@@ -77,8 +77,7 @@ export async function transferEvent(
 	const log = deps.log ?? ((line) => console.log(JSON.stringify(line)));
 	const reference = event.data.reference;
 	const eventKey = `${event.event}:${reference}`;
-	const to = STATUS_FOR[event.event];
-	let row = await readPayout(db, sql`p.reference = ${reference}`);
+	const row = await readPayout(db, sql`p.reference = ${reference}`);
 	if (!row) {
 		// Ours but not committed yet (or never will be): the queue retries it with backoff and
 		// dead-letters it after max_retries. A reference we never make is another integration's.
@@ -102,6 +101,25 @@ export async function transferEvent(
 		return "ignored";
 	}
 
+	return applyTransferOutcome(db, row, event.event, event.data.transfer_code, ctx.requestId, log);
+}
+
+/**
+ * Moves the payout to what Paystack says (verified by the caller), once: the webhook and the
+ * reconciliation share the event key, so whichever comes first applies and the other is a
+ * duplicate.
+ */
+export async function applyTransferOutcome(
+	db: Database,
+	start: PayoutRow,
+	name: TransferEvent["event"],
+	transferCode: string,
+	requestId: string | null,
+	log: Log,
+): Promise<TransferOutcome> {
+	const eventKey = `${name}:${start.reference}`;
+	const to = STATUS_FOR[name];
+	let row: PayoutRow | undefined = start;
 	for (let attempt = 0; attempt < 3 && row; attempt++) {
 		const entry = entryFor(row, to);
 		if (!entry) {
@@ -109,14 +127,14 @@ export async function transferEvent(
 			// so a redelivery is a duplicate, and nothing else changes.
 			await db.execute(sql`
 				INSERT INTO payment_events (provider, event_key, event, store_id, outcome)
-				VALUES ('paystack', ${eventKey}, ${event.event}, ${row.store_id}, 'ignored') ON CONFLICT DO NOTHING`);
+				VALUES ('paystack', ${eventKey}, ${name}, ${row.store_id}, 'ignored') ON CONFLICT DO NOTHING`);
 			log({
 				level: "warn",
 				msg: "payout.transition_refused",
 				payoutId: row.id,
 				from: row.status,
 				to,
-				requestId: ctx.requestId,
+				requestId: requestId,
 			});
 			return "ignored";
 		}
@@ -125,18 +143,18 @@ export async function transferEvent(
 			await db.batch([
 				db.execute(sql`
 					WITH changed AS (
-						UPDATE payouts SET status = ${to}, transfer_code = coalesce(transfer_code, ${event.data.transfer_code}),
+						UPDATE payouts SET status = ${to}, transfer_code = coalesce(transfer_code, ${transferCode}),
 							failure_reason = coalesce(${failure}, failure_reason), completed_at = now(), updated_at = now()
 						WHERE id = ${row.id} AND status = ${row.status} RETURNING id
 					)
 					SELECT oja_assert(EXISTS (SELECT 1 FROM changed), 'payout-moved-on')`),
-				db.execute(postEntrySql(entry, ctx.requestId)),
+				db.execute(postEntrySql(entry, requestId)),
 				// No ON CONFLICT: a concurrent copy of this event that got here first fails this batch.
 				db.execute(sql`
 					INSERT INTO payment_events (provider, event_key, event, store_id, outcome)
-					VALUES ('paystack', ${eventKey}, ${event.event}, ${row.store_id}, ${to})`),
+					VALUES ('paystack', ${eventKey}, ${name}, ${row.store_id}, ${to})`),
 			]);
-			log({ level: "info", msg: "payout.transfer_outcome", payoutId: row.id, from: row.status, to, requestId: ctx.requestId });
+			log({ level: "info", msg: "payout.transfer_outcome", payoutId: row.id, from: row.status, to, requestId: requestId });
 			return to;
 		} catch (error) {
 			if (await recorded(db, eventKey)) return "duplicate";
@@ -146,4 +164,48 @@ export async function transferEvent(
 		}
 	}
 	throw new Error("payout kept changing under this event; retrying");
+}
+
+/**
+ * The cron's safety net for lost webhooks: payouts `processing` for longer than
+ * `olderThanSeconds` are looked up with Paystack, and a final outcome is applied exactly as
+ * its webhook would be. One still under way is looked at again after the same interval.
+ */
+export async function reconcileProcessingPayouts(
+	db: Database,
+	provider: PaymentProvider,
+	options: { olderThanSeconds: number; limit?: number },
+	log: Log,
+): Promise<{ checked: number; applied: number }> {
+	const rows = await db.execute<{ id: string; store_id: string }>(sql`
+		SELECT id, store_id FROM payouts
+		WHERE status = 'processing' AND updated_at <= now() - make_interval(secs => ${options.olderThanSeconds})
+		ORDER BY updated_at LIMIT ${options.limit ?? 20}`);
+	const counts = { checked: 0, applied: 0 };
+	for (const { id, store_id } of rows.rows) {
+		const row = await readPayout(db, sql`p.id = ${id} AND p.store_id = ${store_id}`);
+		if (row?.status !== "processing") continue;
+		counts.checked++;
+		try {
+			const verified = await provider.verifyTransfer(row.reference);
+			const name = ({ success: "transfer.success", failed: "transfer.failed", reversed: "transfer.reversed" } as const)[
+				verified.status as "success" | "failed" | "reversed"
+			];
+			if (!name || verified.amountMinor !== Number(row.amount_minor) || verified.currency !== row.currency) {
+				await db.execute(sql`UPDATE payouts SET updated_at = now() WHERE id = ${row.id} AND status = 'processing'`);
+				continue;
+			}
+			const outcome = await applyTransferOutcome(db, row, name, verified.transferCode, null, log);
+			if (outcome !== "duplicate" && outcome !== "ignored") counts.applied++;
+			log({ level: "info", msg: "payout.reconciled", payoutId: row.id, outcome });
+		} catch (error) {
+			log({
+				level: "warn",
+				msg: "payout.reconcile_failed",
+				payoutId: row.id,
+				code: (error as { code?: unknown }).code ?? "unknown",
+			});
+		}
+	}
+	return counts;
 }

@@ -22,9 +22,11 @@ export type Permission = keyof typeof PERMISSIONS;
 /**
  * Permissions a secret API key never has, whatever its role: managing the team and the keys
  * themselves. A leaked key must not be able to add people or mint keys that outlive its own
- * revocation; those changes need a signed-in person.
+ * revocation; those changes need a signed-in person. Payouts too: adding a bank account or
+ * sending money out of Oja is what a thief with a key would do first (keys are admin or staff
+ * today, which payouts:manage excludes anyway; this keeps it so if an owner-role key is added).
  */
-export const PERSON_ONLY: ReadonlySet<Permission> = new Set<Permission>(["team:manage", "api_keys:manage"]);
+export const PERSON_ONLY: ReadonlySet<Permission> = new Set<Permission>(["team:manage", "api_keys:manage", "payouts:manage"]);
 
 export function can(role: Role, permission: Permission): boolean {
 	return (PERMISSIONS[permission] as readonly Role[]).includes(role);

@@ -14,6 +14,7 @@ export * from "./money.ts";
 export * from "./ops.ts";
 export * from "./order-live.ts";
 export * from "./payments.ts";
+export * from "./payouts.ts";
 export * from "./problem.ts";
 export * from "./rpc.ts";
 export * from "./storefront-cache.ts";

@@ -23,6 +23,7 @@ import { ledgerRoutes } from "./routes/ledger.ts";
 import { opsRoutes } from "./routes/ops.ts";
 import { orderLiveRoutes } from "./routes/order-live.ts";
 import { orderRoutes } from "./routes/orders.ts";
+import { payoutRoutes } from "./routes/payouts.ts";
 import { paystackWebhookRoutes } from "./routes/paystack-webhooks.ts";
 import { storefrontRoutes } from "./routes/storefront.ts";
 import { storefrontCatalogRoutes } from "./routes/storefront-catalog.ts";
@@ -120,6 +121,7 @@ app.route("/", opsRoutes);
 app.route("/", cartRoutes);
 app.route("/", orderRoutes);
 app.route("/", ledgerRoutes);
+app.route("/", payoutRoutes);
 app.route("/", deliveryWebhookRoutes);
 app.route("/", paystackWebhookRoutes);
 

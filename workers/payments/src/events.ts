@@ -3,6 +3,7 @@ import type { Database } from "@oja/db";
 import { backoffSeconds, type RetryPolicy } from "@oja/events";
 import { type ChargeSuccessEvent, type PaymentProvider, PaymentUnavailableError, parsePaystackEvent } from "@oja/paystack";
 import { sql } from "drizzle-orm";
+import { isTransferEvent, type TransferOutcome, transferEvent } from "./transfer-events.ts";
 
 // oja-paystack-events: webhook bodies the gateway verified and enqueued without reading them.
 // Each event is applied at most once (payment_events, keyed by event and object: Paystack
@@ -19,7 +20,7 @@ export interface EventDeps {
 	log?: (line: Record<string, unknown>) => void;
 }
 
-export type EventOutcome = "paid" | "duplicate" | "review" | "ignored" | "retried";
+export type EventOutcome = "paid" | "duplicate" | "review" | "ignored" | "retried" | TransferOutcome;
 
 interface PaymentRow {
 	id: string;
@@ -113,7 +114,8 @@ export async function consumePaystackEvents(batch: MessageBatch<unknown>, deps: 
 				throw new Error("malformed event");
 			} else if (!reading.known) outcome = "ignored";
 			else if (reading.event.event === "charge.success") outcome = await chargeSuccess(deps, reading.event, ctx);
-			// Refund and transfer events arrive only once refunds and payouts exist (not built yet).
+			else if (isTransferEvent(reading.event)) outcome = await transferEvent(deps, reading.event, ctx);
+			// Refund events arrive only once refunds exist (not built yet).
 			else outcome = "ignored";
 			message.ack();
 			outcomes.push(outcome);

@@ -1,4 +1,3 @@
-import { WorkerEntrypoint } from "cloudflare:workers";
 import {
 	type PaymentLink,
 	ProblemError,
@@ -15,13 +14,14 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { consumePaystackEvents } from "./events.ts";
 import { initializePayment } from "./initialize.ts";
+import { PayoutRpc } from "./payouts-rpc.ts";
 
 const WORKER = "payments";
 
 /** Where Paystack sends the shopper back: the storefront's order page (the gateway builds it). */
 const CallbackUrl = z.url({ protocol: /^https?$/ }).max(2000);
 
-export default class PaymentsService extends WorkerEntrypoint<PaymentsEnv> {
+export default class PaymentsService extends PayoutRpc {
 	override async fetch(): Promise<Response> {
 		return new Response(null, { status: 404 });
 	}
@@ -97,5 +97,10 @@ export default class PaymentsService extends WorkerEntrypoint<PaymentsEnv> {
 			applyPayment: (payment, ctx) => this.env.COMMERCE.applyOnlinePayment(payment, ctx),
 			retry: { baseDelaySeconds: Number(this.env.QUEUE_RETRY_BASE_SECONDS ?? 5), maxDelaySeconds: 15 * 60 },
 		});
+	}
+
+	/** Every minute: pending payouts are retried, stale processing ones reconciled with Paystack. */
+	override async scheduled(): Promise<void> {
+		await this.payoutCron();
 	}
 }

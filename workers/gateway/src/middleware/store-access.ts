@@ -24,7 +24,7 @@ export function storeRoute(permission: Permission) {
 		}
 		if (principal.kind === "api_key" && PERSON_ONLY.has(permission)) {
 			throw new ProblemError(
-				problem("forbidden", "Managing the team and API keys needs a signed-in person, not an API key.", {
+				problem("forbidden", `${permission} needs a signed-in person, not an API key.`, {
 					extensions: { code: "person-required" },
 				}),
 			);

@@ -11,7 +11,6 @@ import {
 	type OrderBody,
 	openShop,
 	type Shop,
-	shopperGet,
 	stockOf,
 } from "./commerce-fixtures.ts";
 
@@ -152,6 +151,29 @@ describe("merchant refunds", () => {
 		await ledgerOk();
 	});
 
+	it("more than the store's balance can cover is a 409 insufficient-funds, and nothing is written", async () => {
+		const lone = await openShop([5]);
+		const placed = await paidOrder(lone, lone.variants[0] as string);
+		// Settled: the refund must come from available, which holds the total less Oja's fee.
+		await env.LEDGER.settle();
+		const before = await balance(lone);
+		expect(before.availableMinor).toBeLessThan(placed.order.totalMinor);
+		const refused = await problemOf(await refund(lone, placed.order.id, { reason: "all of it" }), 409);
+		expect(refused.code).toBe("insufficient-funds");
+		expect(await balance(lone)).toEqual(before);
+		expect(await refundsOf(lone, placed.order.id)).toHaveLength(0);
+		expect((await orderOf(lone, placed)).paymentStatus).toBe("paid");
+		expect(await listRefunds(admin(), placed.payment?.reference)).toHaveLength(0);
+		// What the balance covers goes through, from available.
+		const fits = await jsonOf<RefundBody>(
+			await refund(lone, placed.order.id, { amountMinor: before.availableMinor, reason: "what fits" }),
+			201,
+		);
+		expect(fits.source).toBe("available");
+		expect((await balance(lone)).availableMinor).toBe(0);
+		await ledgerOk();
+	});
+
 	it("the Idempotency-Key is required, and a replay answers the same refund once", async () => {
 		const placed = await paidOrder(shop, shop.variants[0] as string);
 		await problemOf(await refund(shop, placed.order.id, { amountMinor: 100, reason: "x" }, null), 422);
@@ -278,6 +300,22 @@ describe("merchant refunds", () => {
 		await payments.submitDueRefunds();
 		expect(await listRefunds(admin(), placed.payment?.reference)).toHaveLength(1);
 	});
+
+	it("Paystack acted but the answer timed out: the retry finds that refund and never asks twice", async () => {
+		const { injectFailure } = await import("@oja/paystack-sandbox/admin");
+		const placed = await paidOrder(shop, shop.variants[0] as string);
+		// Served, then answered after the client's 10 s timeout.
+		await injectFailure(admin(), { path: "/refund", method: "POST", delayMs: 11_000, times: 1 });
+		const r = await jsonOf<RefundBody>(await refund(shop, placed.order.id, { amountMinor: 400, reason: "slow" }), 201);
+		expect(r).toMatchObject({ status: "pending", providerRefundId: null });
+		expect(await listRefunds(admin(), placed.payment?.reference)).toHaveLength(1);
+		await testDb().execute(sql`UPDATE refunds SET next_attempt_at = now() WHERE id = ${r.id}`);
+		expect(await payments.submitDueRefunds()).toMatchObject({ adopted: 1, submitted: 0 });
+		const [atPaystack] = await listRefunds(admin(), placed.payment?.reference);
+		const [row] = await refundsOf(shop, placed.order.id);
+		expect(row?.providerRefundId).toBe(String(atPaystack?.id));
+		expect(await listRefunds(admin(), placed.payment?.reference)).toHaveLength(1);
+	}, 30_000);
 });
 
 describe("late payments", () => {
@@ -317,9 +355,9 @@ describe("late payments", () => {
 		});
 		expect(order.status).toBe("cancelled");
 		expect(await stockOf(variant)).toEqual({ onHand: 1, reserved: 1 });
-		const [r] = await refundsOf(shop, late.order.id);
-		expect(r).toMatchObject({ kind: "late_payment", amountMinor: late.order.totalMinor, source: "pending" });
-		expect(r?.providerRefundId).not.toBeNull();
+		// Paystack is asked right after commerce's commit: the id lands a moment after the order turns refunded.
+		const r = await eventually(async () => (await refundsOf(shop, late.order.id)).find((x) => x.providerRefundId !== null));
+		expect(r).toMatchObject({ kind: "late_payment", amountMinor: late.order.totalMinor, source: "pending", status: "pending" });
 		expect(await listRefunds(admin(), late.payment?.reference)).toHaveLength(1);
 		expect(await balance(shop)).toEqual(before);
 		const timeline = await testDb().execute<{ reason: string | null }>(

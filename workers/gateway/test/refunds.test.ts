@@ -174,6 +174,22 @@ describe("merchant refunds", () => {
 		await ledgerOk();
 	});
 
+	it("a refund racing the settlement: the order's money is counted once, whichever source it took", async () => {
+		const lone = await openShop([5]);
+		const placed = await paidOrder(lone, lone.variants[0] as string);
+		const owed = (await balance(lone)).pendingMinor;
+		const [, answer] = await Promise.all([
+			env.LEDGER.settle(),
+			refund(lone, placed.order.id, { amountMinor: 1_000, reason: "race with settlement" }),
+		]);
+		expect(answer.status).toBe(201);
+		await answer.body?.cancel();
+		// A settlement the refund made stale is retried on the next run.
+		await env.LEDGER.settle();
+		expect(await balance(lone)).toMatchObject({ pendingMinor: 0, availableMinor: owed - 1_000 });
+		await ledgerOk();
+	});
+
 	it("the Idempotency-Key is required, and a replay answers the same refund once", async () => {
 		const placed = await paidOrder(shop, shop.variants[0] as string);
 		await problemOf(await refund(shop, placed.order.id, { amountMinor: 100, reason: "x" }, null), 422);

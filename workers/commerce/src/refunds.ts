@@ -354,15 +354,25 @@ export async function applyRefundOutcome(db: Database, o: RefundOutcome, ctx: Re
 			return { outcome: "applied", eventIds: [] };
 		}
 		const loaded = await loadState(db, row.store_id, row.order_id);
-		const returned = refundReturnedEntry({ ...money, to: row.source });
+		// Back where it came from — except that money taken from pending goes to available once
+		// the order was settled (settlement runs once per order and would never see it again).
+		const settledRef = `settlement:${row.order_id}`;
+		const settled = (await db.execute(sql`SELECT 1 FROM ledger_entries WHERE external_ref = ${settledRef}`)).rows.length > 0;
+		const to: RefundSource = row.source === "pending" && settled ? "available" : row.source;
+		const returned = refundReturnedEntry({ ...money, to });
 		const { eventIds } = await transition(db, {
 			loaded,
 			command: { type: "returnRefund", amountMinor: amount },
 			actor: "paystack",
-			reason: `refund ${row.id} failed at Paystack; ${amount} returned to the store's ${row.source} balance`,
+			reason: `refund ${row.id} failed at Paystack; ${amount} returned to the store's ${to} balance`,
 			ctx,
-			// The source row first, as a refund and a settlement lock it.
-			before: [lockPending(row.store_id, row.currency)],
+			// The pending row first, as a refund and a settlement lock it; then the settled state
+			// this was decided from must still hold (else the queue retries with fresh numbers).
+			before: [
+				lockPending(row.store_id, row.currency),
+				sql`SELECT oja_assert(EXISTS (SELECT 1 FROM ledger_entries WHERE external_ref = ${settledRef}) = ${settled},
+					'refund-source-changed')`,
+			],
 			where: [sql`refunded_minor = ${loaded.state.refundedMinor}`, sql`refunded_minor >= ${amount}`],
 			set: [sql`refunded_minor = refunded_minor - ${amount}`],
 			extra: () => common("failed", postEntrySql(returned, ctx.requestId)),

@@ -190,6 +190,20 @@ describe("merchant refunds", () => {
 		await ledgerOk();
 	});
 
+	it("a refund from pending that fails after the order settled comes back to available (never stuck in pending)", async () => {
+		const lone = await openShop([5]);
+		const placed = await paidOrder(lone, lone.variants[0] as string);
+		const owed = (await balance(lone)).pendingMinor;
+		const r = await jsonOf<RefundBody>(await refund(lone, placed.order.id, { amountMinor: 1_000, reason: "later failed" }), 201);
+		expect(r.source).toBe("pending");
+		await env.LEDGER.settle();
+		expect(await balance(lone)).toMatchObject({ pendingMinor: 0, availableMinor: owed - 1_000 });
+		await refundEvent("refund.failed", r.providerRefundId as string, 1);
+		await refundStatusEventually(lone, placed.order.id, r.id, "failed");
+		expect(await balance(lone)).toMatchObject({ pendingMinor: 0, availableMinor: owed });
+		await ledgerOk();
+	});
+
 	it("the Idempotency-Key is required, and a replay answers the same refund once", async () => {
 		const placed = await paidOrder(shop, shop.variants[0] as string);
 		await problemOf(await refund(shop, placed.order.id, { amountMinor: 100, reason: "x" }, null), 422);

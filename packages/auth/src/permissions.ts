@@ -15,6 +15,7 @@ export const PERMISSIONS = {
 	"api_keys:manage": ["owner", "admin"],
 	"finance:read": ["owner", "admin"],
 	"payouts:manage": ["owner"],
+	"refunds:manage": ["owner", "admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -17,5 +17,9 @@ export interface VerifiedPayment {
 export type PaymentApplied =
 	| { outcome: "paid"; eventIds: string[] }
 	| { outcome: "duplicate"; eventIds: string[] }
-	/** The order no longer awaits payment (expired, cancelled): nothing was applied. */
+	/** Paid after the order expired, the stock reserved again: the order is open and paid. */
+	| { outcome: "paid-late"; eventIds: string[] }
+	/** Paid after the order expired, the stock gone: the order is cancelled and this refund is due at Paystack. */
+	| { outcome: "refund-late"; refundId: string; eventIds: string[] }
+	/** The order no longer awaits payment (cancelled): nothing was applied. */
 	| { outcome: "not-payable"; status: string; paymentStatus: string; eventIds: string[] };

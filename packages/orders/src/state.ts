@@ -30,7 +30,18 @@ export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 export const FULFILMENT_STATUSES = ["unfulfilled", "partially_fulfilled", "fulfilled", "delivered"] as const;
 export type FulfilmentStatus = (typeof FULFILMENT_STATUSES)[number];
 
-export const COMMAND_TYPES = ["pay", "collectPayment", "expire", "cancel", "fulfil", "markDelivered", "refund"] as const;
+export const COMMAND_TYPES = [
+	"pay",
+	"collectPayment",
+	"expire",
+	"cancel",
+	"fulfil",
+	"markDelivered",
+	"refund",
+	"payLate",
+	"refundLate",
+	"returnRefund",
+] as const;
 export type CommandType = (typeof COMMAND_TYPES)[number];
 
 export interface OrderLine {
@@ -72,7 +83,19 @@ export type Command =
 	| { readonly type: "fulfil"; readonly lines: readonly LineQuantity[] }
 	/** Marks the given fulfilled units delivered, or every fulfilled, undelivered unit when `lines` is absent. */
 	| { readonly type: "markDelivered"; readonly lines?: readonly LineQuantity[] }
-	| { readonly type: "refund"; readonly amountMinor: number };
+	| { readonly type: "refund"; readonly amountMinor: number }
+	/**
+	 * A payment that arrived after the order expired, with every line's stock reserved again by
+	 * the caller in the same write (all lines or none): the order is paid and open after all.
+	 */
+	| { readonly type: "payLate"; readonly amountMinor: number }
+	/**
+	 * A payment that arrived after the order expired when the stock is gone: the order is
+	 * cancelled and the whole payment refunded at once (it never reserves anything).
+	 */
+	| { readonly type: "refundLate"; readonly amountMinor: number }
+	/** The provider could not make a refund: that amount is no longer refunded. */
+	| { readonly type: "returnRefund"; readonly amountMinor: number };
 
 export type StatusChange =
 	| { readonly field: "status"; readonly from: OrderStatus; readonly to: OrderStatus }
@@ -96,6 +119,8 @@ export interface Accepted {
 	readonly consumed: readonly LineQuantity[];
 	/** A cancelled order had been paid: this much must be refunded (the payments issue does it). */
 	readonly refundDue?: number;
+	/** Units to reserve again (payLate): the caller reserves them all, or vetoes the write. */
+	readonly reserved?: readonly LineQuantity[];
 }
 
 export type Rejection =
@@ -117,7 +142,8 @@ export type Rejection =
 	  }
 	| { readonly ok: false; readonly code: "nothing-to-deliver" }
 	| { readonly ok: false; readonly code: "amount-mismatch"; readonly expectedMinor: number; readonly receivedMinor: number }
-	| { readonly ok: false; readonly code: "over-refund"; readonly requestedMinor: number; readonly refundableMinor: number };
+	| { readonly ok: false; readonly code: "over-refund"; readonly requestedMinor: number; readonly refundableMinor: number }
+	| { readonly ok: false; readonly code: "over-return"; readonly requestedMinor: number; readonly refundedMinor: number };
 
 export type Decision = Accepted | Rejection;
 
@@ -144,6 +170,13 @@ const ALLOWED_FROM: Readonly<Record<CommandType, AllowedFrom>> = {
 	refund: {
 		status: ["open", "completed", "cancelled"],
 		paymentStatus: ["paid", "partially_refunded"],
+		fulfilmentStatus: FULFILMENT_STATUSES,
+	},
+	payLate: { status: ["expired"], paymentStatus: ["pending"], fulfilmentStatus: ["unfulfilled"] },
+	refundLate: { status: ["expired"], paymentStatus: ["pending"], fulfilmentStatus: ["unfulfilled"] },
+	returnRefund: {
+		status: ["open", "completed", "cancelled"],
+		paymentStatus: ["partially_refunded", "refunded"],
 		fulfilmentStatus: FULFILMENT_STATUSES,
 	},
 };
@@ -217,6 +250,12 @@ export function decide(state: OrderState, command: Command): Decision {
 			return markDelivered(state, command.lines);
 		case "refund":
 			return refund(state, command.amountMinor);
+		case "payLate":
+			return payLate(state, command.amountMinor);
+		case "refundLate":
+			return refundLate(state, command.amountMinor);
+		case "returnRefund":
+			return returnRefund(state, command.amountMinor);
 	}
 }
 
@@ -380,6 +419,49 @@ function refund(state: OrderState, amountMinor: number): Decision {
 	});
 }
 
+function lateLegal(state: OrderState): boolean {
+	return state.status === "expired" && state.paymentStatus === "pending" && state.fulfilmentStatus === "unfulfilled";
+}
+
+function payLate(state: OrderState, amountMinor: number): Decision {
+	if (!lateLegal(state)) return illegal(state, "payLate");
+	assertMinor(amountMinor, "amountMinor");
+	if (amountMinor !== state.totalMinor) {
+		return { ok: false, code: "amount-mismatch", expectedMinor: state.totalMinor, receivedMinor: amountMinor };
+	}
+	const next: OrderState = { ...state, status: "open", paymentStatus: "paid", paidMinor: amountMinor };
+	return accept(state, next, { reserved: reservedLines(next) });
+}
+
+function refundLate(state: OrderState, amountMinor: number): Decision {
+	if (!lateLegal(state)) return illegal(state, "refundLate");
+	assertMinor(amountMinor, "amountMinor");
+	if (amountMinor !== state.totalMinor || amountMinor === 0) {
+		return { ok: false, code: "amount-mismatch", expectedMinor: state.totalMinor, receivedMinor: amountMinor };
+	}
+	return accept(state, {
+		...state,
+		status: "cancelled",
+		paymentStatus: "refunded",
+		paidMinor: amountMinor,
+		refundedMinor: amountMinor,
+	});
+}
+
+function returnRefund(state: OrderState, amountMinor: number): Decision {
+	const legal =
+		(state.status === "open" || state.status === "completed" || state.status === "cancelled") &&
+		(state.paymentStatus === "partially_refunded" || state.paymentStatus === "refunded");
+	if (!legal) return illegal(state, "returnRefund");
+	assertMinor(amountMinor, "amountMinor");
+	if (amountMinor === 0) throw new RangeError("a returned refund must be positive");
+	if (amountMinor > state.refundedMinor) {
+		return { ok: false, code: "over-return", requestedMinor: amountMinor, refundedMinor: state.refundedMinor };
+	}
+	const refundedMinor = state.refundedMinor - amountMinor;
+	return accept(state, { ...state, refundedMinor, paymentStatus: refundedMinor === 0 ? "paid" : "partially_refunded" });
+}
+
 // ---------------------------------------------------------------------------------------------
 
 function holdsStock(status: OrderStatus): boolean {
@@ -426,7 +508,7 @@ function sumByLine(requested: readonly LineQuantity[]): Map<string, number> {
 function accept(
 	before: OrderState,
 	after: OrderState,
-	extra: { released?: LineQuantity[]; consumed?: LineQuantity[]; refundDue?: number } = {},
+	extra: { released?: LineQuantity[]; consumed?: LineQuantity[]; refundDue?: number; reserved?: LineQuantity[] } = {},
 ): Accepted {
 	const next: OrderState = after.status === "open" && completes(after) ? { ...after, status: "completed" } : after;
 	const changes: StatusChange[] = [];
@@ -438,7 +520,8 @@ function accept(
 		changes.push({ field: "fulfilmentStatus", from: before.fulfilmentStatus, to: next.fulfilmentStatus });
 	}
 	const refundDue = extra.refundDue === undefined ? {} : { refundDue: extra.refundDue };
-	return { ok: true, next, changes, released: extra.released ?? [], consumed: extra.consumed ?? [], ...refundDue };
+	const reserved = extra.reserved === undefined ? {} : { reserved: extra.reserved };
+	return { ok: true, next, changes, released: extra.released ?? [], consumed: extra.consumed ?? [], ...refundDue, ...reserved };
 }
 
 function illegal(state: OrderState, command: CommandType): Rejection {

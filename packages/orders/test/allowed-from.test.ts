@@ -39,7 +39,11 @@ function wellFormed(type: Command["type"]): Command {
 		case "fulfil":
 			return { type, lines: [{ lineId: "a", quantity: 1 }] };
 		case "refund":
+		case "returnRefund":
 			return { type, amountMinor: 100 };
+		case "payLate":
+		case "refundLate":
+			return { type, amountMinor: TOTAL };
 		default:
 			return { type };
 	}
@@ -80,7 +84,7 @@ describe("allowedFrom agrees with decide", () => {
 				}
 			}
 		}
-		expect(checked).toBe(5 * 5 * 4 * 2 * 7);
+		expect(checked).toBe(5 * 5 * 4 * 2 * 10);
 		expect(legal).toBeGreaterThan(0);
 	});
 

@@ -338,3 +338,47 @@ describe("pay on delivery with a courier, end to end", () => {
 		expect(run(s, collect).next.status).toBe("completed");
 	});
 });
+
+describe("late payments and returned refunds", () => {
+	const payLate: Command = { type: "payLate", amountMinor: TOTAL };
+	const refundLate: Command = { type: "refundLate", amountMinor: TOTAL };
+	const returnRefund = (amountMinor: number): Command => ({ type: "returnRefund", amountMinor });
+
+	it("payLate: an expired order is open and paid again, every line reserved again", () => {
+		const d = run(online(), expire, payLate);
+		expect(d.next).toMatchObject({ status: "open", paymentStatus: "paid", paidMinor: TOTAL });
+		expect(d.reserved).toEqual([
+			{ lineId: "a", quantity: 2 },
+			{ lineId: "b", quantity: 1 },
+		]);
+		expect([reservedQuantity(d.next, "a"), reservedQuantity(d.next, "b")]).toEqual([2, 1]);
+		expect(decide(after(online(), expire), { type: "payLate", amountMinor: TOTAL - 1 })).toMatchObject({
+			ok: false,
+			code: "amount-mismatch",
+		});
+		expectIllegal(online(), payLate);
+		expectIllegal(after(online(), cancel), payLate);
+	});
+
+	it("refundLate: an expired order is cancelled with the whole payment refunded, nothing reserved", () => {
+		const d = run(online(), expire, refundLate);
+		expect(d.next).toMatchObject({ status: "cancelled", paymentStatus: "refunded", paidMinor: TOTAL, refundedMinor: TOTAL });
+		expect(d.reserved).toBeUndefined();
+		expect(reservedQuantity(d.next, "a")).toBe(0);
+		expectIllegal(after(online(), pay), refundLate);
+	});
+
+	it("returnRefund undoes a refund Paystack could not make, never below zero", () => {
+		expect(after(online(), pay, refund(600), refund(400), returnRefund(400))).toMatchObject({
+			paymentStatus: "partially_refunded",
+			refundedMinor: 600,
+		});
+		expect(after(online(), pay, refund(TOTAL), returnRefund(TOTAL))).toMatchObject({ paymentStatus: "paid", refundedMinor: 0 });
+		// A late payment's refund that failed: cancelled and paid, refundable again.
+		const failedLate = after(online(), expire, refundLate, returnRefund(TOTAL));
+		expect(failedLate).toMatchObject({ status: "cancelled", paymentStatus: "paid" });
+		expect(decide(failedLate, refund(TOTAL)).ok).toBe(true);
+		expect(decide(after(online(), pay, refund(100)), returnRefund(101))).toMatchObject({ ok: false, code: "over-return" });
+		expectIllegal(after(online(), pay), returnRefund(1));
+	});
+});

@@ -16,6 +16,9 @@ export const EDGES: { readonly [F in StatusChange["field"]]: ReadonlySet<string>
 		"pending_payment>cancelled",
 		"open>cancelled",
 		"pending_payment>expired",
+		// A payment after expiry: paid and open again if the stock could be reserved, else refunded.
+		"expired>open",
+		"expired>cancelled",
 	]),
 	paymentStatus: new Set([
 		"pending>paid",
@@ -23,6 +26,11 @@ export const EDGES: { readonly [F in StatusChange["field"]]: ReadonlySet<string>
 		"paid>partially_refunded",
 		"paid>refunded",
 		"partially_refunded>refunded",
+		"pending>refunded",
+		// The provider could not make a refund.
+		"refunded>partially_refunded",
+		"refunded>paid",
+		"partially_refunded>paid",
 	]),
 	fulfilmentStatus: new Set([
 		"unfulfilled>partially_fulfilled",
@@ -92,7 +100,9 @@ export type Intent =
 	| { type: "pay"; offBy: number }
 	| { type: "collectPayment" | "expire" | "cancel" }
 	| { type: "fulfil" | "markDelivered"; picks: { line: number; quantity: "rest" | number }[] | null }
-	| { type: "refund"; amount: "rest" | "half" | number };
+	| { type: "refund"; amount: "rest" | "half" | number }
+	| { type: "payLate" | "refundLate"; offBy: number }
+	| { type: "returnRefund"; amount: "all" | "half" | number };
 
 export const intentArb: fc.Arbitrary<Intent> = fc.oneof(
 	{
@@ -114,6 +124,19 @@ export const intentArb: fc.Arbitrary<Intent> = fc.oneof(
 		}),
 		weight: 2,
 	},
+	{
+		arbitrary: fc.oneof(
+			fc.record({
+				type: fc.constantFrom("payLate" as const, "refundLate" as const),
+				offBy: fc.oneof(fc.constant(0), fc.constant(0), fc.integer()),
+			}),
+			fc.record({
+				type: fc.constant("returnRefund" as const),
+				amount: fc.oneof(fc.constant("all" as const), fc.constant("half" as const), fc.integer({ min: 1, max: 1_000_000 })),
+			}),
+		),
+		weight: 1,
+	},
 );
 
 export function resolve(intent: Intent, s: OrderState): Command {
@@ -129,6 +152,14 @@ export function resolve(intent: Intent, s: OrderState): Command {
 			const rest = s.paidMinor - s.refundedMinor;
 			const amount = intent.amount === "rest" ? rest : intent.amount === "half" ? Math.floor(rest / 2) : intent.amount;
 			return { type: "refund", amountMinor: Math.max(1, amount) };
+		}
+		case "payLate":
+		case "refundLate":
+			return { type: intent.type, amountMinor: Math.max(0, s.totalMinor + (intent.offBy % 1000)) };
+		case "returnRefund": {
+			const amount =
+				intent.amount === "all" ? s.refundedMinor : intent.amount === "half" ? Math.floor(s.refundedMinor / 2) : intent.amount;
+			return { type: "returnRefund", amountMinor: Math.max(1, amount) };
 		}
 		case "fulfil":
 		case "markDelivered": {

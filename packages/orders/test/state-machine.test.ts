@@ -33,10 +33,14 @@ function checkAccepted(before: OrderState, command: Command, d: Accepted): void 
 		const after = next.lines.find((l) => l.id === line.id) as (typeof next.lines)[number];
 		const released = quantityFor(d.released, line.id);
 		const consumed = quantityFor(d.consumed, line.id);
-		expect(reservedQuantity(before, line.id) - reservedQuantity(next, line.id)).toBe(released + consumed);
+		const reserved = quantityFor(d.reserved ?? [], line.id);
+		expect(reservedQuantity(before, line.id) - reservedQuantity(next, line.id)).toBe(released + consumed - reserved);
 		expect(after.fulfilled - line.fulfilled).toBe(consumed);
 	}
 	if (command.type !== "fulfil") expect(d.consumed).toEqual([]);
+	// Only a late payment reserves again, and then every line in full.
+	if (command.type === "payLate") expect(d.reserved).toEqual(next.lines.map((l) => ({ lineId: l.id, quantity: l.quantity })));
+	else expect(d.reserved).toBeUndefined();
 
 	const outstanding = before.paidMinor - before.refundedMinor;
 	expect(d.refundDue).toBe(command.type === "cancel" && outstanding > 0 ? outstanding : undefined);
@@ -78,11 +82,22 @@ describe("order state machine properties", () => {
 		for (const s of ["open", "completed", "cancelled", "expired", "paid", "partially_refunded", "refunded"])
 			expect(reached).toContain(s);
 		for (const s of ["partially_fulfilled", "fulfilled", "delivered"]) expect(reached).toContain(s);
-		for (const c of ["pay", "collectPayment", "expire", "cancel", "fulfil", "markDelivered", "refund"])
+		for (const c of [
+			"pay",
+			"collectPayment",
+			"expire",
+			"cancel",
+			"fulfil",
+			"markDelivered",
+			"refund",
+			"payLate",
+			"refundLate",
+			"returnRefund",
+		])
 			expect(outcomes).toContain(`${c}:ok`);
 		for (const code of ["illegal-transition", "unknown-line", "over-fulfilment", "over-delivery", "nothing-to-deliver"]) {
 			expect(outcomes).toContain(code);
 		}
-		for (const code of ["amount-mismatch", "over-refund"]) expect(outcomes).toContain(code);
+		for (const code of ["amount-mismatch", "over-refund", "over-return"]) expect(outcomes).toContain(code);
 	});
 });

@@ -97,7 +97,19 @@ describe("stock bookkeeping across many orders", () => {
 						} else if (orders.length > 0) {
 							const order = orders[action.order % orders.length] as PlacedOrder;
 							const d = decide(order.state, resolve(action.intent, order.state));
-							if (d.ok) {
+							// A late payment re-reserves every line, all or none, as the Worker's conditional
+							// UPDATE does; without the stock the Worker refunds instead (refundLate).
+							const wantedAgain = initialOnHand.map(() => 0);
+							for (const { lineId, quantity } of (d.ok && d.reserved) || []) {
+								const v = order.variantOf.get(lineId) as number;
+								wantedAgain[v] = (wantedAgain[v] as number) + quantity;
+							}
+							if (d.ok && wantedAgain.some((w, v) => w > (onHand[v] as number) - (reserved[v] as number))) {
+								refusedForStock++;
+							} else if (d.ok) {
+								wantedAgain.forEach((w, v) => {
+									reserved[v] = (reserved[v] as number) + w;
+								});
 								for (const { lineId, quantity } of d.released) {
 									const v = order.variantOf.get(lineId) as number;
 									reserved[v] = (reserved[v] as number) - quantity;

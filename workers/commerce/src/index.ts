@@ -7,6 +7,7 @@ import {
 	CheckoutInput,
 	type CheckoutResult,
 	CreateDiscountInput,
+	CreateRefundInput,
 	cartId as cartIdSchema,
 	type DeliveryOptionList,
 	type Discount,
@@ -24,8 +25,12 @@ import {
 	parseOrThrow,
 	prefixedId,
 	problem,
+	type RefundList,
+	type RefundOutcome,
+	type RefundOutcomeApplied,
 	type RequestContext,
 	type Result,
+	refundId as refundIdSchema,
 	runRpc,
 	type StoreAccess,
 	UpdateCartLineInput,
@@ -46,6 +51,7 @@ import { liveFetch, pushOrderChanges } from "./live.ts";
 import { verifyOrderToken } from "./order-view.ts";
 import { cancelOrder, expireDueOrders, fulfilOrder, listOrders, loadOrder, markDelivered } from "./orders.ts";
 import { applyOnlinePayment, recordCashCollected } from "./payments.ts";
+import { applyRefundOutcome, createRefund, listRefunds, type RefundCreated } from "./refunds.ts";
 
 const WORKER = "commerce";
 const StoreId = prefixedId("st");
@@ -61,6 +67,13 @@ const VerifiedPaymentInput = z.object({
 	providerFeeMinor: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
 	eventKey: z.string().min(1).max(200),
 }) satisfies z.ZodType<VerifiedPayment>;
+
+const RefundOutcomeInput = z.object({
+	storeId: prefixedId("st"),
+	refundId: refundIdSchema,
+	outcome: z.enum(["processed", "failed"]),
+	eventKey: z.string().min(1).max(200),
+}) satisfies z.ZodType<RefundOutcome>;
 
 const LineId = z.string().regex(/^ln_[0-9a-z]{1,12}$/, { message: "Must be a cart line id" });
 const Snapshot = z.object({
@@ -345,6 +358,45 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 			const outcome = await applyOnlinePayment(createDb(this.env), parseOrThrow(VerifiedPaymentInput, payment, "payment"), ctx);
 			return this.committed(outcome);
 		});
+	}
+
+	// ---- Refunds (refunds.ts) ---------------------------------------------------------------
+
+	async createRefund(
+		access: StoreAccess,
+		orderId: unknown,
+		input: unknown,
+		idempotencyKey: unknown,
+		ctx: RequestContext,
+	): Promise<Result<Omit<RefundCreated, "eventIds">>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const { refund, created } = this.committed(
+				await createRefund(
+					createDb(this.env),
+					access,
+					parseOrThrow(orderIdSchema, orderId, "order id"),
+					parseOrThrow(CreateRefundInput, input),
+					parseOrThrow(idempotencyKeySchema, idempotencyKey, "Idempotency-Key"),
+					ctx,
+				),
+			);
+			return { refund, created };
+		});
+	}
+
+	async listRefunds(access: StoreAccess, orderId: unknown, ctx: RequestContext): Promise<Result<RefundList>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			listRefunds(createDb(this.env), access.storeId, parseOrThrow(orderIdSchema, orderId, "order id")),
+		);
+	}
+
+	/** Paystack's outcome for a refund, verified by the payments Worker: applied once. */
+	async applyRefundOutcome(outcome: RefundOutcome, ctx: RequestContext): Promise<Result<RefundOutcomeApplied>> {
+		return runRpc(ctx.requestId, WORKER, async () =>
+			this.committed(
+				await applyRefundOutcome(createDb(this.env), parseOrThrow(RefundOutcomeInput, outcome, "refund outcome"), ctx),
+			),
+		);
 	}
 
 	/** Releases expired reservations (cron every minute; callable for operators and tests). */

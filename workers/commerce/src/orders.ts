@@ -114,6 +114,10 @@ export interface Transition {
 	ctx: RequestContext;
 	/** Extra columns for the order row (beyond the three statuses), as SQL assignments. */
 	set?: SQL[];
+	/** Extra conditions on the order row's UPDATE (counts the statuses do not capture, e.g. refunded_minor). */
+	where?: SQL[];
+	/** Statements that must run BEFORE the order update (row locks taken in a fixed order, e.g. the ledger's). */
+	before?: SQL[];
 	/** Extra statements that belong to the same transaction (e.g. a fulfilment record). */
 	extra?: (decision: { changes: readonly StatusChange[] }) => SQL[];
 	extraEvents?: NewEvent[];
@@ -137,6 +141,7 @@ export async function transition(db: Database, t: Transition): Promise<{ order: 
 				${t.set && t.set.length > 0 ? sql`, ${sql.join(t.set, sql`, `)}` : sql``}
 			WHERE id = ${orderId} AND store_id = ${storeId} AND status = ${state.status}
 				AND payment_status = ${state.paymentStatus} AND fulfilment_status = ${state.fulfilmentStatus}
+				${t.where && t.where.length > 0 ? sql`AND ${sql.join(t.where, sql` AND `)}` : sql``}
 			RETURNING id
 		)
 		SELECT oja_assert(EXISTS (SELECT 1 FROM changed), 'order-changed')`);
@@ -224,9 +229,11 @@ export async function transition(db: Database, t: Transition): Promise<{ order: 
 		);
 	}
 	try {
-		const results = await db.batch([guard, ...statements.map((s) => db.execute(s)), ...events]);
+		const before = (t.before ?? []).map((s) => db.execute(s));
+		const [first, ...rest] = [...before, guard, ...statements.map((s) => db.execute(s)), ...events];
+		const results = await db.batch([first as typeof guard, ...rest]);
 		const eventIds = results
-			.slice(1 + statements.length)
+			.slice(before.length + 1 + statements.length)
 			.flatMap((r) => r.rows.map((row) => String((row as { id: unknown }).id)));
 		return { order: await requireOrder(db, storeId, orderId), eventIds };
 	} catch (error) {

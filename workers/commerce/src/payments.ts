@@ -10,6 +10,7 @@ import { type Database, isUniqueViolation } from "@oja/db";
 import { platformFee, podFeeEntry, saleEntry } from "@oja/ledger";
 import { feeScheduleOf, postEntrySql } from "@oja/ledger/sql";
 import { sql } from "drizzle-orm";
+import { applyLatePayment } from "./late-payments.ts";
 import { actorOf, loadState, transition } from "./orders.ts";
 
 // Money reaching an order. Commerce owns order transitions, so the payments Worker (which
@@ -23,6 +24,9 @@ export async function applyOnlinePayment(db: Database, p: VerifiedPayment, ctx: 
 	const seen = await db.execute(sql`SELECT 1 FROM payment_events WHERE provider = 'paystack' AND event_key = ${p.eventKey}`);
 	if (seen.rows.length > 0) return { outcome: "duplicate", eventIds: [] };
 	const loaded = await loadState(db, p.storeId, p.orderId);
+	if (loaded.state.status === "expired" && loaded.state.paymentStatus === "pending") {
+		return applyLatePayment(db, p, loaded, await feeScheduleOf(db, p.storeId), ctx);
+	}
 	if (!(loaded.state.status === "pending_payment" && loaded.state.paymentStatus === "pending")) {
 		return { outcome: "not-payable", status: loaded.state.status, paymentStatus: loaded.state.paymentStatus, eventIds: [] };
 	}

@@ -1,8 +1,15 @@
 import { errorLogRecord, type PaymentApplied, type RequestContext, type Result, type VerifiedPayment } from "@oja/contracts";
 import type { Database } from "@oja/db";
 import { backoffSeconds, type RetryPolicy } from "@oja/events";
-import { type ChargeSuccessEvent, type PaymentProvider, PaymentUnavailableError, parsePaystackEvent } from "@oja/paystack";
+import {
+	type ChargeSuccessEvent,
+	type PaymentProvider,
+	PaymentUnavailableError,
+	parsePaystackEvent,
+	type RefundEvent,
+} from "@oja/paystack";
 import { sql } from "drizzle-orm";
+import { type RefundEventDeps, refundEvent } from "./refund-events.ts";
 import { isTransferEvent, type TransferOutcome, transferEvent } from "./transfer-events.ts";
 
 // oja-paystack-events: webhook bodies the gateway verified and enqueued without reading them.
@@ -12,15 +19,17 @@ import { isTransferEvent, type TransferOutcome, transferEvent } from "./transfer
 // the payment goes under review and the order is not paid. Transient failures are retried with
 // backoff; after max_retries the queue dead-letters the message for an operator.
 
-export interface EventDeps {
+export interface EventDeps extends Partial<Pick<RefundEventDeps, "applyRefundOutcome">> {
 	db: Database;
 	provider: PaymentProvider;
 	applyPayment: (payment: VerifiedPayment, ctx: RequestContext) => Promise<Result<PaymentApplied>>;
+	/** Asks Paystack for a refund commerce took (a late payment's); never throws, retried by the cron. */
+	submitRefund?: (refundId: string) => Promise<unknown>;
 	retry: RetryPolicy;
 	log?: (line: Record<string, unknown>) => void;
 }
 
-export type EventOutcome = "paid" | "duplicate" | "review" | "ignored" | "retried" | TransferOutcome;
+export type EventOutcome = "paid" | "duplicate" | "review" | "ignored" | "retried" | "refunded" | TransferOutcome;
 
 interface PaymentRow {
 	id: string;
@@ -89,9 +98,23 @@ async function chargeSuccess(deps: EventDeps, event: ChargeSuccessEvent, ctx: Re
 	);
 	if (!result.ok) throw new Error(`commerce refused the payment: ${result.problem.type} ${result.problem.status}`);
 	const applied = result.value;
+	if (applied.outcome === "paid-late") return "paid";
+	if (applied.outcome === "refund-late") {
+		// Paid after expiry with the stock gone: commerce cancelled the order and took the refund;
+		// Paystack is asked now (a failure leaves it pending for the cron).
+		await deps.submitRefund?.(applied.refundId);
+		log({
+			level: "info",
+			msg: "payment.late_refund",
+			paymentId: payment.id,
+			refundId: applied.refundId,
+			requestId: ctx.requestId,
+		});
+		return "refunded";
+	}
 	if (applied.outcome === "not-payable") {
-		// Paid after the order expired or was cancelled. Re-reserving the stock or refunding is
-		// not built yet (issue 10, open): the money is held under review for an operator.
+		// Paid after the order was cancelled (an expired one is handled above): the money is held
+		// under review for an operator.
 		await review(deps.db, payment, eventKey, `order was ${applied.status} when the payment arrived`);
 		log({ level: "warn", msg: "payment.review", paymentId: payment.id, code: "order-not-payable", requestId: ctx.requestId });
 		return "review";
@@ -115,8 +138,15 @@ export async function consumePaystackEvents(batch: MessageBatch<unknown>, deps: 
 			} else if (!reading.known) outcome = "ignored";
 			else if (reading.event.event === "charge.success") outcome = await chargeSuccess(deps, reading.event, ctx);
 			else if (isTransferEvent(reading.event)) outcome = await transferEvent(deps, reading.event, ctx);
-			// Refund events arrive only once refunds exist (not built yet).
-			else outcome = "ignored";
+			else if (reading.event.event === "refund.processed" || reading.event.event === "refund.failed") {
+				outcome = deps.applyRefundOutcome
+					? await refundEvent(
+							{ db: deps.db, provider: deps.provider, applyRefundOutcome: deps.applyRefundOutcome },
+							reading.event as RefundEvent,
+							ctx,
+						)
+					: "ignored";
+			} else outcome = "ignored";
 			message.ack();
 			outcomes.push(outcome);
 			log({ level: "info", msg: "paystack.event", outcome, messageId: message.id, ms: Date.now() - started });

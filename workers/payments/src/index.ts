@@ -15,8 +15,10 @@ import { z } from "zod";
 import { consumePaystackEvents } from "./events.ts";
 import { initializePayment } from "./initialize.ts";
 import { PayoutRpc } from "./payouts-rpc.ts";
+import { submitDueRefunds, submitRefund } from "./refunds.ts";
 
 const WORKER = "payments";
+const log = (line: Record<string, unknown>) => console.log(JSON.stringify({ worker: WORKER, ...line }));
 
 /** Where Paystack sends the shopper back: the storefront's order page (the gateway builds it). */
 const CallbackUrl = z.url({ protocol: /^https?$/ }).max(2000);
@@ -90,17 +92,41 @@ export default class PaymentsService extends PayoutRpc {
 		});
 	}
 
+	/**
+	 * Asks Paystack for a refund commerce has taken (after its commit). Never fails the caller for
+	 * Paystack's sake: the refund stays pending and the cron retries it (see refunds.ts).
+	 */
+	async submitRefund(refundId: unknown, ctx: RequestContext): Promise<Result<{ outcome: string }>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const id = parseOrThrow(prefixedId("rfd"), refundId, "refund id");
+			if (!this.env.PAYSTACK_SECRET_KEY) return { outcome: "deferred" };
+			return { outcome: await submitRefund(createDb(this.env), this.provider(), id, log) };
+		});
+	}
+
+	/** Pending refunds Paystack was not asked for yet or did not answer (cron; callable by tests). */
+	async submitDueRefunds(): Promise<Record<string, number>> {
+		if (!this.env.PAYSTACK_SECRET_KEY) return {};
+		return submitDueRefunds(createDb(this.env), this.provider(), log);
+	}
+
 	override async queue(batch: MessageBatch<unknown>): Promise<void> {
+		const db = createDb(this.env);
 		await consumePaystackEvents(batch, {
-			db: createDb(this.env),
+			db,
 			provider: this.provider(),
 			applyPayment: (payment, ctx) => this.env.COMMERCE.applyOnlinePayment(payment, ctx),
+			applyRefundOutcome: (outcome, ctx) => this.env.COMMERCE.applyRefundOutcome(outcome, ctx),
+			submitRefund: (refundId) => submitRefund(db, this.provider(), refundId, log),
 			retry: { baseDelaySeconds: Number(this.env.QUEUE_RETRY_BASE_SECONDS ?? 5), maxDelaySeconds: 15 * 60 },
 		});
 	}
 
-	/** Every minute: pending payouts are retried, stale processing ones reconciled with Paystack. */
+	/**
+	 * Every minute: pending payouts are retried and stale processing ones reconciled with
+	 * Paystack; refunds Paystack was not asked for yet, or did not answer, are asked again.
+	 */
 	override async scheduled(): Promise<void> {
-		await this.payoutCron();
+		await Promise.all([this.payoutCron(), this.submitDueRefunds()]);
 	}
 }

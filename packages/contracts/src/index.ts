@@ -16,6 +16,7 @@ export * from "./order-live.ts";
 export * from "./payments.ts";
 export * from "./payouts.ts";
 export * from "./problem.ts";
+export * from "./reconciliation.ts";
 export * from "./refunds.ts";
 export * from "./rpc.ts";
 export * from "./storefront-cache.ts";

@@ -30,6 +30,7 @@ export const ID_PREFIXES = {
 	refund: "rfd",
 	payout: "po",
 	payoutAccount: "pac",
+	reconciliationRun: "rec",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -4,8 +4,13 @@ import {
 	parseOrThrow,
 	prefixedId,
 	problem,
+	ReconciliationPeriod,
+	type ReconciliationReport,
+	type ReconciliationRunList,
+	ReconciliationRunQuery,
 	type RequestContext,
 	type Result,
+	type ReviewPaymentList,
 	runRpc,
 } from "@oja/contracts";
 import { createDb } from "@oja/db";
@@ -15,6 +20,13 @@ import { z } from "zod";
 import { consumePaystackEvents } from "./events.ts";
 import { initializePayment } from "./initialize.ts";
 import { PayoutRpc } from "./payouts-rpc.ts";
+import {
+	listReconciliationRuns,
+	paymentsUnderReview,
+	previousUtcDay,
+	reconciliationReport,
+	runReconciliation,
+} from "./reconciliation.ts";
 import { submitDueRefunds, submitRefund } from "./refunds.ts";
 
 const WORKER = "payments";
@@ -110,6 +122,52 @@ export default class PaymentsService extends PayoutRpc {
 		return submitDueRefunds(createDb(this.env), this.provider(), log);
 	}
 
+	/**
+	 * Reconciles a period now (operators, through the gateway's ops routes; the ops CLI later)
+	 * and answers the run with every difference found.
+	 */
+	async reconcile(period: unknown, operatorId: unknown, ctx: RequestContext): Promise<Result<ReconciliationReport>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			if (!this.env.PAYSTACK_SECRET_KEY) {
+				throw new ProblemError(problem("service-unavailable", "Paystack is not configured."));
+			}
+			const input = parseOrThrow(ReconciliationPeriod, period, "period");
+			const by = parseOrThrow(prefixedId("op"), operatorId, "operator id");
+			const report = await runReconciliation(createDb(this.env), this.provider(), input, by, log);
+			if (!report) throw new Error("an operator's run is never refused a claim");
+			return report;
+		});
+	}
+
+	async reconciliationRuns(query: unknown, ctx: RequestContext): Promise<Result<ReconciliationRunList>> {
+		return runRpc(ctx.requestId, WORKER, async () =>
+			listReconciliationRuns(createDb(this.env), parseOrThrow(ReconciliationRunQuery, query, "query")),
+		);
+	}
+
+	async reconciliationReport(runId: unknown, ctx: RequestContext): Promise<Result<ReconciliationReport>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const report = await reconciliationReport(createDb(this.env), parseOrThrow(prefixedId("rec"), runId, "run id"));
+			if (!report) throw new ProblemError(problem("not-found", "No such reconciliation run."));
+			return report;
+		});
+	}
+
+	async paymentsUnderReview(ctx: RequestContext): Promise<Result<ReviewPaymentList>> {
+		return runRpc(ctx.requestId, WORKER, async () => paymentsUnderReview(createDb(this.env)));
+	}
+
+	/**
+	 * The cron's reconciliation: the previous UTC day, once, from half an hour after midnight
+	 * (Paystack's lists settle); a run that died is taken over after 15 minutes.
+	 */
+	async reconcileYesterday(now: Date = new Date()): Promise<ReconciliationReport | null> {
+		if (!this.env.PAYSTACK_SECRET_KEY) return null;
+		const period = previousUtcDay(now);
+		if (now.getTime() - Date.parse(period.to) < 30 * 60_000) return null;
+		return runReconciliation(createDb(this.env), this.provider(), period, "cron", log);
+	}
+
 	override async queue(batch: MessageBatch<unknown>): Promise<void> {
 		const db = createDb(this.env);
 		await consumePaystackEvents(batch, {
@@ -124,9 +182,10 @@ export default class PaymentsService extends PayoutRpc {
 
 	/**
 	 * Every minute: pending payouts are retried and stale processing ones reconciled with
-	 * Paystack; refunds Paystack was not asked for yet, or did not answer, are asked again.
+	 * Paystack; refunds Paystack was not asked for yet, or did not answer, are asked again;
+	 * yesterday is reconciled once.
 	 */
-	override async scheduled(): Promise<void> {
-		await Promise.all([this.payoutCron(), this.submitDueRefunds()]);
+	override async scheduled(controller: ScheduledController): Promise<void> {
+		await Promise.all([this.payoutCron(), this.submitDueRefunds(), this.reconcileYesterday(new Date(controller.scheduledTime))]);
 	}
 }

@@ -5,6 +5,12 @@ import {
 	OperatorLoginInput,
 	OperatorLoginResult,
 	PublicStore,
+	ReconciliationPeriod,
+	ReconciliationReport,
+	ReconciliationRunList,
+	ReconciliationRunParams,
+	ReconciliationRunQuery,
+	ReviewPaymentList,
 	slug,
 } from "@oja/contracts";
 import type { Context } from "hono";
@@ -92,5 +98,81 @@ export const opsRoutes = routeGroup()
 			const result = await c.env.OPS.relayOutbox();
 			await audit(c, { action: "outbox.relayed", targetType: "outbox", after: result });
 			return c.json(result, 200);
+		},
+	)
+	.declare(
+		{
+			method: "post",
+			path: "/v1/ops/reconciliation/runs",
+			operationId: "opsReconcile",
+			summary: "Reconcile the ledger with Paystack for a period, now (admin and above; audited)",
+			description:
+				"Compares Oja's payments, payouts and their ledger entries with Paystack's transaction and transfer lists for `[from, to)` (at most 31 days) and records every difference: missing on either side, amount, currency or status mismatch. The cron does the same for each UTC day.",
+			tags: ["ops"],
+			body: ReconciliationPeriod,
+			responses: { 201: { description: "The run and its differences", schema: ReconciliationReport } },
+			problems: ["unauthorized", "forbidden", "validation-failed", "service-unavailable"],
+		},
+		[opsRoute("admin")],
+		async (c, { body }) => {
+			const report = unwrap(await c.env.PAYMENTS.reconcile(body, c.var.operator?.id, rpcContext(c)));
+			await audit(c, {
+				action: "reconciliation.run",
+				targetType: "reconciliation_run",
+				targetId: report.run.id,
+				after: { from: body.from, to: body.to, status: report.run.status, differences: report.run.differences },
+			});
+			return c.json(report, 201);
+		},
+	)
+	.declare(
+		{
+			method: "get",
+			path: "/v1/ops/reconciliation/runs",
+			operationId: "opsReconciliationRuns",
+			summary: "Reconciliation runs, newest first (admin and above)",
+			tags: ["ops"],
+			query: ReconciliationRunQuery,
+			responses: { 200: { description: "Runs", schema: ReconciliationRunList } },
+			problems: ["unauthorized", "forbidden"],
+		},
+		[opsRoute("admin")],
+		async (c, { query }) => sendResult(c, await c.env.PAYMENTS.reconciliationRuns(query, rpcContext(c))),
+	)
+	.declare(
+		{
+			method: "get",
+			path: "/v1/ops/reconciliation/runs/:runId",
+			operationId: "opsReconciliationRun",
+			summary: "One reconciliation run and every difference it recorded (admin and above; audited)",
+			tags: ["ops"],
+			params: ReconciliationRunParams,
+			responses: { 200: { description: "The run and its differences", schema: ReconciliationReport } },
+			problems: ["unauthorized", "forbidden", "not-found"],
+		},
+		[opsRoute("admin")],
+		async (c, { params }) => {
+			const report = unwrap(await c.env.PAYMENTS.reconciliationReport(params.runId, rpcContext(c)));
+			await audit(c, { action: "reconciliation.viewed", targetType: "reconciliation_run", targetId: report.run.id });
+			return c.json(report, 200);
+		},
+	)
+	.declare(
+		{
+			method: "get",
+			path: "/v1/ops/payments/review",
+			operationId: "opsPaymentsUnderReview",
+			summary: "Payments holding money Oja could not apply, oldest first (admin and above; audited)",
+			description:
+				"A payment goes to review when its amount or currency does not match the order, or the money arrived for an order that can no longer take it. At most 200.",
+			tags: ["ops"],
+			responses: { 200: { description: "Payments under review", schema: ReviewPaymentList } },
+			problems: ["unauthorized", "forbidden"],
+		},
+		[opsRoute("admin")],
+		async (c) => {
+			const list = unwrap(await c.env.PAYMENTS.paymentsUnderReview(rpcContext(c)));
+			await audit(c, { action: "payments.review_viewed", targetType: "payments", after: { count: list.items.length } });
+			return c.json(list, 200);
 		},
 	).app;

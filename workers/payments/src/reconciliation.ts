@@ -1,0 +1,460 @@
+import type {
+	ReconciliationDifference,
+	ReconciliationPeriod,
+	ReconciliationReport,
+	ReconciliationRun,
+	ReconciliationRunList,
+	ReconciliationRunQuery,
+	ReviewPaymentList,
+} from "@oja/contracts";
+import { type Database, newId } from "@oja/db";
+import {
+	type Difference,
+	type LedgerCharge,
+	type LedgerTransfer,
+	type ProviderObject,
+	reconcileCharges,
+	reconcileTransfers,
+} from "@oja/ledger";
+import { type Page, type PaymentProvider, PaymentRejectedError } from "@oja/paystack";
+import { type SQL, sql } from "drizzle-orm";
+
+// Reconciliation: the ledger against Paystack's own lists, for a period. Both sides are read
+// for the period (Paystack by its created_at, Oja by the payment's or payout's creation and the
+// sale's posting), then each side's leftovers are looked up on the other by reference (a
+// payment made at 23:59:59.999 may be created at Paystack a moment later, in the next period),
+// and what still disagrees is recorded (packages/ledger/src/reconcile.ts decides what does).
+// The cron reconciles each UTC day once, the day after; operators run any period (the ops
+// routes), and a period may be run again: each run's differences stand alone.
+
+export type Log = (line: Record<string, unknown>) => void;
+
+export interface ReconcileLimits {
+	/** Pages of 100 read from each Paystack list; beyond them the run is `incomplete`. */
+	maxPages: number;
+	/** One-by-one lookups (verify) of leftovers; beyond them the run is `incomplete`. */
+	maxLookups: number;
+}
+export const DEFAULT_LIMITS: ReconcileLimits = { maxPages: 50, maxLookups: 200 };
+const PER_PAGE = 100;
+const SALE_PREFIX = "paystack:charge:";
+
+const iso = (column: SQL) => sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const RUN_COLUMNS = sql`id, ${iso(sql`period_from`)} AS period_from, ${iso(sql`period_to`)} AS period_to, triggered_by,
+	status, charges_checked, transfers_checked, differences, error, ${iso(sql`started_at`)} AS started_at,
+	${iso(sql`finished_at`)} AS finished_at`;
+
+interface RunRow {
+	id: string;
+	period_from: string;
+	period_to: string;
+	triggered_by: string;
+	status: ReconciliationRun["status"];
+	charges_checked: number;
+	transfers_checked: number;
+	differences: number;
+	error: string | null;
+	started_at: string;
+	finished_at: string | null;
+	[key: string]: unknown;
+}
+
+const runOf = (r: RunRow): ReconciliationRun => ({
+	id: r.id,
+	periodFrom: r.period_from,
+	periodTo: r.period_to,
+	triggeredBy: r.triggered_by,
+	status: r.status,
+	chargesChecked: r.charges_checked,
+	transfersChecked: r.transfers_checked,
+	differences: r.differences,
+	error: r.error,
+	startedAt: r.started_at,
+	finishedAt: r.finished_at,
+});
+
+/** Every page of a Paystack list for the period, or as many as the limit allows. */
+async function readAll<T>(
+	list: (page: number) => Promise<Page<T>>,
+	maxPages: number,
+): Promise<{ items: T[]; complete: boolean }> {
+	const items: T[] = [];
+	for (let page = 1; page <= maxPages; page++) {
+		const result = await list(page);
+		items.push(...result.items);
+		if (page >= result.pageCount || result.items.length === 0) return { items, complete: true };
+	}
+	return { items, complete: false };
+}
+
+/** The provider's view of one reference, or null when it has none (a 400/404 from verify). */
+async function lookUp<T>(verify: () => Promise<T>): Promise<T | null> {
+	try {
+		return await verify();
+	} catch (error) {
+		if (error instanceof PaymentRejectedError && (error.status === 400 || error.status === 404)) return null;
+		throw error;
+	}
+}
+
+interface ChargeRow {
+	reference: string;
+	store_id: string;
+	status: string;
+	amount_minor: string;
+	currency: string;
+	posted_amount: string | null;
+	posted_currency: string | null;
+	refunded: string;
+	[key: string]: unknown;
+}
+
+/** Oja's charges created or posted in the period, and those with the given references. */
+async function ledgerCharges(db: Database, period: ReconciliationPeriod, references: string[]): Promise<LedgerCharge[]> {
+	const result = await db.execute<ChargeRow>(sql`
+		WITH refs AS (
+			SELECT reference FROM payments WHERE created_at >= ${period.from} AND created_at < ${period.to}
+			UNION
+			SELECT substr(external_ref, ${SALE_PREFIX.length + 1}) FROM ledger_entries
+				WHERE kind = 'sale' AND posted_at >= ${period.from} AND posted_at < ${period.to}
+			UNION
+			SELECT unnest(${sql.param(references)}::text[])
+		)
+		SELECT p.reference, p.store_id, p.status, p.amount_minor::text AS amount_minor, p.currency,
+			sale.amount::text AS posted_amount, sale.currency AS posted_currency,
+			coalesce(refunded.amount, 0)::text AS refunded
+		FROM refs JOIN payments p ON p.reference = refs.reference
+		LEFT JOIN LATERAL (
+			-- The sale's gross: what reached Paystack's balance plus the fee Paystack kept.
+			SELECT sum(lp.amount_minor) AS amount, min(lp.currency) AS currency
+			FROM ledger_entries e JOIN ledger_postings lp ON lp.entry_id = e.id
+			WHERE e.external_ref = ${SALE_PREFIX} || p.reference AND lp.account IN ('paystack_clearing', 'provider_fees')
+			HAVING count(*) > 0
+		) sale ON true
+		LEFT JOIN LATERAL (
+			SELECT sum(lp.amount_minor) AS amount
+			FROM refunds rf
+			JOIN ledger_entries e ON e.external_ref = 'refund:' || rf.id || ':completed'
+			JOIN ledger_postings lp ON lp.entry_id = e.id AND lp.account = 'refunds_clearing'
+			WHERE rf.payment_id = p.id AND rf.store_id = p.store_id
+		) refunded ON true`);
+	return result.rows.map((r) => ({
+		reference: r.reference,
+		storeId: r.store_id,
+		paymentStatus: r.status,
+		postedAmountMinor: r.posted_amount === null ? null : BigInt(r.posted_amount),
+		postedCurrency: r.posted_currency,
+		refundedMinor: BigInt(r.refunded),
+		expectedAmountMinor: BigInt(r.amount_minor),
+		expectedCurrency: r.currency,
+	}));
+}
+
+interface TransferRow {
+	reference: string;
+	store_id: string;
+	status: string;
+	currency: string;
+	posted: string | null;
+	completed: boolean;
+	returned: boolean;
+	[key: string]: unknown;
+}
+
+/** Oja's payouts created in the period, and those with the given references. */
+async function ledgerTransfers(db: Database, period: ReconciliationPeriod, references: string[]): Promise<LedgerTransfer[]> {
+	const result = await db.execute<TransferRow>(sql`
+		WITH refs AS (
+			SELECT reference FROM payouts WHERE created_at >= ${period.from} AND created_at < ${period.to}
+			UNION
+			SELECT unnest(${sql.param(references)}::text[])
+		)
+		SELECT po.reference, po.store_id, po.status, po.currency,
+			(SELECT (-sum(lp.amount_minor))::text FROM ledger_entries e
+				JOIN ledger_postings lp ON lp.entry_id = e.id AND lp.account = 'payouts_in_transit'
+				WHERE e.external_ref = 'payout:' || po.id HAVING count(*) > 0) AS posted,
+			EXISTS (SELECT 1 FROM ledger_entries WHERE external_ref = 'payout:' || po.id || ':completed') AS completed,
+			EXISTS (SELECT 1 FROM ledger_entries WHERE external_ref = 'payout:' || po.id || ':returned') AS returned
+		FROM refs JOIN payouts po ON po.reference = refs.reference`);
+	return result.rows.map((r) => ({
+		reference: r.reference,
+		storeId: r.store_id,
+		payoutStatus: r.status,
+		postedAmountMinor: r.posted === null ? null : BigInt(r.posted),
+		currency: r.currency,
+		completed: r.completed === true || String(r.completed) === "t" || String(r.completed) === "true",
+		returned: r.returned === true || String(r.returned) === "t" || String(r.returned) === "true",
+	}));
+}
+
+const asProvider = (o: { id: string; reference: string; status: string; amountMinor: number; currency: string }) =>
+	({
+		reference: o.reference,
+		providerId: o.id,
+		status: o.status,
+		amountMinor: BigInt(o.amountMinor),
+		currency: o.currency,
+	}) satisfies ProviderObject;
+
+interface Compared {
+	differences: Difference[];
+	checked: number;
+	complete: boolean;
+}
+
+async function compareCharges(
+	db: Database,
+	provider: PaymentProvider,
+	period: ReconciliationPeriod,
+	limits: ReconcileLimits,
+	budget: { lookups: number },
+): Promise<Compared> {
+	const listed = await readAll(
+		(page) => provider.listTransactions({ from: period.from, to: period.to, status: "success", page, perPage: PER_PAGE }),
+		limits.maxPages,
+	);
+	const theirs = new Map(listed.items.map((t) => [t.reference, asProvider(t)]));
+	const ours = await ledgerCharges(db, period, [...theirs.keys()]);
+	let complete = listed.complete;
+	const compared: LedgerCharge[] = [];
+	for (const charge of ours) {
+		// Only money needs the provider's word: a payment neither posted nor under review, and
+		// absent from the provider's successes, moved nothing on either side.
+		const bearsMoney = charge.postedAmountMinor !== null || charge.paymentStatus === "review";
+		if (!theirs.has(charge.reference) && bearsMoney) {
+			if (budget.lookups <= 0) {
+				complete = false;
+				continue; // not compared: reporting it missing would be a guess
+			}
+			budget.lookups--;
+			const found = await lookUp(() => provider.verifyTransaction(charge.reference));
+			if (found) theirs.set(charge.reference, asProvider(found));
+		}
+		compared.push(charge);
+	}
+	// The provider's non-successes were fetched only for references Oja has: keep them to those.
+	const known = new Set(compared.map((c) => c.reference));
+	const providerSide = [...theirs.values()].filter((t) => t.status === "success" || known.has(t.reference));
+	return { differences: reconcileCharges(compared, providerSide), checked: compared.length, complete };
+}
+
+async function compareTransfers(
+	db: Database,
+	provider: PaymentProvider,
+	period: ReconciliationPeriod,
+	limits: ReconcileLimits,
+	budget: { lookups: number },
+): Promise<Compared> {
+	const listed = await readAll(
+		(page) => provider.listTransfers({ from: period.from, to: period.to, page, perPage: PER_PAGE }),
+		limits.maxPages,
+	);
+	const theirs = new Map(listed.items.map((t) => [t.reference, asProvider(t)]));
+	const ours = await ledgerTransfers(db, period, [...theirs.keys()]);
+	let complete = listed.complete;
+	const compared: LedgerTransfer[] = [];
+	for (const payout of ours) {
+		if (!theirs.has(payout.reference) && payout.payoutStatus !== "pending") {
+			if (budget.lookups <= 0) {
+				complete = false;
+				continue;
+			}
+			budget.lookups--;
+			const found = await lookUp(() => provider.verifyTransfer(payout.reference));
+			if (found) theirs.set(payout.reference, asProvider(found));
+		}
+		compared.push(payout);
+	}
+	return { differences: reconcileTransfers(compared, [...theirs.values()]), checked: compared.length, complete };
+}
+
+function insertDifferences(runId: string, differences: Difference[]): SQL {
+	const values = differences.map(
+		(d) => sql`(${runId}, ${d.object}, ${d.reference}, ${d.storeId}, ${d.type},
+			${d.ledgerAmountMinor === null ? null : d.ledgerAmountMinor.toString()}::bigint,
+			${d.providerAmountMinor === null ? null : d.providerAmountMinor.toString()}::bigint,
+			${d.ledgerCurrency}, ${d.providerCurrency}, ${d.ledgerStatus}, ${d.providerStatus}, ${d.providerId}, ${d.detail})`,
+	);
+	return sql`INSERT INTO reconciliation_differences (run_id, object, reference, store_id, type, ledger_amount_minor,
+		provider_amount_minor, ledger_currency, provider_currency, ledger_status, provider_status, provider_id, detail)
+		VALUES ${sql.join(values, sql`, `)}`;
+}
+
+/** A run that stopped at "running" this long ago died with its Worker; the cron may take it over. */
+const STALE_RUN = sql`interval '15 minutes'`;
+
+/**
+ * Claims the run: a new row for an operator's run; for the cron, the period's one row (or a
+ * stale one that died). Null when the cron's period is done or another invocation is on it.
+ */
+async function claimRun(db: Database, period: ReconciliationPeriod, triggeredBy: string): Promise<string | null> {
+	const id = newId("reconciliationRun");
+	if (triggeredBy !== "cron") {
+		await db.execute(sql`INSERT INTO reconciliation_runs (id, period_from, period_to, triggered_by)
+			VALUES (${id}, ${period.from}, ${period.to}, ${triggeredBy})`);
+		return id;
+	}
+	const inserted = await db.execute<{ id: string }>(sql`
+		INSERT INTO reconciliation_runs (id, period_from, period_to, triggered_by)
+		VALUES (${id}, ${period.from}, ${period.to}, 'cron')
+		ON CONFLICT (period_from, period_to) WHERE triggered_by = 'cron' DO NOTHING
+		RETURNING id`);
+	if (inserted.rows[0]) return inserted.rows[0].id;
+	const stale = await db.execute<{ id: string }>(sql`
+		UPDATE reconciliation_runs SET started_at = now()
+		WHERE triggered_by = 'cron' AND period_from = ${period.from} AND period_to = ${period.to}
+			AND status = 'running' AND started_at < now() - ${STALE_RUN}
+		RETURNING id`);
+	return stale.rows[0]?.id ?? null;
+}
+
+/**
+ * Runs reconciliation for the period and records what it found. Returns the run, or null when
+ * the cron's period was already claimed.
+ */
+export async function runReconciliation(
+	db: Database,
+	provider: PaymentProvider,
+	period: ReconciliationPeriod,
+	triggeredBy: string,
+	log: Log,
+	limits: ReconcileLimits = DEFAULT_LIMITS,
+): Promise<ReconciliationReport | null> {
+	const started = Date.now();
+	const runId = await claimRun(db, period, triggeredBy);
+	if (runId === null) return null;
+	try {
+		const budget = { lookups: limits.maxLookups };
+		const charges = await compareCharges(db, provider, period, limits, budget);
+		const transfers = await compareTransfers(db, provider, period, limits, budget);
+		const differences = [...charges.differences, ...transfers.differences];
+		const status = charges.complete && transfers.complete ? "completed" : "incomplete";
+		const finish = db.execute(sql`
+			UPDATE reconciliation_runs SET status = ${status}, charges_checked = ${charges.checked},
+				transfers_checked = ${transfers.checked}, differences = ${differences.length}, finished_at = now()
+			WHERE id = ${runId}`);
+		// The differences and the run's outcome land together: a run is never "completed" with
+		// half its differences written.
+		if (differences.length === 0) await finish;
+		else await db.batch([db.execute(insertDifferences(runId, differences)), finish]);
+		log({
+			level: differences.length === 0 ? "info" : "warn",
+			msg: "reconciliation.finished",
+			runId,
+			status,
+			charges: charges.checked,
+			transfers: transfers.checked,
+			differences: differences.length,
+			ms: Date.now() - started,
+		});
+	} catch (error) {
+		const code = error instanceof Error ? error.name : "unknown";
+		await db.execute(sql`
+			UPDATE reconciliation_runs SET status = 'failed', error = ${`${code}: the run stopped before comparing everything`},
+				finished_at = now()
+			WHERE id = ${runId}`);
+		log({ level: "error", msg: "reconciliation.failed", runId, code, ms: Date.now() - started });
+	}
+	return reconciliationReport(db, runId);
+}
+
+/** The UTC day before `now`: the cron's period. */
+export function previousUtcDay(now: Date): ReconciliationPeriod {
+	const to = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+	return { from: new Date(to - 86_400_000).toISOString(), to: new Date(to).toISOString() };
+}
+
+interface DifferenceRow {
+	object: ReconciliationDifference["object"];
+	reference: string;
+	store_id: string | null;
+	type: ReconciliationDifference["type"];
+	ledger_amount_minor: string | null;
+	provider_amount_minor: string | null;
+	ledger_currency: string | null;
+	provider_currency: string | null;
+	ledger_status: string | null;
+	provider_status: string | null;
+	provider_id: string | null;
+	detail: string;
+	[key: string]: unknown;
+}
+
+/** Amounts are bounded by the payments/payouts CHECKs (≤ 10^18) yet may exceed 2^53: say so. */
+function safeNumber(text: string | null): number | null {
+	if (text === null) return null;
+	const n = Number(text);
+	if (!Number.isSafeInteger(n)) throw new RangeError("amount beyond 2^53 in a reconciliation difference");
+	return n;
+}
+
+export async function reconciliationReport(db: Database, runId: string): Promise<ReconciliationReport | null> {
+	const [run, diffs] = await db.batch([
+		db.execute(sql`SELECT ${RUN_COLUMNS} FROM reconciliation_runs WHERE id = ${runId}`),
+		db.execute(sql`SELECT object, reference, store_id, type, ledger_amount_minor::text AS ledger_amount_minor,
+			provider_amount_minor::text AS provider_amount_minor, ledger_currency, provider_currency, ledger_status,
+			provider_status, provider_id, detail
+			FROM reconciliation_differences WHERE run_id = ${runId} ORDER BY object, reference`),
+	]);
+	const row = (run.rows as RunRow[])[0];
+	if (!row) return null;
+	return {
+		run: runOf(row),
+		differences: (diffs.rows as DifferenceRow[]).map((d) => ({
+			object: d.object,
+			reference: d.reference,
+			storeId: d.store_id,
+			type: d.type,
+			ledgerAmountMinor: safeNumber(d.ledger_amount_minor),
+			providerAmountMinor: safeNumber(d.provider_amount_minor),
+			ledgerCurrency: d.ledger_currency,
+			providerCurrency: d.provider_currency,
+			ledgerStatus: d.ledger_status,
+			providerStatus: d.provider_status,
+			providerId: d.provider_id,
+			detail: d.detail,
+		})),
+	};
+}
+
+/** Runs, newest first (ids are ULIDs: sorted by start). */
+export async function listReconciliationRuns(db: Database, query: ReconciliationRunQuery): Promise<ReconciliationRunList> {
+	const rows = await db.execute<RunRow>(sql`
+		SELECT ${RUN_COLUMNS} FROM reconciliation_runs
+		WHERE ${query.cursor === undefined ? sql`true` : sql`id < ${query.cursor}`}
+		ORDER BY id DESC LIMIT ${query.limit + 1}`);
+	const items = rows.rows.slice(0, query.limit).map(runOf);
+	return { items, nextCursor: rows.rows.length > query.limit ? (items[items.length - 1]?.id ?? null) : null };
+}
+
+/** Payments holding money Oja could not apply, oldest first: an operator's queue. */
+export async function paymentsUnderReview(db: Database): Promise<ReviewPaymentList> {
+	const rows = await db.execute<{
+		id: string;
+		store_id: string;
+		order_id: string;
+		reference: string;
+		amount_minor: string;
+		currency: string;
+		review_reason: string | null;
+		created_at: string;
+		updated_at: string;
+		[key: string]: unknown;
+	}>(sql`
+		SELECT id, store_id, order_id, reference, amount_minor::text AS amount_minor, currency, review_reason,
+			${iso(sql`created_at`)} AS created_at, ${iso(sql`updated_at`)} AS updated_at
+		FROM payments WHERE status = 'review' ORDER BY updated_at, id LIMIT 200`);
+	return {
+		items: rows.rows.map((r) => ({
+			id: r.id,
+			storeId: r.store_id,
+			orderId: r.order_id,
+			reference: r.reference,
+			amountMinor: safeNumber(r.amount_minor) ?? 0,
+			currency: r.currency as ReviewPaymentList["items"][number]["currency"],
+			reviewReason: r.review_reason,
+			createdAt: r.created_at,
+			updatedAt: r.updated_at,
+		})),
+	};
+}

@@ -3,8 +3,7 @@ import { totpCode, totpStep } from "@oja/auth";
 import { newId } from "@oja/db";
 import { saleEntry, settlementEntry } from "@oja/ledger";
 import { postEntry } from "@oja/ledger/sql";
-import { PaystackClient } from "@oja/paystack";
-import { completePayment, injectFailure, listWebhooks, sendEvent, type WebhookDelivery } from "@oja/paystack-sandbox/admin";
+import { completePayment, injectFailure, sendEvent } from "@oja/paystack-sandbox/admin";
 import {
 	asMerchant,
 	eventually,
@@ -19,7 +18,15 @@ import {
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runReconciliation } from "../../payments/src/reconciliation.ts";
-import { type CheckoutBody, cartWith, checkout, checkoutBody, openShop, type Shop } from "./commerce-fixtures.ts";
+import { openShop, type Shop } from "./commerce-fixtures.ts";
+import {
+	chargeDelivery,
+	type PaidCheckout,
+	paystack,
+	placeOnline,
+	postPaystackWebhook,
+	sandboxAdmin,
+} from "./payment-fixtures.ts";
 
 // Reconciliation end to end: real payments and payouts through the Paystack sandbox, some of
 // them made to disagree with the ledger the ways money goes wrong (a webhook never delivered, a
@@ -52,16 +59,10 @@ interface Report {
 		detail: string;
 	}[];
 }
-interface Placed extends CheckoutBody {
-	payment: { reference: string; authorizationUrl: string };
-}
-
-const admin = () => env.TEST_PAYSTACK_ADMIN;
+const admin = sandboxAdmin;
 const db = testDb();
-const secret = () => (env as { PAYSTACK_SECRET_KEY?: string }).PAYSTACK_SECRET_KEY ?? "";
 let shop: Shop;
 let operatorToken: string;
-const paystack = () => new PaystackClient({ secretKey: secret(), baseUrl: admin().replace(/\/_admin$/, "") });
 const periodStart = new Date(Date.now() - 60_000).toISOString();
 
 async function signIn(op: TestOperator): Promise<string> {
@@ -90,23 +91,8 @@ async function reconcile(): Promise<Report> {
 const mine = (report: Report, references: string[]) =>
 	report.differences.filter((d) => references.includes(d.reference)).map((d) => [d.reference, d.object, d.type]);
 
-async function placeOnline(): Promise<Placed> {
-	const cart = await cartWith(shop.m.slug, [[shop.variants[0] as string, 1]]);
-	return jsonOf<Placed>(await checkout(shop.m.slug, cart.id, checkoutBody(shop, { paymentMethod: "online" })), 201);
-}
-
-function postWebhook(delivery: WebhookDelivery): Promise<Response> {
-	return gateway("/webhooks/paystack", {
-		method: "POST",
-		headers: { "content-type": "application/json", "x-paystack-signature": delivery.signature },
-		body: delivery.body,
-	});
-}
-
-const chargeWebhook = (reference: string) =>
-	eventually(async () =>
-		(await listWebhooks(admin())).find((w) => w.event === "charge.success" && w.body.includes(`"${reference}"`)),
-	);
+const postWebhook = postPaystackWebhook;
+const chargeWebhook = chargeDelivery;
 
 async function paymentStatus(reference: string): Promise<string | undefined> {
 	const rows = await db.execute<{ status: string }>(sql`SELECT status FROM payments WHERE reference = ${reference}`);
@@ -114,7 +100,7 @@ async function paymentStatus(reference: string): Promise<string | undefined> {
 }
 
 /** Pays on the sandbox's page and delivers the signed webhook; waits for the payment to land. */
-async function payFully(placed: Placed, until = "paid"): Promise<void> {
+async function payFully(placed: PaidCheckout, until = "paid"): Promise<void> {
 	await completePayment(placed.payment.authorizationUrl, "pay");
 	expect((await postWebhook(await chargeWebhook(placed.payment.reference))).status).toBe(200);
 	await eventually(async () => ((await paymentStatus(placed.payment.reference)) === until ? true : undefined), 15_000);
@@ -127,23 +113,23 @@ beforeAll(async () => {
 	operatorToken = await signIn(await provisionOperator("admin"));
 
 	// Agree: paid and applied.
-	const clean = await placeOnline();
+	const clean = await placeOnline(shop);
 	await payFully(clean);
 	refs.clean = clean.payment.reference;
 
 	// Paystack took the money; the webhook never arrived.
-	const unseen = await placeOnline();
+	const unseen = await placeOnline(shop);
 	await completePayment(unseen.payment.authorizationUrl, "pay");
 	refs.unseen = unseen.payment.reference;
 
 	// Paystack took the money; Oja put it under review (the order asked for another amount).
-	const review = await placeOnline();
+	const review = await placeOnline(shop);
 	await db.execute(sql`UPDATE payments SET amount_minor = amount_minor + 1 WHERE reference = ${review.payment.reference}`);
 	await payFully(review, "review");
 	refs.review = review.payment.reference;
 
 	// Paystack took the money; the ledger recorded a different amount (posted by hand, as a bug would).
-	const wrong = await placeOnline();
+	const wrong = await placeOnline(shop);
 	await completePayment(wrong.payment.authorizationUrl, "pay");
 	const total = BigInt(wrong.order.totalMinor);
 	await db.batch([

@@ -13,6 +13,9 @@ CREATE TABLE "reconciliation_runs" (
 	"transfers_checked" integer DEFAULT 0 NOT NULL,
 	"differences" integer DEFAULT 0 NOT NULL,
 	"error" text,
+	-- Who holds the run: a new lease each time it is (re)started; a holder that lost it writes nothing.
+	"lease" text NOT NULL,
+	"attempts" integer DEFAULT 1 NOT NULL,
 	"started_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"finished_at" timestamp with time zone,
 	CONSTRAINT "reconciliation_runs_period" CHECK ("period_from" < "period_to"),
@@ -21,6 +24,11 @@ CREATE TABLE "reconciliation_runs" (
 --> statement-breakpoint
 CREATE UNIQUE INDEX "reconciliation_runs_cron_period" ON "reconciliation_runs" USING btree ("period_from", "period_to")
 	WHERE "triggered_by" = 'cron';
+--> statement-breakpoint
+-- One operator run at a time: each one pages through Paystack and competes with checkouts for
+-- its rate limit.
+CREATE UNIQUE INDEX "reconciliation_runs_one_operator_run" ON "reconciliation_runs" USING btree ((true))
+	WHERE "status" = 'running' AND "triggered_by" <> 'cron';
 --> statement-breakpoint
 CREATE INDEX "reconciliation_runs_started_idx" ON "reconciliation_runs" USING btree ("started_at", "id");
 --> statement-breakpoint
@@ -49,6 +57,9 @@ CREATE TABLE "reconciliation_differences" (
 CREATE INDEX "payments_created_idx" ON "payments" USING btree ("created_at");
 --> statement-breakpoint
 CREATE INDEX "payouts_created_idx" ON "payouts" USING btree ("created_at");
+--> statement-breakpoint
+-- The operators' queue of payments under review.
+CREATE INDEX "payments_review_idx" ON "payments" USING btree ("updated_at", "id") WHERE "status" = 'review';
 --> statement-breakpoint
 CREATE INDEX "ledger_entries_posted_idx" ON "ledger_entries" USING btree ("posted_at")
 	WHERE "kind" IN ('sale', 'payout');

@@ -77,7 +77,7 @@ export const ReviewPayment = z.object({
 	storeId: z.string(),
 	orderId: z.string(),
 	reference: z.string(),
-	amountMinor: z.number().int(),
+	amountMinor: z.number().int().nullable().describe("Null only beyond 2^53 (the database keeps the exact amount)"),
 	currency,
 	reviewReason: z.string().nullable(),
 	createdAt: isoDateTime,

@@ -198,8 +198,10 @@ export function reconcileTransfers(ledger: readonly LedgerTransfer[], provider: 
 			continue;
 		}
 		if (!t) {
-			// A payout not handed over yet is in progress (the payments cron retries it).
-			if (state !== "not_sent") {
+			// A payout not handed over yet is in progress (the payments cron retries it); one Paystack
+			// refused outright was returned without a transfer ever existing: neither is missing.
+			const refusedOutright = state === "returned" && !o.completed;
+			if (state !== "not_sent" && !refusedOutright) {
 				out.push(
 					difference({
 						...base,

@@ -107,6 +107,8 @@ describe("reconcileTransfers", () => {
 					payout("back", { payoutStatus: "failed", completed: false, returned: true }),
 					payout("reversed", { payoutStatus: "reversed", completed: true, returned: true }),
 					payout("not-sent", { payoutStatus: "pending", completed: false }),
+					// Paystack refused the transfer outright: returned, and no transfer ever existed.
+					payout("refused", { payoutStatus: "failed", completed: false, returned: true }),
 				],
 				[
 					tx("done", { amountMinor: 200_000n }),
@@ -124,6 +126,8 @@ describe("reconcileTransfers", () => {
 				payout("paid-here", { payoutStatus: "processing", completed: false }),
 				payout("short", { postedAmountMinor: 100_000n }),
 				payout("lost"),
+				// Paid, then reversed: Paystack must know that transfer.
+				payout("reversed-unknown", { payoutStatus: "reversed", completed: true, returned: true }),
 				payout("ended-unseen", { payoutStatus: "pending", completed: false }),
 			],
 			[
@@ -138,6 +142,7 @@ describe("reconcileTransfers", () => {
 			["foreign", "missing_in_ledger"],
 			["lost", "missing_at_provider"],
 			["paid-here", "status_mismatch"],
+			["reversed-unknown", "missing_at_provider"],
 			["short", "amount_mismatch"],
 		]);
 	});

@@ -1,4 +1,4 @@
-import { Client, type FieldDef, Pool, type PoolClient, type QueryArrayConfig } from "pg";
+import { Client, type FieldDef, Pool, type PoolClient, type PoolConfig, type QueryArrayConfig } from "pg";
 import { Mutex } from "./mutex.ts";
 import { beginStatement } from "./protocol.ts";
 import {
@@ -46,25 +46,44 @@ export class PostgresBackend implements Backend {
 		}
 	}
 
+	/**
+	 * One transaction: BEGIN, then every statement and COMMIT at once (pg's pipeline mode), so a
+	 * batch costs two local exchanges however many statements it has, not one per statement.
+	 * That matters beyond speed: locks a statement takes are held for the server's own work, not
+	 * across round trips (Neon's proxy runs a batch next to the database). BEGIN is awaited on its
+	 * own because each pipelined query carries its own Sync: statements sent behind a BEGIN that
+	 * failed would each commit alone. After a failure the server runs the rest as "transaction
+	 * aborted" (25P02) and the COMMIT as a ROLLBACK; the first failure, in statement order, is
+	 * the batch's error.
+	 */
 	async batch(database: string, statements: Statement[], options: TransactionOptions): Promise<StatementResult[]> {
 		const client = await this.#pool(database).connect();
 		let discard = false;
+		// A connection that dies while checked out must fail this batch, not crash the process.
+		const onError = () => {
+			discard = true;
+		};
+		client.on("error", onError);
 		try {
 			await client.query(beginStatement(options));
-			try {
-				const results: StatementResult[] = [];
-				for (const statement of statements) results.push(await run(client, statement));
-				await client.query("COMMIT");
-				return results;
-			} catch (error) {
-				// After a failed COMMIT the server has already ended the transaction; ROLLBACK is
-				// then a harmless no-op. If even that fails the connection is unusable.
+			const settled = await Promise.allSettled([
+				...statements.map((statement) => run(client, statement)),
+				client.query("COMMIT"),
+			]);
+			const failure = settled.find((outcome) => outcome.status === "rejected");
+			if (failure) throw failure.reason;
+			return settled.slice(0, -1).map((outcome) => (outcome as PromiseFulfilledResult<StatementResult>).value);
+		} catch (error) {
+			// Still inside the transaction (a failed BEGIN's session, a broken pipeline): end it, or
+			// throw the connection away if even that fails.
+			if (!discard && client.getTransactionStatus() !== "I") {
 				await client.query("ROLLBACK").catch(() => {
 					discard = true;
 				});
-				throw error;
 			}
+			throw error;
 		} finally {
+			client.off("error", onError);
 			client.release(discard);
 		}
 	}
@@ -134,7 +153,8 @@ export class PostgresBackend implements Backend {
 	#pool(database: string): Pool {
 		let pool = this.#pools.get(database);
 		if (!pool) {
-			pool = new Pool({ connectionString: this.#urlFor(database), max: 10, types: RAW_TYPES });
+			// Pipeline mode: a batch's statements are sent without waiting for each answer.
+			pool = new Pool({ connectionString: this.#urlFor(database), max: 10, types: RAW_TYPES, pipeline: true } as PoolConfig);
 			// An idle client dying (server restart, DROP … WITH (FORCE)) must not crash the process;
 			// the pool replaces it on the next checkout.
 			pool.on("error", () => {});

@@ -21,6 +21,11 @@ export default {
 		// Identity's own cron re-verifies custom domains in production; it skips any checked
 		// within DOMAIN_RECHECK_SECONDS, so a tick every minute costs nothing extra.
 		ctx.waitUntil(env.IDENTITY.recheckCustomDomains());
+		// And the other Workers' crons: reservations expire, sales settle, payouts and refunds are
+		// retried, yesterday is reconciled. In production each runs on its own Worker's trigger.
+		ctx.waitUntil(env.COMMERCE.expireReservations());
+		ctx.waitUntil(env.LEDGER.settle());
+		ctx.waitUntil(env.PAYMENTS.tick());
 	},
 } satisfies ExportedHandler<GatewayBindings>;
 

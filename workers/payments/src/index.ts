@@ -24,6 +24,7 @@ import {
 	listReconciliationRuns,
 	paymentsUnderReview,
 	previousUtcDay,
+	ReconciliationBusyError,
 	reconciliationReport,
 	runReconciliation,
 } from "./reconciliation.ts";
@@ -133,9 +134,16 @@ export default class PaymentsService extends PayoutRpc {
 			}
 			const input = parseOrThrow(ReconciliationPeriod, period, "period");
 			const by = parseOrThrow(prefixedId("op"), operatorId, "operator id");
-			const report = await runReconciliation(createDb(this.env), this.provider(), input, by, log);
-			if (!report) throw new Error("an operator's run is never refused a claim");
-			return report;
+			try {
+				const report = await runReconciliation(createDb(this.env), this.provider(), input, by, log);
+				if (!report) throw new Error("an operator's run is never refused a claim");
+				return report;
+			} catch (error) {
+				if (error instanceof ReconciliationBusyError) {
+					throw new ProblemError(problem("conflict", "Another reconciliation is running; try again when it has finished."));
+				}
+				throw error;
+			}
 		});
 	}
 
@@ -186,6 +194,11 @@ export default class PaymentsService extends PayoutRpc {
 	 * yesterday is reconciled once.
 	 */
 	override async scheduled(controller: ScheduledController): Promise<void> {
-		await Promise.all([this.payoutCron(), this.submitDueRefunds(), this.reconcileYesterday(new Date(controller.scheduledTime))]);
+		await this.tick(controller.scheduledTime);
+	}
+
+	/** The cron's work, over RPC for `npm start` (wrangler dev fires only the gateway's cron). */
+	async tick(scheduledTime: number = Date.now()): Promise<void> {
+		await Promise.all([this.payoutCron(), this.submitDueRefunds(), this.reconcileYesterday(new Date(scheduledTime))]);
 	}
 }

@@ -37,6 +37,8 @@ export interface ReconcileLimits {
 }
 export const DEFAULT_LIMITS: ReconcileLimits = { maxPages: 50, maxLookups: 200 };
 const PER_PAGE = 100;
+/** How far before the period Paystack's list starts, for payments started earlier and paid in it. */
+const CHARGE_LOOKBACK_MS = 7 * 86_400_000;
 const SALE_PREFIX = "paystack:charge:";
 
 const iso = (column: SQL) => sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
@@ -136,7 +138,7 @@ async function ledgerCharges(db: Database, period: ReconciliationPeriod, referen
 			FROM refunds rf
 			JOIN ledger_entries e ON e.external_ref = 'refund:' || rf.id || ':completed'
 			JOIN ledger_postings lp ON lp.entry_id = e.id AND lp.account = 'refunds_clearing'
-			WHERE rf.payment_id = p.id AND rf.store_id = p.store_id
+			WHERE rf.store_id = p.store_id AND rf.order_id = p.order_id AND rf.payment_id = p.id
 		) refunded ON true`);
 	return result.rows.map((r) => ({
 		reference: r.reference,
@@ -209,11 +211,27 @@ async function compareCharges(
 	limits: ReconcileLimits,
 	budget: { lookups: number },
 ): Promise<Compared> {
+	// Paystack lists by creation; a payment started days before the period may be paid in it. So
+	// the list starts a week earlier and keeps what was paid in the period (or, unpaid dates aside,
+	// created in it): each payment is compared by the run of the day it was paid.
+	const from = Date.parse(period.from);
+	const to = Date.parse(period.to);
 	const listed = await readAll(
-		(page) => provider.listTransactions({ from: period.from, to: period.to, status: "success", page, perPage: PER_PAGE }),
+		(page) =>
+			provider.listTransactions({
+				from: new Date(from - CHARGE_LOOKBACK_MS).toISOString(),
+				to: period.to,
+				status: "success",
+				page,
+				perPage: PER_PAGE,
+			}),
 		limits.maxPages,
 	);
-	const theirs = new Map(listed.items.map((t) => [t.reference, asProvider(t)]));
+	const paidInPeriod = listed.items.filter((t) => {
+		const paidAt = t.paidAt === null ? Number.NaN : Date.parse(t.paidAt);
+		return Number.isNaN(paidAt) || (paidAt >= from && paidAt < to);
+	});
+	const theirs = new Map(paidInPeriod.map((t) => [t.reference, asProvider(t)]));
 	const ours = await ledgerCharges(db, period, [...theirs.keys()]);
 	let complete = listed.complete;
 	const compared: LedgerCharge[] = [];
@@ -268,49 +286,87 @@ async function compareTransfers(
 	return { differences: reconcileTransfers(compared, [...theirs.values()]), checked: compared.length, complete };
 }
 
-function insertDifferences(runId: string, differences: Difference[]): SQL {
-	const values = differences.map(
-		(d) => sql`(${runId}, ${d.object}, ${d.reference}, ${d.storeId}, ${d.type},
-			${d.ledgerAmountMinor === null ? null : d.ledgerAmountMinor.toString()}::bigint,
-			${d.providerAmountMinor === null ? null : d.providerAmountMinor.toString()}::bigint,
-			${d.ledgerCurrency}, ${d.providerCurrency}, ${d.ledgerStatus}, ${d.providerStatus}, ${d.providerId}, ${d.detail})`,
-	);
-	return sql`INSERT INTO reconciliation_differences (run_id, object, reference, store_id, type, ledger_amount_minor,
-		provider_amount_minor, ledger_currency, provider_currency, ledger_status, provider_status, provider_id, detail)
-		VALUES ${sql.join(values, sql`, `)}`;
-}
-
-/** A run that stopped at "running" this long ago died with its Worker; the cron may take it over. */
-const STALE_RUN = sql`interval '15 minutes'`;
+/** Rows per INSERT: 13 parameters each stays far below Postgres's 65,535 per statement. */
+const INSERT_CHUNK = 1_000;
 
 /**
- * Claims the run: a new row for an operator's run; for the cron, the period's one row (or a
- * stale one that died). Null when the cron's period is done or another invocation is on it.
+ * The differences, in chunks, each written only while `lease` still holds the run (a holder
+ * that lost the run to a takeover writes nothing).
  */
-async function claimRun(db: Database, period: ReconciliationPeriod, triggeredBy: string): Promise<string | null> {
+function insertDifferences(runId: string, lease: string, differences: Difference[]): SQL[] {
+	const statements: SQL[] = [];
+	for (let i = 0; i < differences.length; i += INSERT_CHUNK) {
+		const values = differences.slice(i, i + INSERT_CHUNK).map(
+			(d) => sql`(${d.object}, ${d.reference}, ${d.storeId}, ${d.type},
+				${d.ledgerAmountMinor === null ? null : d.ledgerAmountMinor.toString()}::bigint,
+				${d.providerAmountMinor === null ? null : d.providerAmountMinor.toString()}::bigint,
+				${d.ledgerCurrency}, ${d.providerCurrency}, ${d.ledgerStatus}, ${d.providerStatus}, ${d.providerId}, ${d.detail})`,
+		);
+		statements.push(sql`
+			INSERT INTO reconciliation_differences (run_id, object, reference, store_id, type, ledger_amount_minor,
+				provider_amount_minor, ledger_currency, provider_currency, ledger_status, provider_status, provider_id, detail)
+			SELECT ${runId}, v.* FROM (VALUES ${sql.join(values, sql`, `)}) AS v
+			WHERE EXISTS (SELECT 1 FROM reconciliation_runs WHERE id = ${runId} AND lease = ${lease})`);
+	}
+	return statements;
+}
+
+/** A run still "running" this long after it started died with its Worker. */
+const STALE_RUN = sql`interval '15 minutes'`;
+/** A cron run that failed (Paystack down) is tried again after this, up to MAX_CRON_ATTEMPTS. */
+const RETRY_FAILED = sql`interval '15 minutes'`;
+const MAX_CRON_ATTEMPTS = 8;
+
+export class ReconciliationBusyError extends Error {
+	override readonly name = "ReconciliationBusyError";
+}
+
+interface Claim {
+	runId: string;
+	lease: string;
+}
+
+/**
+ * Claims the run. An operator's run is a new row, one running at a time (a partial unique
+ * index; a stale one is failed first). The cron's period has one row: new, or taken over when
+ * it died running or failed (up to MAX_CRON_ATTEMPTS); null when it is done or being run.
+ */
+async function claimRun(db: Database, period: ReconciliationPeriod, triggeredBy: string): Promise<Claim | null> {
 	const id = newId("reconciliationRun");
+	const lease = crypto.randomUUID();
 	if (triggeredBy !== "cron") {
-		await db.execute(sql`INSERT INTO reconciliation_runs (id, period_from, period_to, triggered_by)
-			VALUES (${id}, ${period.from}, ${period.to}, ${triggeredBy})`);
-		return id;
+		await db.execute(sql`
+			UPDATE reconciliation_runs SET status = 'failed', error = 'stopped: its Worker died', finished_at = now()
+			WHERE status = 'running' AND triggered_by <> 'cron' AND started_at < now() - ${STALE_RUN}`);
+		const inserted = await db.execute<{ id: string }>(sql`
+			INSERT INTO reconciliation_runs (id, period_from, period_to, triggered_by, lease)
+			VALUES (${id}, ${period.from}, ${period.to}, ${triggeredBy}, ${lease})
+			ON CONFLICT ((true)) WHERE status = 'running' AND triggered_by <> 'cron' DO NOTHING
+			RETURNING id`);
+		if (!inserted.rows[0]) throw new ReconciliationBusyError("another operator's reconciliation is running");
+		return { runId: id, lease };
 	}
 	const inserted = await db.execute<{ id: string }>(sql`
-		INSERT INTO reconciliation_runs (id, period_from, period_to, triggered_by)
-		VALUES (${id}, ${period.from}, ${period.to}, 'cron')
+		INSERT INTO reconciliation_runs (id, period_from, period_to, triggered_by, lease)
+		VALUES (${id}, ${period.from}, ${period.to}, 'cron', ${lease})
 		ON CONFLICT (period_from, period_to) WHERE triggered_by = 'cron' DO NOTHING
 		RETURNING id`);
-	if (inserted.rows[0]) return inserted.rows[0].id;
-	const stale = await db.execute<{ id: string }>(sql`
-		UPDATE reconciliation_runs SET started_at = now()
+	if (inserted.rows[0]) return { runId: inserted.rows[0].id, lease };
+	const taken = await db.execute<{ id: string }>(sql`
+		UPDATE reconciliation_runs
+		SET status = 'running', lease = ${lease}, attempts = attempts + 1, started_at = now(), finished_at = NULL, error = NULL
 		WHERE triggered_by = 'cron' AND period_from = ${period.from} AND period_to = ${period.to}
-			AND status = 'running' AND started_at < now() - ${STALE_RUN}
+			AND attempts < ${MAX_CRON_ATTEMPTS}
+			AND ((status = 'running' AND started_at < now() - ${STALE_RUN})
+				OR (status = 'failed' AND finished_at < now() - ${RETRY_FAILED}))
 		RETURNING id`);
-	return stale.rows[0]?.id ?? null;
+	return taken.rows[0] ? { runId: taken.rows[0].id, lease } : null;
 }
 
 /**
  * Runs reconciliation for the period and records what it found. Returns the run, or null when
- * the cron's period was already claimed.
+ * the cron's period was already claimed. Throws ReconciliationBusyError when another operator's
+ * run is under way.
  */
 export async function runReconciliation(
 	db: Database,
@@ -321,22 +377,24 @@ export async function runReconciliation(
 	limits: ReconcileLimits = DEFAULT_LIMITS,
 ): Promise<ReconciliationReport | null> {
 	const started = Date.now();
-	const runId = await claimRun(db, period, triggeredBy);
-	if (runId === null) return null;
+	const claim = await claimRun(db, period, triggeredBy);
+	if (claim === null) return null;
+	const { runId, lease } = claim;
 	try {
 		const budget = { lookups: limits.maxLookups };
 		const charges = await compareCharges(db, provider, period, limits, budget);
 		const transfers = await compareTransfers(db, provider, period, limits, budget);
 		const differences = [...charges.differences, ...transfers.differences];
 		const status = charges.complete && transfers.complete ? "completed" : "incomplete";
+		// The differences first (each conditional on the lease), then the outcome: a run is never
+		// "completed" with half its differences written, nor written by a holder that lost it.
 		const finish = db.execute(sql`
 			UPDATE reconciliation_runs SET status = ${status}, charges_checked = ${charges.checked},
 				transfers_checked = ${transfers.checked}, differences = ${differences.length}, finished_at = now()
-			WHERE id = ${runId}`);
-		// The differences and the run's outcome land together: a run is never "completed" with
-		// half its differences written.
-		if (differences.length === 0) await finish;
-		else await db.batch([db.execute(insertDifferences(runId, differences)), finish]);
+			WHERE id = ${runId} AND lease = ${lease}`);
+		const inserts = insertDifferences(runId, lease, differences).map((statement) => db.execute(statement));
+		const [first = finish, ...rest] = [...inserts, finish];
+		await db.batch([first, ...rest]);
 		log({
 			level: differences.length === 0 ? "info" : "warn",
 			msg: "reconciliation.finished",
@@ -352,7 +410,7 @@ export async function runReconciliation(
 		await db.execute(sql`
 			UPDATE reconciliation_runs SET status = 'failed', error = ${`${code}: the run stopped before comparing everything`},
 				finished_at = now()
-			WHERE id = ${runId}`);
+			WHERE id = ${runId} AND lease = ${lease} AND status = 'running'`);
 		log({ level: "error", msg: "reconciliation.failed", runId, code, ms: Date.now() - started });
 	}
 	return reconciliationReport(db, runId);
@@ -380,12 +438,15 @@ interface DifferenceRow {
 	[key: string]: unknown;
 }
 
-/** Amounts are bounded by the payments/payouts CHECKs (≤ 10^18) yet may exceed 2^53: say so. */
+/**
+ * Amounts are bounded by the payments/payouts CHECKs (≤ 10^18), which JSON numbers cannot all
+ * carry exactly: one beyond 2^53 is shown as null (the database keeps it) rather than failing
+ * every operator's read.
+ */
 function safeNumber(text: string | null): number | null {
 	if (text === null) return null;
 	const n = Number(text);
-	if (!Number.isSafeInteger(n)) throw new RangeError("amount beyond 2^53 in a reconciliation difference");
-	return n;
+	return Number.isSafeInteger(n) ? n : null;
 }
 
 export async function reconciliationReport(db: Database, runId: string): Promise<ReconciliationReport | null> {
@@ -450,7 +511,7 @@ export async function paymentsUnderReview(db: Database): Promise<ReviewPaymentLi
 			storeId: r.store_id,
 			orderId: r.order_id,
 			reference: r.reference,
-			amountMinor: safeNumber(r.amount_minor) ?? 0,
+			amountMinor: safeNumber(r.amount_minor),
 			currency: r.currency as ReviewPaymentList["items"][number]["currency"],
 			reviewReason: r.review_reason,
 			createdAt: r.created_at,

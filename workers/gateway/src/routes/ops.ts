@@ -111,10 +111,12 @@ export const opsRoutes = routeGroup()
 			tags: ["ops"],
 			body: ReconciliationPeriod,
 			responses: { 201: { description: "The run and its differences", schema: ReconciliationReport } },
-			problems: ["unauthorized", "forbidden", "validation-failed", "service-unavailable"],
+			problems: ["unauthorized", "forbidden", "validation-failed", "conflict", "service-unavailable"],
 		},
 		[opsRoute("admin")],
 		async (c, { body }) => {
+			// Audited before it runs: a run that fails or is refused was still asked for.
+			await audit(c, { action: "reconciliation.requested", targetType: "reconciliation_run", after: body });
 			const report = unwrap(await c.env.PAYMENTS.reconcile(body, c.var.operator?.id, rpcContext(c)));
 			await audit(c, {
 				action: "reconciliation.run",

@@ -335,7 +335,10 @@ async function main(): Promise<number> {
 				addCarts: flags.quick ? 100 : 300,
 				checkoutCarts: flags.quick ? 100 : 400,
 			},
-			[{ role: "bench host (neon-local, PGlite)", pid: process.pid }, ...stack.processes.filter((w) => w.role.includes("Oja"))],
+			[
+				{ role: `bench host (neon-local${stack.backend === "pglite" ? ", PGlite" : ""})`, pid: process.pid },
+				...stack.processes.filter((w) => w.role.includes("Oja")),
+			],
 			(line) => console.log(`bench: ${line} (${elapsed()})`),
 		);
 		const broken = commerce.addToCart.errors + commerce.checkout.errors + commerce.listing.besideCheckouts.errors > 0;
@@ -383,6 +386,7 @@ async function main(): Promise<number> {
 				node: process.version,
 				loadAverage: { start: Math.round(loadAtStart * 10) / 10, end: Math.round((loadavg()[0] ?? 0) * 10) / 10 },
 			},
+			...(process.env.BENCH_NOTE ? { note: process.env.BENCH_NOTE } : {}),
 			...payments,
 		});
 		console.log(`bench: wrote ${PAYMENTS_JSON} and the payments section of docs/benchmarks.md (${elapsed()})`);

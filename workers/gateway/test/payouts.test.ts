@@ -2,12 +2,12 @@ import { env } from "cloudflare:workers";
 import { newId } from "@oja/db";
 import { saleEntry, settlementEntry } from "@oja/ledger";
 import { postEntry } from "@oja/ledger/sql";
-import { PaystackClient } from "@oja/paystack";
 import { injectFailure, listTransfers, sendEvent, type WebhookDelivery } from "@oja/paystack-sandbox/admin";
 import { asMerchant, eventually, gateway, jsonOf, problemOf, signUpMerchant, type TestMerchant, testDb } from "@oja/test-helpers";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { consumePaystackEvents } from "../../payments/src/events.ts";
+import { balanceOf, paystack, postPaystackWebhook, sandboxAdmin } from "./payment-fixtures.ts";
 
 // Payouts end to end through the gateway: bank accounts resolved with the Paystack sandbox,
 // payouts whose money moves in the ledger in the same transaction as the payout row, the
@@ -19,15 +19,8 @@ import { consumePaystackEvents } from "../../payments/src/events.ts";
 // ledger (@oja/ledger/sql), so each test knows its exact available balance; paying an order
 // through the sandbox is covered by payments.test.ts and ends in the same two entries.
 
-const admin = () => env.TEST_PAYSTACK_ADMIN;
+const admin = sandboxAdmin;
 const db = testDb();
-
-interface Balance {
-	currency: string;
-	pendingMinor: number;
-	availableMinor: number;
-	inTransitMinor: number;
-}
 interface Account {
 	id: string;
 	bankCode: string;
@@ -61,7 +54,7 @@ async function fund(storeId: string, amount: number): Promise<void> {
 	]);
 }
 
-const balance = async (m: TestMerchant) => jsonOf<Balance>(await asMerchant(m, "GET", `/v1/stores/${m.storeId}/balance`));
+const balance = balanceOf;
 
 let accountSeq = 100;
 /** A fresh 10-digit account number (the sandbox resolves any but 0000000000). */
@@ -89,13 +82,7 @@ function requestPayout(m: TestMerchant, body: unknown, key: string | null = cryp
 const payoutOf = async (m: TestMerchant, id: string) =>
 	jsonOf<PayoutBody>(await asMerchant(m, "GET", `/v1/stores/${m.storeId}/payouts/${id}`));
 
-function postWebhook(delivery: WebhookDelivery): Promise<Response> {
-	return gateway("/webhooks/paystack", {
-		method: "POST",
-		headers: { "content-type": "application/json", "x-paystack-signature": delivery.signature },
-		body: delivery.body,
-	});
-}
+const postWebhook = postPaystackWebhook;
 
 /** Has the sandbox move the transfer and sign the event; answers the signed delivery. */
 async function transferEvent(event: "transfer.success" | "transfer.failed" | "transfer.reversed", reference: string) {
@@ -351,18 +338,15 @@ describe("a payout", () => {
 describe("a transfer event for a payout not recorded yet", () => {
 	/** A transfer made straight at the sandbox under a reference shaped like ours. */
 	async function strayTransfer(amount: number): Promise<{ reference: string; recipientCode: string }> {
-		const paystack = new PaystackClient({
-			secretKey: (env as unknown as { PAYSTACK_SECRET_KEY: string }).PAYSTACK_SECRET_KEY,
-			baseUrl: admin().replace(/\/_admin$/, ""),
-		});
-		const recipient = await paystack.createTransferRecipient({
+		const client = paystack();
+		const recipient = await client.createTransferRecipient({
 			name: "Test",
 			accountNumber: accountNumber(),
 			bankCode: "058",
 			currency: "NGN",
 		});
 		const reference = newId("payout").toLowerCase();
-		await paystack.initiateTransfer({ amountMinor: amount, recipientCode: recipient.recipientCode, reference, reason: "t" });
+		await client.initiateTransfer({ amountMinor: amount, recipientCode: recipient.recipientCode, reference, reason: "t" });
 		return { reference, recipientCode: recipient.recipientCode };
 	}
 
@@ -383,10 +367,7 @@ describe("a transfer event for a payout not recorded yet", () => {
 		const batch = { queue: "oja-paystack-events", messages: [message] } as unknown as MessageBatch<unknown>;
 		const deps = {
 			db,
-			provider: new PaystackClient({
-				secretKey: (env as unknown as { PAYSTACK_SECRET_KEY: string }).PAYSTACK_SECRET_KEY,
-				baseUrl: admin().replace(/\/_admin$/, ""),
-			}),
+			provider: paystack(),
 			applyPayment: () => Promise.reject(new Error("not a charge")),
 			retry: { baseDelaySeconds: 5, maxDelaySeconds: 900 },
 			log: () => {},

@@ -1,27 +1,17 @@
 import { env } from "cloudflare:workers";
-import { completePayment, listRefunds, listWebhooks, sendEvent, type WebhookDelivery } from "@oja/paystack-sandbox/admin";
+import { listRefunds, sendEvent, type WebhookDelivery } from "@oja/paystack-sandbox/admin";
 import { asMerchant, eventually, gateway, jsonOf, problemOf, testDb } from "@oja/test-helpers";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-	type CheckoutBody,
-	cartWith,
-	checkout,
-	checkoutBody,
-	type OrderBody,
-	openShop,
-	type Shop,
-	stockOf,
-} from "./commerce-fixtures.ts";
+import { type OrderBody, openShop, type Shop, stockOf } from "./commerce-fixtures.ts";
+import { payOnPage, placeOnline, postPaystackWebhook, sandboxAdmin } from "./payment-fixtures.ts";
 
 // Refunds through the gateway: the order, the refunds row and the ledger move together, never
 // past what was paid (concurrent refunds included); Paystack is asked after the commit and its
 // refund.processed / refund.failed are applied once. Late payments after expiry re-reserve the
 // stock or are refunded automatically, never overselling.
 
-interface PaidCheckout extends CheckoutBody {
-	payment: { provider: string; reference: string; authorizationUrl: string } | null;
-}
+type PaidCheckout = Awaited<ReturnType<typeof placeOnline>>;
 interface RefundBody {
 	id: string;
 	orderId: string;
@@ -40,7 +30,7 @@ interface LedgerPage {
 	items: { kind: string; orderId: string | null }[];
 }
 
-const admin = () => env.TEST_PAYSTACK_ADMIN;
+const admin = sandboxAdmin;
 const commerce = (env as unknown as { COMMERCE: { expireReservations(): Promise<{ expired: number }> } }).COMMERCE;
 const payments = (env as unknown as { PAYMENTS: { submitDueRefunds(): Promise<Record<string, number>> } }).PAYMENTS;
 
@@ -50,18 +40,7 @@ beforeAll(async () => {
 	shop = await openShop([200, 200, 1]);
 });
 
-function postWebhook(delivery: Pick<WebhookDelivery, "body" | "signature">): Promise<Response> {
-	return gateway("/webhooks/paystack", {
-		method: "POST",
-		headers: { "content-type": "application/json", "x-paystack-signature": delivery.signature },
-		body: delivery.body,
-	});
-}
-
-async function placeOnline(s: Shop, variant: string, quantity = 1): Promise<PaidCheckout> {
-	const cart = await cartWith(s.m.slug, [[variant, quantity]]);
-	return jsonOf<PaidCheckout>(await checkout(s.m.slug, cart.id, checkoutBody(s, { paymentMethod: "online" })), 201);
-}
+const postWebhook = postPaystackWebhook;
 
 async function orderOf(s: Shop, placed: PaidCheckout): Promise<OrderBody & { refundedMinor?: number }> {
 	return jsonOf(await asMerchant(s.m, "GET", `/v1/stores/${s.m.storeId}/orders/${placed.order.id}`));
@@ -69,12 +48,7 @@ async function orderOf(s: Shop, placed: PaidCheckout): Promise<OrderBody & { ref
 
 /** Pays on the sandbox's page and delivers its charge.success to the gateway. */
 async function pay(placed: PaidCheckout): Promise<void> {
-	const { reference, authorizationUrl } = placed.payment as NonNullable<PaidCheckout["payment"]>;
-	await completePayment(authorizationUrl, "pay");
-	const hook = await eventually(async () =>
-		(await listWebhooks(admin())).find((w) => w.event === "charge.success" && w.body.includes(`"${reference}"`)),
-	);
-	expect((await postWebhook(hook)).status).toBe(200);
+	expect((await postWebhook(await payOnPage(placed))).status).toBe(200);
 }
 
 async function paidOrder(s: Shop, variant: string, quantity = 1): Promise<PaidCheckout> {

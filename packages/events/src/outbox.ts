@@ -3,6 +3,20 @@ import { type SQL, sql } from "drizzle-orm";
 import { EVENT_PAYLOADS, type NewEvent } from "./contracts.ts";
 
 /**
+ * Appended already claimed for this long by the writer's own relay (relay.ts, publishClaimed):
+ * it publishes the rows the batch returned without a claim round trip, and the sweep leaves them
+ * alone until the claim lapses (then sends them, should that relay have died).
+ */
+export interface ClaimForRelay {
+	claimSeconds: number;
+}
+
+/** Every column the relay sends: appended events come back whole, to publish without a read. */
+const RETURNING_ROW = sql`RETURNING id, type, store_id, aggregate_id, sequence, payload, request_id, occurred_at`;
+const claimedUntil = (claim: ClaimForRelay | undefined) =>
+	claim ? sql`now() + make_interval(secs => ${claim.claimSeconds})` : sql`NULL`;
+
+/**
  * The statement that appends one event to the outbox, for the caller to put in the same
  * `db.batch([...])` as the write it describes: both commit or neither does.
  *
@@ -10,7 +24,7 @@ import { EVENT_PAYLOADS, type NewEvent } from "./contracts.ts";
  * serialises concurrent writers of one aggregate, so sequences are gap-free and unique
  * even under READ COMMITTED.
  */
-export function appendEvent(db: Database, event: NewEvent, requestId: string | null) {
+export function appendEvent(db: Database, event: NewEvent, requestId: string | null, claim?: ClaimForRelay) {
 	// Producers are checked too: an event that fails its own contract is a bug, caught
 	// before anything commits.
 	EVENT_PAYLOADS[event.type].parse(event.payload);
@@ -21,11 +35,11 @@ export function appendEvent(db: Database, event: NewEvent, requestId: string | n
 			ON CONFLICT (aggregate_id) DO UPDATE SET last_sequence = aggregate_sequences.last_sequence + 1
 			RETURNING last_sequence
 		)
-		INSERT INTO outbox (id, type, store_id, aggregate_id, sequence, payload, request_id)
+		INSERT INTO outbox (id, type, store_id, aggregate_id, sequence, payload, request_id, claimed_until)
 		SELECT ${id}, ${event.type}, ${event.storeId}, ${event.aggregateId}, seq.last_sequence,
-			${JSON.stringify(event.payload)}::jsonb, ${requestId}
+			${JSON.stringify(event.payload)}::jsonb, ${requestId}, ${claimedUntil(claim)}
 		FROM seq
-		RETURNING id`);
+		${RETURNING_ROW}`);
 }
 
 /**
@@ -39,6 +53,7 @@ export function appendEventFromSql(
 	event: { type: NewEvent["type"]; storeId: string | null; aggregateId: string },
 	payload: SQL,
 	requestId: string | null,
+	claim?: ClaimForRelay,
 ) {
 	const id = newId("event");
 	return db.execute(sql`
@@ -49,8 +64,9 @@ export function appendEventFromSql(
 			ON CONFLICT (aggregate_id) DO UPDATE SET last_sequence = aggregate_sequences.last_sequence + 1
 			RETURNING last_sequence
 		)
-		INSERT INTO outbox (id, type, store_id, aggregate_id, sequence, payload, request_id)
-		SELECT ${id}, ${event.type}, ${event.storeId}, ${event.aggregateId}, seq.last_sequence, body.payload, ${requestId}
+		INSERT INTO outbox (id, type, store_id, aggregate_id, sequence, payload, request_id, claimed_until)
+		SELECT ${id}, ${event.type}, ${event.storeId}, ${event.aggregateId}, seq.last_sequence, body.payload, ${requestId},
+			${claimedUntil(claim)}
 		FROM seq, body
-		RETURNING id`);
+		${RETURNING_ROW}`);
 }

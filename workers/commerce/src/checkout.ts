@@ -1,7 +1,7 @@
 import type { StoredCart } from "@oja/cart";
 import { type CheckoutInput, type CheckoutResult, Order, ProblemError, problem, type RequestContext } from "@oja/contracts";
 import { type Database, isUniqueViolation, newId, vetoReason } from "@oja/db";
-import { appendEvent } from "@oja/events";
+import { appendEvent, type ClaimForRelay, type OutboxRow } from "@oja/events";
 import { sql } from "drizzle-orm";
 import { orderToken, tokenHash } from "./order-token.ts";
 import { stockMovementEvent } from "./stock-events.ts";
@@ -31,8 +31,13 @@ export interface CheckoutRequest {
 export interface CheckoutOutcome {
 	result: CheckoutResult;
 	eventIds: string[];
+	/** This checkout's events, appended already claimed for the relay after the response. */
+	claimed?: OutboxRow[];
 	replayed: boolean;
 }
+
+/** Long enough for the relay after the response; a relay that died leaves them to the sweep after it. */
+const RELAY_CLAIM: ClaimForRelay = { claimSeconds: 30 };
 
 export async function checkout(db: Database, req: CheckoutRequest): Promise<CheckoutOutcome> {
 	const { storeId, cart, input, ctx } = req;
@@ -198,6 +203,7 @@ export async function checkout(db: Database, req: CheckoutRequest): Promise<Chec
 			payload: { storeId, orderId, cartId: cart.id, paymentMethod: input.paymentMethod },
 		},
 		ctx.requestId,
+		RELAY_CLAIM,
 	);
 	const reserved = stockMovementEvent(
 		db,
@@ -209,6 +215,7 @@ export async function checkout(db: Database, req: CheckoutRequest): Promise<Chec
 			lines: lines.map((l) => ({ variant_id: l.variant_id, quantity: l.quantity })),
 		},
 		ctx.requestId,
+		RELAY_CLAIM,
 	);
 	// Pay on delivery is checked against the total just computed; the order's existence is
 	// checked too, so the stored response (and with it the whole batch) cannot commit without it.
@@ -233,8 +240,9 @@ export async function checkout(db: Database, req: CheckoutRequest): Promise<Chec
 		// this checkout's own.
 		const results = await db.batch([claim, fresh, forSale, delivery, created, discount, lock, reserve, reserved, order, respond]);
 		const response = results[10].rows[0]?.response as { order: unknown } | undefined;
-		const eventIds = [results[4], results[8]].flatMap((r) => r.rows.map((row) => String((row as { id: unknown }).id)));
-		return { result: { order: Order.parse(response?.order), orderToken: token }, eventIds, replayed: false };
+		// The events come back whole and already claimed: published after the response without a claim round trip.
+		const claimed = [results[4], results[8]].flatMap((r) => r.rows as OutboxRow[]);
+		return { result: { order: Order.parse(response?.order), orderToken: token }, eventIds: [], claimed, replayed: false };
 	} catch (error) {
 		const reason = vetoReason(error);
 		if (reason === "idempotency-replay") return replay(db, req);

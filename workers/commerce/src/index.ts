@@ -38,7 +38,7 @@ import {
 	type VerifiedPayment,
 } from "@oja/contracts";
 import { createDb, newId } from "@oja/db";
-import { relayAfterResponse } from "@oja/events";
+import { type OutboxRow, relayAfterResponse } from "@oja/events";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { cartStub, discountTerms, editOutcome, notFound, priced } from "./carts.ts";
@@ -253,7 +253,7 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 			try {
 				const outcome = await checkout(db, { ...request, cart: begin.cart });
 				await stub.finishCheckout(outcome.result.order.id);
-				this.committed({ eventIds: outcome.eventIds });
+				this.committed({ eventIds: outcome.eventIds, ...(outcome.claimed ? { claimed: outcome.claimed } : {}) });
 				return { result: outcome.result, replayed: outcome.replayed };
 			} catch (error) {
 				await stub.abortCheckout();
@@ -420,11 +420,12 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 	}
 
 	/** A write's result, once its events are scheduled to publish after the response. */
-	protected committed<R extends { eventIds: string[] }>(result: R): R {
+	protected committed<R extends { eventIds: string[]; claimed?: OutboxRow[] }>(result: R): R {
 		relayAfterResponse((p) => this.ctx.waitUntil(p), {
 			db: createDb(this.env),
 			queues: { EVENTS: this.env.EVENTS, STOREFRONT_CACHE: this.env.STOREFRONT_CACHE, ORDER_EVENTS: this.env.ORDER_EVENTS },
 			ids: result.eventIds,
+			...(result.claimed ? { claimed: result.claimed } : {}),
 			worker: WORKER,
 		});
 		return result;

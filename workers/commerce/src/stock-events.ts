@@ -1,5 +1,5 @@
 import type { Database } from "@oja/db";
-import { appendEventFromSql } from "@oja/events";
+import { appendEventFromSql, type ClaimForRelay } from "@oja/events";
 import { type SQL, sql } from "drizzle-orm";
 
 /** At or below this many available units a variant shows as "low" (catalog's storefront label). */
@@ -25,6 +25,7 @@ export function stockMovementEvent(
 		lines: { variant_id: string; quantity: number }[];
 	},
 	requestId: string | null,
+	claim?: ClaimForRelay,
 ) {
 	const { storeId, orderId } = movement;
 	const json = JSON.stringify(movement.lines);
@@ -47,5 +48,6 @@ export function stockMovementEvent(
 				JOIN stores s ON s.id = ${storeId}
 				WHERE s.show_stock_counts OR ${label(before)} <> ${label(after)}), '[]'::jsonb))`,
 		requestId,
+		claim,
 	);
 }

@@ -93,6 +93,40 @@ describe("transactional outbox and relay", () => {
 		expect(left.map((r) => r.id)).not.toContain(eventId);
 	});
 
+	it("an event appended already claimed for its writer's relay is left to it, and swept only once the claim lapses", async () => {
+		// As checkout appends its events: claimed for the relay after the response, which then
+		// publishes the rows the batch returned without a claim round trip of its own.
+		const db = testDb();
+		const storeId = newId("store");
+		const [appended] = await db.batch([
+			appendEvent(
+				db,
+				{
+					type: "identity.store.created",
+					storeId,
+					aggregateId: storeId,
+					payload: { storeId, slug: "pre-claimed", name: "Pre-claimed", currency: "NGN", ownerUserId: newId("user") },
+				},
+				"req_claimed",
+				{ claimSeconds: 30 },
+			),
+		]);
+		const row = appended.rows[0] as { id: string; type: string; payload: { slug: string } };
+		expect(row).toMatchObject({ type: "identity.store.created", payload: { slug: "pre-claimed" } });
+		// Its writer's relay died: a sweep inside the claim leaves it alone (no double send)…
+		await env.OPS.relayOutbox();
+		const [held] = await db.select().from(schema.outbox).where(eq(schema.outbox.id, row.id));
+		expect(held?.publishedAt).toBeNull();
+		expect(held?.claimedUntil?.getTime()).toBeGreaterThan(Date.now());
+		// …and sends it once the claim has lapsed.
+		await db
+			.update(schema.outbox)
+			.set({ claimedUntil: new Date(Date.now() - 1000) })
+			.where(eq(schema.outbox.id, row.id));
+		expect((await env.OPS.relayOutbox()).published).toBeGreaterThanOrEqual(1);
+		await eventually(() => logged(row.id), 15_000, "the pre-claimed event, swept");
+	});
+
 	it("assigns gap-free per-aggregate sequence numbers under concurrent writers", async () => {
 		const db = testDb();
 		const aggregateId = newId("store");

@@ -314,6 +314,24 @@ async function main(): Promise<number> {
 			? "/dev/shm"
 			: undefined;
 	const stack = await startStack({ databaseUrl, inspect: flags.heap, runtimeStorageDir }, disposers);
+	/** What every recorded run says about itself: when, how, on what, and under what load. */
+	const runHeader = () => {
+		const cpuList = cpus();
+		return {
+			date: new Date().toISOString(),
+			command: commandLine(),
+			backend: stack.backend,
+			machine: {
+				cpuModel: cpuList[0]?.model.trim() ?? "unknown",
+				cpuCount: cpuList.length,
+				memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+				platform: `${platform()} ${release()}`,
+				node: process.version,
+				loadAverage: { start: Math.round(loadAtStart * 10) / 10, end: Math.round((loadavg()[0] ?? 0) * 10) / 10 },
+			},
+			...(process.env.BENCH_NOTE ? { note: process.env.BENCH_NOTE } : {}),
+		};
+	};
 	await seedBulkCatalog(stack.databaseUrl, stack.sqlEndpoint, { products: 1000, variantsPerProduct: 5 });
 	console.log(
 		`bench: stack up on ${stack.backend}: gateway ${stack.gatewayUrl}, hello-world ${stack.helloWorldUrl} (${elapsed()})`,
@@ -346,20 +364,8 @@ async function main(): Promise<number> {
 			console.log("bench: --quick commerce run, docs/ left as they were");
 			return broken || !commerce.rush.correct ? 1 : 0;
 		}
-		const cpuList = cpus();
 		await writeCommerceReport({
-			date: new Date().toISOString(),
-			command: commandLine(),
-			backend: stack.backend,
-			machine: {
-				cpuModel: cpuList[0]?.model.trim() ?? "unknown",
-				cpuCount: cpuList.length,
-				memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-				platform: `${platform()} ${release()}`,
-				node: process.version,
-				loadAverage: { start: Math.round(loadAtStart * 10) / 10, end: Math.round((loadavg()[0] ?? 0) * 10) / 10 },
-			},
-			...(process.env.BENCH_NOTE ? { note: process.env.BENCH_NOTE } : {}),
+			...runHeader(),
 			runtime: { miniflare: packageVersion("miniflare"), workerd: packageVersion("workerd") },
 			parameters,
 			runtimeStorage: runtimeStorageDir ? "tmpfs" : "disk",
@@ -373,20 +379,8 @@ async function main(): Promise<number> {
 		const payments = await runPayments(stack, load, parameters.durationSeconds, (line) =>
 			console.log(`bench: ${line} (${elapsed()})`),
 		);
-		const cpuList = cpus();
 		await writePaymentsReport({
-			date: new Date().toISOString(),
-			command: commandLine(),
-			backend: stack.backend,
-			machine: {
-				cpuModel: cpuList[0]?.model.trim() ?? "unknown",
-				cpuCount: cpuList.length,
-				memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-				platform: `${platform()} ${release()}`,
-				node: process.version,
-				loadAverage: { start: Math.round(loadAtStart * 10) / 10, end: Math.round((loadavg()[0] ?? 0) * 10) / 10 },
-			},
-			...(process.env.BENCH_NOTE ? { note: process.env.BENCH_NOTE } : {}),
+			...runHeader(),
 			...payments,
 		});
 		console.log(`bench: wrote ${PAYMENTS_JSON} and the payments section of docs/benchmarks.md (${elapsed()})`);
@@ -432,21 +426,9 @@ async function main(): Promise<number> {
 		percentOfBaseline: baseline ? Math.round((s.requestsPerSecond / baseline) * 1000) / 10 : null,
 	}));
 	const targetPercent = scenarios.find((s) => s.name === TARGET.scenario)?.percentOfBaseline ?? null;
-	const cpuList = cpus();
 	const report: Report = {
-		date: new Date().toISOString(),
-		command: commandLine(),
-		machine: {
-			cpuModel: cpuList[0]?.model.trim() ?? "unknown",
-			cpuCount: cpuList.length,
-			memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-			platform: `${platform()} ${release()}`,
-			node: process.version,
-			loadAverage: { start: Math.round(loadAtStart * 10) / 10, end: Math.round((loadavg()[0] ?? 0) * 10) / 10 },
-		},
-		...(process.env.BENCH_NOTE ? { note: process.env.BENCH_NOTE } : {}),
+		...runHeader(),
 		runtime: { miniflare: packageVersion("miniflare"), workerd: packageVersion("workerd") },
-		backend: stack.backend,
 		parameters,
 		target: { ...TARGET, percent: targetPercent, met: targetPercent !== null && targetPercent >= TARGET.minPercentOfBaseline },
 		scenarios,

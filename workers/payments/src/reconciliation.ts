@@ -198,6 +198,38 @@ const asProvider = (o: { id: string; reference: string; status: string; amountMi
 		currency: o.currency,
 	}) satisfies ProviderObject;
 
+/**
+ * Looks up at the provider, one by one, each of Oja's objects its lists did not have and that
+ * `needsLookup` says could carry money, adding what it finds to `theirs`. Beyond the run's lookup
+ * budget an object is left out of the comparison (reporting it missing would be a guess) and the
+ * run is incomplete.
+ */
+async function lookUpLeftovers<T extends { reference: string }>(
+	ours: T[],
+	theirs: Map<string, ProviderObject>,
+	needsLookup: (item: T) => boolean,
+	verify: (
+		reference: string,
+	) => Promise<{ id: string; reference: string; status: string; amountMinor: number; currency: string }>,
+	budget: { lookups: number },
+): Promise<{ compared: T[]; complete: boolean }> {
+	let complete = true;
+	const compared: T[] = [];
+	for (const item of ours) {
+		if (!theirs.has(item.reference) && needsLookup(item)) {
+			if (budget.lookups <= 0) {
+				complete = false;
+				continue;
+			}
+			budget.lookups--;
+			const found = await lookUp(() => verify(item.reference));
+			if (found) theirs.set(item.reference, asProvider(found));
+		}
+		compared.push(item);
+	}
+	return { compared, complete };
+}
+
 interface Compared {
 	differences: Difference[];
 	checked: number;
@@ -233,27 +265,23 @@ async function compareCharges(
 	});
 	const theirs = new Map(paidInPeriod.map((t) => [t.reference, asProvider(t)]));
 	const ours = await ledgerCharges(db, period, [...theirs.keys()]);
-	let complete = listed.complete;
-	const compared: LedgerCharge[] = [];
-	for (const charge of ours) {
-		// Only money needs the provider's word: a payment neither posted nor under review, and
-		// absent from the provider's successes, moved nothing on either side.
-		const bearsMoney = charge.postedAmountMinor !== null || charge.paymentStatus === "review";
-		if (!theirs.has(charge.reference) && bearsMoney) {
-			if (budget.lookups <= 0) {
-				complete = false;
-				continue; // not compared: reporting it missing would be a guess
-			}
-			budget.lookups--;
-			const found = await lookUp(() => provider.verifyTransaction(charge.reference));
-			if (found) theirs.set(charge.reference, asProvider(found));
-		}
-		compared.push(charge);
-	}
+	// Only money needs the provider's word: a payment neither posted nor under review, and
+	// absent from the provider's successes, moved nothing on either side.
+	const { compared, complete } = await lookUpLeftovers(
+		ours,
+		theirs,
+		(charge) => charge.postedAmountMinor !== null || charge.paymentStatus === "review",
+		(reference) => provider.verifyTransaction(reference),
+		budget,
+	);
 	// The provider's non-successes were fetched only for references Oja has: keep them to those.
 	const known = new Set(compared.map((c) => c.reference));
 	const providerSide = [...theirs.values()].filter((t) => t.status === "success" || known.has(t.reference));
-	return { differences: reconcileCharges(compared, providerSide), checked: compared.length, complete };
+	return {
+		differences: reconcileCharges(compared, providerSide),
+		checked: compared.length,
+		complete: complete && listed.complete,
+	};
 }
 
 async function compareTransfers(
@@ -269,21 +297,19 @@ async function compareTransfers(
 	);
 	const theirs = new Map(listed.items.map((t) => [t.reference, asProvider(t)]));
 	const ours = await ledgerTransfers(db, period, [...theirs.keys()]);
-	let complete = listed.complete;
-	const compared: LedgerTransfer[] = [];
-	for (const payout of ours) {
-		if (!theirs.has(payout.reference) && payout.payoutStatus !== "pending") {
-			if (budget.lookups <= 0) {
-				complete = false;
-				continue;
-			}
-			budget.lookups--;
-			const found = await lookUp(() => provider.verifyTransfer(payout.reference));
-			if (found) theirs.set(payout.reference, asProvider(found));
-		}
-		compared.push(payout);
-	}
-	return { differences: reconcileTransfers(compared, [...theirs.values()]), checked: compared.length, complete };
+	// A payout still pending was never handed to Paystack: nothing to look up.
+	const { compared, complete } = await lookUpLeftovers(
+		ours,
+		theirs,
+		(payout) => payout.payoutStatus !== "pending",
+		(reference) => provider.verifyTransfer(reference),
+		budget,
+	);
+	return {
+		differences: reconcileTransfers(compared, [...theirs.values()]),
+		checked: compared.length,
+		complete: complete && listed.complete,
+	};
 }
 
 /** Rows per INSERT: 13 parameters each stays far below Postgres's 65,535 per statement. */

@@ -40,6 +40,12 @@ const deliveryWebhookSecret = process.env.OJA_TEST_DELIVERY_WEBHOOK_SECRET ?? ""
 const paystackUrl = process.env.OJA_TEST_PAYSTACK_URL ?? "";
 const paystackAdmin = process.env.OJA_TEST_PAYSTACK_ADMIN ?? "";
 const paystackSecret = process.env.OJA_TEST_PAYSTACK_SECRET ?? "";
+// The WhatsApp sandbox: messaging sends through its Graph API; tests register numbers, read what
+// was sent and POST the signed webhooks (its app secret) to the gateway themselves.
+const whatsappUrl = process.env.OJA_TEST_WHATSAPP_URL ?? "";
+const whatsappAdmin = process.env.OJA_TEST_WHATSAPP_ADMIN ?? "";
+const whatsappAppSecret = process.env.OJA_TEST_WHATSAPP_APP_SECRET ?? "";
+const messagingKey = process.env.OJA_TEST_MESSAGING_KEY ?? "";
 
 // Integration tests make many requests from one "client", so rate limits are raised in
 // every file except the one that tests them (which gets the real limits from wrangler.toml).
@@ -100,6 +106,14 @@ function auxiliaryWorkers(file: string): AuxiliaryWorker[] {
 						}
 					: {}),
 				...(worker.dir === "payments" ? { PAYSTACK_API_URL: paystackUrl, PAYSTACK_SECRET_KEY: paystackSecret } : {}),
+				...(worker.dir === "messaging"
+					? {
+							MESSAGING_SECRET_KEY: messagingKey,
+							WHATSAPP_GRAPH_URL: whatsappUrl,
+							// Where checkout links from a chat send the shopper back.
+							PUBLIC_BASE_URL: "http://127.0.0.1:8787",
+						}
+					: {}),
 				// Every sale is due for settlement as soon as it is posted.
 				...(worker.dir === "ledger" ? { SETTLEMENT_DELAY_SECONDS: "0" } : {}),
 				// Retries happen at once in tests; the backoff curve itself is unit-tested.
@@ -143,6 +157,10 @@ function integrationProject(file: string): TestProjectInlineConfiguration {
 						DELIVERY_WEBHOOK_SECRET: deliveryWebhookSecret,
 						PAYSTACK_SECRET_KEY: paystackSecret,
 						TEST_PAYSTACK_ADMIN: paystackAdmin,
+						WHATSAPP_APP_SECRET: whatsappAppSecret,
+						WHATSAPP_VERIFY_TOKEN: "test-verify-token-0123456789",
+						TEST_WHATSAPP_ADMIN: whatsappAdmin,
+						TEST_MESSAGING_KEY: messagingKey,
 						// The route fuzzer's seed and run count (route-fuzz.test.ts); empty means its defaults.
 						FUZZ_SEED: process.env.FUZZ_SEED ?? "",
 						FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",

@@ -18,6 +18,7 @@ import { startDeliverySandbox } from "@oja/delivery-sandbox";
 import { startDnsSandbox } from "@oja/dns-sandbox";
 import { neonLocalAdmin, startNeonLocal } from "@oja/neon-local";
 import { startPaystackSandbox } from "@oja/paystack-sandbox";
+import { startWhatsAppSandbox } from "@oja/whatsapp-sandbox";
 import { buildWorkers } from "./build-workers.ts";
 import { databaseFor, integrationFiles, TEMPLATE_DATABASE } from "./test-projects.ts";
 
@@ -60,6 +61,10 @@ const paystackSecret = `sk_test_${randomBytes(16).toString("hex")}`;
 // Nothing listens on port 9 (discard): deliveries fail fast but are recorded, exact body and
 // signature, for the tests to POST to the gateway in workerd themselves (in any order, twice…).
 const paystack = await startPaystackSandbox({ secretKey: paystackSecret, webhookUrl: "http://127.0.0.1:9/webhooks/paystack" });
+// WhatsApp: Meta's Graph API and webhooks. A fresh app secret per run; its webhooks go nowhere
+// (port 9) and are recorded, so tests POST the signed bodies to the gateway in workerd themselves.
+const whatsappAppSecret = randomBytes(16).toString("hex");
+const whatsapp = await startWhatsAppSandbox({ appSecret: whatsappAppSecret, webhookUrl: "http://127.0.0.1:9/webhooks/whatsapp" });
 let exitCode = 1;
 // `npm test -- <filter>…` runs only the files whose path contains a filter (as Vitest does),
 // so only those get a database: cloning all of them takes most of a short run's time.
@@ -98,6 +103,10 @@ try {
 				OJA_TEST_PAYSTACK_URL: paystack.url,
 				OJA_TEST_PAYSTACK_ADMIN: paystack.adminUrl,
 				OJA_TEST_PAYSTACK_SECRET: paystackSecret,
+				OJA_TEST_WHATSAPP_URL: whatsapp.url,
+				OJA_TEST_WHATSAPP_ADMIN: whatsapp.adminUrl,
+				OJA_TEST_WHATSAPP_APP_SECRET: whatsappAppSecret,
+				OJA_TEST_MESSAGING_KEY: generateSecretBoxKey(),
 			},
 		});
 		vitest.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
@@ -107,6 +116,7 @@ try {
 		for (const file of files) await admin.dropDatabase(databaseFor(file)).catch(() => false);
 		await admin.dropDatabase(TEMPLATE_DATABASE).catch(() => false);
 	}
+	await whatsapp.close();
 	await paystack.close();
 	await delivery.close();
 	await dns.close();

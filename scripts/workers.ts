@@ -50,6 +50,14 @@ export const DOMAIN_WORKERS: WorkerManifest[] = [
 		database: true,
 		calls: ["commerce"],
 	},
+	{
+		dir: "messaging",
+		name: "oja-messaging",
+		config: "workers/messaging/wrangler.toml",
+		envInterface: "MessagingEnv",
+		database: true,
+		calls: ["catalog", "commerce", "payments"],
+	},
 	// Not a domain Worker but behind the gateway the same way: the shopper pages, forwarded to it.
 	{
 		dir: "storefront",

@@ -10,6 +10,7 @@ export * from "./error-log.ts";
 export * from "./fields.ts";
 export * from "./identity.ts";
 export * from "./ledger.ts";
+export * from "./messaging.ts";
 export * from "./money.ts";
 export * from "./ops.ts";
 export * from "./order-live.ts";

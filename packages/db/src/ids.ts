@@ -31,6 +31,8 @@ export const ID_PREFIXES = {
 	payout: "po",
 	payoutAccount: "pac",
 	reconciliationRun: "rec",
+	conversation: "cnv",
+	message: "msg",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

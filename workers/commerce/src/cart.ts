@@ -167,7 +167,12 @@ export class Cart extends DurableObject<CommerceEnv> {
 			// If the relay fails the ops sweep publishes it; the event is committed either way.
 			await relayOutbox({
 				db,
-				queues: { EVENTS: this.env.EVENTS, STOREFRONT_CACHE: this.env.STOREFRONT_CACHE, ORDER_EVENTS: this.env.ORDER_EVENTS },
+				queues: {
+					EVENTS: this.env.EVENTS,
+					STOREFRONT_CACHE: this.env.STOREFRONT_CACHE,
+					ORDER_EVENTS: this.env.ORDER_EVENTS,
+					MESSAGING_EVENTS: this.env.MESSAGING_EVENTS,
+				},
 				ids,
 			}).catch(() => undefined);
 		}

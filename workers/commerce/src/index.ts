@@ -304,6 +304,33 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 
 	// ---- Orders (merchant) -----------------------------------------------------------------
 
+	// ---- Orders for messaging (WhatsApp). Only Oja's messaging Worker holds this binding besides
+	// the gateway, and it reaches these for the customer whose WhatsApp number wrote to the store.
+
+	/** A customer's recent orders at this store, by the phone number they gave (the chat's). */
+	async ordersByPhone(storeId: unknown, phone: unknown, ctx: RequestContext): Promise<Result<OrderList>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			listOrders(
+				createDb(this.env),
+				parseOrThrow(StoreId, storeId, "store id"),
+				parseOrThrow(OrderListQuery, { phone, limit: 5 }, "query"),
+			),
+		);
+	}
+
+	/** One order, for a notice or a payment link sent in a chat. */
+	async orderForNotice(storeId: unknown, orderId: unknown, ctx: RequestContext): Promise<Result<Order>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const order = await loadOrder(
+				createDb(this.env),
+				parseOrThrow(StoreId, storeId, "store id"),
+				parseOrThrow(orderIdSchema, orderId, "order id"),
+			);
+			if (!order) throw new ProblemError(problem("not-found", "No such order."));
+			return order;
+		});
+	}
+
 	async listOrders(access: StoreAccess, query: unknown, ctx: RequestContext): Promise<Result<OrderList>> {
 		return runRpc(ctx.requestId, WORKER, () =>
 			listOrders(createDb(this.env), access.storeId, parseOrThrow(OrderListQuery, query, "query")),
@@ -423,7 +450,12 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 	protected committed<R extends { eventIds: string[]; claimed?: OutboxRow[] }>(result: R): R {
 		relayAfterResponse((p) => this.ctx.waitUntil(p), {
 			db: createDb(this.env),
-			queues: { EVENTS: this.env.EVENTS, STOREFRONT_CACHE: this.env.STOREFRONT_CACHE, ORDER_EVENTS: this.env.ORDER_EVENTS },
+			queues: {
+				EVENTS: this.env.EVENTS,
+				STOREFRONT_CACHE: this.env.STOREFRONT_CACHE,
+				ORDER_EVENTS: this.env.ORDER_EVENTS,
+				MESSAGING_EVENTS: this.env.MESSAGING_EVENTS,
+			},
 			ids: result.eventIds,
 			...(result.claimed ? { claimed: result.claimed } : {}),
 			worker: WORKER,

@@ -19,6 +19,7 @@ import { discountRoutes } from "./routes/discounts.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.tsx";
+import { inboxRoutes } from "./routes/inbox.ts";
 import { ledgerRoutes } from "./routes/ledger.ts";
 import { opsRoutes } from "./routes/ops.ts";
 import { orderLiveRoutes } from "./routes/order-live.ts";
@@ -30,6 +31,7 @@ import { storefrontRoutes } from "./routes/storefront.ts";
 import { storefrontCatalogRoutes } from "./routes/storefront-catalog.ts";
 import { storeRoutes } from "./routes/stores.ts";
 import { variantRoutes } from "./routes/variants.ts";
+import { whatsappWebhookRoutes } from "./routes/whatsapp-webhooks.ts";
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
@@ -117,6 +119,7 @@ app.route("/", catalogRoutes);
 app.route("/", variantRoutes);
 app.route("/", collectionRoutes);
 app.route("/", discountRoutes);
+app.route("/", inboxRoutes);
 app.route("/", deliveryOptionRoutes);
 app.route("/", opsRoutes);
 app.route("/", cartRoutes);
@@ -126,6 +129,7 @@ app.route("/", ledgerRoutes);
 app.route("/", payoutRoutes);
 app.route("/", deliveryWebhookRoutes);
 app.route("/", paystackWebhookRoutes);
+app.route("/", whatsappWebhookRoutes);
 
 app.notFound((c) => problemResponse(problem("not-found", `No route for ${c.req.method} ${c.req.path}.`), c.get("requestId")));
 app.onError((error, c) => {

@@ -7,4 +7,8 @@ interface GatewayBindings {
 	DELIVERY_WEBHOOK_SECRET: string;
 	/** Paystack's secret key: its webhooks are signed with it (routes/paystack-webhooks.ts). */
 	PAYSTACK_SECRET_KEY?: string;
+	/** Meta app secret: WhatsApp webhooks are signed with it (routes/whatsapp-webhooks.ts). */
+	WHATSAPP_APP_SECRET?: string;
+	/** The token Meta echoes in its webhook subscription handshake (GET /webhooks/whatsapp). */
+	WHATSAPP_VERIFY_TOKEN?: string;
 }

@@ -39,7 +39,7 @@ export function pathParams<S extends z.ZodType>(c: Context<GatewayEnv>, schema: 
 }
 
 /** Sends a domain Worker's Result: the value as JSON, or its problem (rendered by onError). */
-export function sendResult<T>(c: Context<GatewayEnv>, result: Result<T>, status: 200 | 201 = 200): Response {
+export function sendResult<T>(c: Context<GatewayEnv>, result: Result<T>, status: 200 | 201 | 202 = 200): Response {
 	if (!result.ok) throw new ProblemError(result.problem);
 	return c.json(result.value as object, status);
 }

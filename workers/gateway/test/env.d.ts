@@ -18,6 +18,8 @@ declare namespace Cloudflare {
 		TEST_DELIVERY_ADMIN: string;
 		/** The Paystack sandbox's admin API: press its hosted page's buttons, read the webhooks it signed. */
 		TEST_PAYSTACK_ADMIN: string;
+		/** The WhatsApp sandbox's admin API: numbers, windows, failures, and every message sent. */
+		TEST_WHATSAPP_ADMIN: string;
 		/** identity's LoginThrottle namespace, to read a window's counts (reserve/settle stay identity's). */
 		TEST_LOGIN_THROTTLE: DurableObjectNamespace<import("../../identity/src/login-throttle.ts").LoginThrottle>;
 	}

@@ -19,7 +19,12 @@ export default class OpsService extends WorkerEntrypoint<OpsEnv> {
 	async relayOutbox(): Promise<{ published: number }> {
 		return drainOutbox({
 			db: createDb(this.env),
-			queues: { EVENTS: this.env.EVENTS, STOREFRONT_CACHE: this.env.STOREFRONT_CACHE, ORDER_EVENTS: this.env.ORDER_EVENTS },
+			queues: {
+				EVENTS: this.env.EVENTS,
+				STOREFRONT_CACHE: this.env.STOREFRONT_CACHE,
+				ORDER_EVENTS: this.env.ORDER_EVENTS,
+				MESSAGING_EVENTS: this.env.MESSAGING_EVENTS,
+			},
 		});
 	}
 

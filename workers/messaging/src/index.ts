@@ -1,0 +1,251 @@
+import { WorkerEntrypoint } from "cloudflare:workers";
+import {
+	AssignInput,
+	type ConversationList,
+	ConversationListQuery,
+	type Conversation as ConversationView,
+	type MessageList,
+	MessageListQuery,
+	ProblemError,
+	parseOrThrow,
+	prefixedId,
+	problem,
+	type RequestContext,
+	type Result,
+	runRpc,
+	StaffReplyInput,
+	type StoreAccess,
+	type WhatsAppChannel,
+	WhatsAppChannelInput,
+} from "@oja/contracts";
+import { createDb } from "@oja/db";
+import { consumeBatch } from "@oja/events";
+import { GraphClient } from "@oja/whatsapp";
+import { sql } from "drizzle-orm";
+import { getChannel, putChannel } from "./channels.ts";
+import { consumeInbound } from "./inbound.ts";
+import { getConversation, listConversations, listMessages, markRead } from "./inbox.ts";
+import { orderNoticeFor } from "./notifications.ts";
+import { consumeOutbound } from "./outbound.ts";
+
+export { Conversation } from "./conversation.ts";
+
+// Messaging: WhatsApp conversations (one Conversation Durable Object per store and customer),
+// the merchant inbox, and the queues that carry messages in and out. Reached only through the
+// gateway's service binding (RPC) and its own queues.
+
+const WORKER = "messaging";
+const log = (line: Record<string, unknown>) => console.log(JSON.stringify({ worker: WORKER, ...line }));
+
+const ConversationId = prefixedId("cnv");
+/** A client's Idempotency-Key, when it sent a usable one: a retried staff reply is queued once. */
+function keyOf(value: unknown): string | null {
+	return typeof value === "string" && /^[\x21-\x7e]{8,100}$/.test(value) ? value : null;
+}
+
+const notFound = () => new ProblemError(problem("not-found", "No such conversation."));
+
+export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
+	override async fetch(): Promise<Response> {
+		return new Response(null, { status: 404 });
+	}
+
+	async ping(): Promise<{ ok: true; worker: string }> {
+		return { ok: true, worker: WORKER };
+	}
+
+	#secretKey(): string {
+		if (!this.env.MESSAGING_SECRET_KEY) throw new ProblemError(problem("service-unavailable", "Messaging is not configured."));
+		return this.env.MESSAGING_SECRET_KEY;
+	}
+
+	#conversation(storeId: string, waId: string) {
+		return this.env.CONVERSATION.get(this.env.CONVERSATION.idFromName(`${storeId}:${waId}`));
+	}
+
+	async putWhatsAppChannel(access: StoreAccess, input: unknown, ctx: RequestContext): Promise<Result<WhatsAppChannel>> {
+		return runRpc(ctx.requestId, WORKER, async () =>
+			putChannel(createDb(this.env), this.#secretKey(), access.storeId, parseOrThrow(WhatsAppChannelInput, input)),
+		);
+	}
+
+	async getWhatsAppChannel(access: StoreAccess, ctx: RequestContext): Promise<Result<WhatsAppChannel>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const channel = await getChannel(createDb(this.env), access.storeId);
+			if (!channel) throw new ProblemError(problem("not-found", "No WhatsApp number is set up for this store."));
+			return channel;
+		});
+	}
+
+	async listConversations(access: StoreAccess, query: unknown, ctx: RequestContext): Promise<Result<ConversationList>> {
+		return runRpc(ctx.requestId, WORKER, () =>
+			listConversations(createDb(this.env), access.storeId, parseOrThrow(ConversationListQuery, query, "query")),
+		);
+	}
+
+	async getConversation(access: StoreAccess, conversationId: unknown, ctx: RequestContext): Promise<Result<ConversationView>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const found = await getConversation(
+				createDb(this.env),
+				access.storeId,
+				parseOrThrow(ConversationId, conversationId, "conversation id"),
+			);
+			if (!found) throw notFound();
+			return found;
+		});
+	}
+
+	async listMessages(
+		access: StoreAccess,
+		conversationId: unknown,
+		query: unknown,
+		ctx: RequestContext,
+	): Promise<Result<MessageList>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const db = createDb(this.env);
+			const id = parseOrThrow(ConversationId, conversationId, "conversation id");
+			// Existence in this store first: another store's conversation id is a 404, not an empty page.
+			if (!(await getConversation(db, access.storeId, id))) throw notFound();
+			return listMessages(db, access.storeId, id, parseOrThrow(MessageListQuery, query, "query"));
+		});
+	}
+
+	async markConversationRead(
+		access: StoreAccess,
+		conversationId: unknown,
+		ctx: RequestContext,
+	): Promise<Result<ConversationView>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const db = createDb(this.env);
+			const id = parseOrThrow(ConversationId, conversationId, "conversation id");
+			if (!(await markRead(db, access.storeId, id))) throw notFound();
+			return (await getConversation(db, access.storeId, id)) as ConversationView;
+		});
+	}
+
+	/** A staff reply, sent through the outbound queue; refused (409) outside the 24-hour window. */
+	async sendStaffReply(
+		access: StoreAccess,
+		conversationId: unknown,
+		input: unknown,
+		idempotencyKey: unknown,
+		ctx: RequestContext,
+	): Promise<Result<{ messageId: string; conversation: ConversationView }>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const db = createDb(this.env);
+			const id = parseOrThrow(ConversationId, conversationId, "conversation id");
+			const { text } = parseOrThrow(StaffReplyInput, input);
+			const conversation = await getConversation(db, access.storeId, id);
+			if (!conversation) throw notFound();
+			const key = keyOf(idempotencyKey) ?? ctx.requestId;
+			const sent = await this.#conversation(access.storeId, conversation.waId).staffReply(
+				access.storeId,
+				conversation.waId,
+				id,
+				access.userId ?? `key:${access.apiKeyId ?? "unknown"}`,
+				text,
+				key,
+			);
+			if (!sent.ok) {
+				throw new ProblemError(
+					problem("conflict", "The customer last wrote more than 24 hours ago: WhatsApp allows only approved templates now.", {
+						extensions: { code: "window-closed" },
+					}),
+				);
+			}
+			return { messageId: sent.messageId, conversation: (await getConversation(db, access.storeId, id)) as ConversationView };
+		});
+	}
+
+	/** A staff member takes the conversation over; the assistant stops replying until release. */
+	async assignConversation(
+		access: StoreAccess,
+		conversationId: unknown,
+		input: unknown,
+		ctx: RequestContext,
+	): Promise<Result<ConversationView>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const db = createDb(this.env);
+			const id = parseOrThrow(ConversationId, conversationId, "conversation id");
+			const { userId } = parseOrThrow(AssignInput, input);
+			const assignee = userId ?? access.userId;
+			if (!assignee) {
+				throw new ProblemError(
+					problem("validation-failed", "Name the staff member (userId) when assigning with an API key.", {
+						errors: [{ path: "userId", message: "Required", code: "required" }],
+					}),
+				);
+			}
+			const conversation = await getConversation(db, access.storeId, id);
+			if (!conversation) throw notFound();
+			// Only a member of this store can hold its conversations (identity's memberships, read-only).
+			const member = await db.execute(
+				sql`SELECT 1 FROM memberships WHERE store_id = ${access.storeId} AND user_id = ${assignee}`,
+			);
+			if (member.rows.length === 0) {
+				throw new ProblemError(
+					problem("validation-failed", "That user is not on this store's team.", {
+						errors: [{ path: "userId", message: "Not a member of this store", code: "not_member" }],
+					}),
+				);
+			}
+			await this.#conversation(access.storeId, conversation.waId).assign(access.storeId, conversation.waId, assignee);
+			return (await getConversation(db, access.storeId, id)) as ConversationView;
+		});
+	}
+
+	async releaseConversation(
+		access: StoreAccess,
+		conversationId: unknown,
+		ctx: RequestContext,
+	): Promise<Result<ConversationView>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const db = createDb(this.env);
+			const id = parseOrThrow(ConversationId, conversationId, "conversation id");
+			const conversation = await getConversation(db, access.storeId, id);
+			if (!conversation) throw notFound();
+			await this.#conversation(access.storeId, conversation.waId).release(access.storeId, conversation.waId);
+			return (await getConversation(db, access.storeId, id)) as ConversationView;
+		});
+	}
+
+	override async queue(batch: MessageBatch<unknown>): Promise<void> {
+		const db = createDb(this.env);
+		const retry = { baseDelaySeconds: Number(this.env.QUEUE_RETRY_BASE_SECONDS ?? 5), maxDelaySeconds: 15 * 60 };
+		if (batch.queue.startsWith("oja-whatsapp-inbound")) {
+			await consumeInbound(batch, {
+				db,
+				retry,
+				log,
+				receive: (storeId, waId, store, message) => this.#conversation(storeId, waId).receive(store, message),
+			});
+		} else if (batch.queue.startsWith("oja-whatsapp-outbound")) {
+			await consumeOutbound(batch, {
+				db,
+				retry,
+				log,
+				graph: new GraphClient({ baseUrl: this.env.WHATSAPP_GRAPH_URL, version: this.env.WHATSAPP_API_VERSION }),
+				secretKey: this.#secretKey(),
+				maxAttempts: Number(this.env.WHATSAPP_OUTBOUND_MAX_ATTEMPTS || 9),
+			});
+		} else if (batch.queue.startsWith("oja-messaging-events")) {
+			await consumeBatch(batch, {
+				consumer: "messaging.order-notices",
+				db,
+				retry,
+				log,
+				handle: async (event) => {
+					await orderNoticeFor(event, {
+						db,
+						order: (storeId, orderId, ctx) => this.env.COMMERCE.orderForNotice(storeId, orderId, ctx),
+						notify: (storeId, waId, notice) => this.#conversation(storeId, waId).notify(storeId, waId, notice),
+					});
+					return [];
+				},
+			});
+		} else {
+			log({ level: "error", msg: "queue.unknown", queue: batch.queue });
+			batch.retryAll();
+		}
+	}
+}

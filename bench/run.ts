@@ -11,6 +11,9 @@
 //   --only commerce      run only the commerce benchmark (bench/commerce.ts: add-to-cart, checkout,
 //                        listing beside checkouts, the rush) and record it for this backend in
 //                        docs/benchmarks-commerce.json and its section of docs/benchmarks.md
+//   --only messaging     run only the messaging benchmark (bench/messaging.ts: WhatsApp webhook ingest,
+//                        inbound-to-reply latency through the queues) and record it in
+//                        docs/benchmarks-messaging.json and the messaging section of docs/benchmarks.md
 //   --only payments      run only the payments benchmark (bench/payments.ts: webhook ingest, charge to
 //                        paid, ledger postings/s) and record it in docs/benchmarks-payments.json and
 //                        its section of docs/benchmarks.md
@@ -35,6 +38,8 @@ import { runCommerce } from "./commerce.ts";
 import { COMMERCE_JSON, writeCommerceReport } from "./commerce-report.ts";
 import type { LoadReply, LoadRequest, LoadResult } from "./load.ts";
 import { heapUsage, sample, type WatchedProcess } from "./memory.ts";
+import { runMessaging } from "./messaging.ts";
+import { MESSAGING_JSON, writeMessagingReport } from "./messaging-report.ts";
 import { runPayments } from "./payments.ts";
 import { PAYMENTS_JSON, writePaymentsReport } from "./payments-report.ts";
 import { type Report, type ScenarioResult, type SoakResult, writeReport } from "./report.ts";
@@ -310,7 +315,9 @@ async function main(): Promise<number> {
 	// The commerce bench writes Durable Objects on every request; their local SQLite files' fsyncs
 	// (on workerd's only thread) would otherwise be what it measures. Other scenarios keep the default.
 	const runtimeStorageDir =
-		(flags.only === "commerce" || flags.only === "payments") && !flags["disk-storage"] && existsSync("/dev/shm")
+		(flags.only === "commerce" || flags.only === "payments" || flags.only === "messaging") &&
+		!flags["disk-storage"] &&
+		existsSync("/dev/shm")
 			? "/dev/shm"
 			: undefined;
 	const stack = await startStack({ databaseUrl, inspect: flags.heap, runtimeStorageDir }, disposers);
@@ -385,6 +392,15 @@ async function main(): Promise<number> {
 		});
 		console.log(`bench: wrote ${PAYMENTS_JSON} and the payments section of docs/benchmarks.md (${elapsed()})`);
 		return payments.chargeToPaid.allPaid && payments.ledger.consistent ? 0 : 1;
+	}
+
+	if (flags.only === "messaging") {
+		const messaging = await runMessaging(stack, load, parameters.durationSeconds, (line) =>
+			console.log(`bench: ${line} (${elapsed()})`),
+		);
+		await writeMessagingReport({ ...runHeader(), ...messaging });
+		console.log(`bench: wrote ${MESSAGING_JSON} and the messaging section of docs/benchmarks.md (${elapsed()})`);
+		return messaging.replyLatency.answered === messaging.replyLatency.messages ? 0 : 1;
 	}
 
 	const measured: Omit<ScenarioResult, "percentOfBaseline">[] = [];

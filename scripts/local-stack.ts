@@ -15,6 +15,7 @@ import { migrate } from "@oja/db/migrate";
 import { SANDBOX_API_KEY, startDeliverySandbox } from "@oja/delivery-sandbox";
 import { type NeonLocalAdmin, neonLocalAdmin, startNeonLocal } from "@oja/neon-local";
 import { startPaystackSandbox } from "@oja/paystack-sandbox";
+import { startWhatsAppSandbox } from "@oja/whatsapp-sandbox";
 import { convertV4MiniflareOptions, Miniflare, type V4SharedOptions, type V4WorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { descendantsNamed, type WatchedProcess } from "../bench/memory.ts";
@@ -58,6 +59,10 @@ export interface Stack {
 	/** The Paystack sandbox's admin API (transactions, webhooks it sent). */
 	paystackAdminUrl: string;
 	deliveryWebhookSecret: string;
+	/** The WhatsApp sandbox's admin API, the app secret its webhooks are signed with, and the key sealing channel tokens. */
+	whatsappAdminUrl: string;
+	whatsappAppSecret: string;
+	messagingKey: string;
 }
 
 export type Disposer = () => Promise<void>;
@@ -125,6 +130,22 @@ export async function startStack(
 	});
 	disposers.push(() => paystack.close());
 	const paystackBindings = { PAYSTACK_API_URL: paystack.url, PAYSTACK_SECRET_KEY: paystackSecret };
+	// Meta's side of WhatsApp: signed webhooks to the gateway; messaging sends through its Graph API.
+	const whatsappAppSecret = randomBytes(16).toString("hex");
+	const whatsapp = await startWhatsAppSandbox({
+		appSecret: whatsappAppSecret,
+		webhookUrl: `http://127.0.0.1:${gatewayPort}/webhooks/whatsapp`,
+	});
+	disposers.push(() => whatsapp.close());
+	const messagingKey = generateSecretBoxKey();
+	const whatsappBindings: WhatsAppBindings = {
+		gateway: { WHATSAPP_APP_SECRET: whatsappAppSecret, WHATSAPP_VERIFY_TOKEN: randomBytes(8).toString("hex") },
+		messaging: {
+			MESSAGING_SECRET_KEY: messagingKey,
+			WHATSAPP_GRAPH_URL: whatsapp.url,
+			PUBLIC_BASE_URL: `http://127.0.0.1:${gatewayPort}`,
+		},
+	};
 	const signingKeys = JSON.stringify({ keys: [await generateSigningJwk("bench")] });
 	const gatewayLogs = new LogTap();
 	// The first worker is the entry: ALL_WORKERS starts with the gateway.
@@ -133,7 +154,7 @@ export async function startStack(
 	const gateway = await startMiniflare(
 		{
 			workers: ALL_WORKERS.map((worker) =>
-				bundledWorker(worker, databaseBindings, signingKeys, deliveryBindings, paystackBindings),
+				bundledWorker(worker, databaseBindings, signingKeys, deliveryBindings, paystackBindings, whatsappBindings),
 			),
 			...(options.inspect ? { inspectorPort: 0 } : {}),
 		},
@@ -166,7 +187,15 @@ export async function startStack(
 		deliveryAdminUrl: delivery.adminUrl,
 		paystackAdminUrl: paystack.adminUrl,
 		deliveryWebhookSecret,
+		whatsappAdminUrl: whatsapp.adminUrl,
+		whatsappAppSecret,
+		messagingKey,
 	};
+}
+
+interface WhatsAppBindings {
+	gateway: { WHATSAPP_APP_SECRET: string; WHATSAPP_VERIFY_TOKEN: string };
+	messaging: { MESSAGING_SECRET_KEY: string; WHATSAPP_GRAPH_URL: string; PUBLIC_BASE_URL: string };
 }
 
 /** A Worker's prebuilt bundle with the bindings, services and queues its wrangler.toml declares. */
@@ -176,6 +205,7 @@ function bundledWorker(
 	signingKeys: string,
 	deliveryBindings: Record<string, string>,
 	paystackBindings: { PAYSTACK_API_URL: string; PAYSTACK_SECRET_KEY: string },
+	whatsappBindings: WhatsAppBindings,
 ): V4WorkerOptions {
 	// wrangler types these through an Omit over an index signature, which erases every field.
 	const { workerOptions } = unstable_getMiniflareWorkerOptions(worker.config) as unknown as { workerOptions: V4WorkerOptions };
@@ -197,8 +227,10 @@ function bundledWorker(
 				? {
 						DELIVERY_WEBHOOK_SECRET: deliveryBindings.DELIVERY_WEBHOOK_SECRET ?? "",
 						PAYSTACK_SECRET_KEY: paystackBindings.PAYSTACK_SECRET_KEY,
+						...whatsappBindings.gateway,
 					}
 				: {}),
+			...(worker.dir === "messaging" ? whatsappBindings.messaging : {}),
 			// Payments initialises and verifies transactions with the Paystack sandbox.
 			...(worker.dir === "payments" ? paystackBindings : {}),
 		},

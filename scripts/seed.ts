@@ -227,3 +227,24 @@ export async function seedBulkCatalog(
 		),
 	]);
 }
+
+/** The demo store's WhatsApp number, served by the WhatsApp sandbox under `npm start`. */
+export const DEMO_WHATSAPP = {
+	phoneNumberId: "106540352242922",
+	displayPhoneNumber: "+234 1 700 0000",
+	// Local only: the sandbox's token for the demo number (Meta knows no such token).
+	accessToken: "EAAoja_local_sandbox_token_not_a_meta_token",
+} as const;
+
+/** Connects the demo store to its sandbox number (the access token sealed with the local messaging key). */
+export async function seedDemoWhatsApp(databaseUrl: string, localEndpoint: string, sealedToken: string): Promise<void> {
+	neonConfig.fetchEndpoint = localEndpoint;
+	const sql = neon(databaseUrl);
+	await sql.query(
+		`INSERT INTO whatsapp_channels (store_id, phone_number_id, display_phone_number, access_token_sealed)
+		 VALUES ($1, $2, $3, $4)
+		 ON CONFLICT (store_id) DO UPDATE SET phone_number_id = EXCLUDED.phone_number_id,
+			display_phone_number = EXCLUDED.display_phone_number, access_token_sealed = EXCLUDED.access_token_sealed`,
+		[DEMO.storeId, DEMO_WHATSAPP.phoneNumberId, DEMO_WHATSAPP.displayPhoneNumber, sealedToken],
+	);
+}

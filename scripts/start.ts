@@ -12,18 +12,24 @@
 //  7. a Paystack sandbox on :5455 (PAYSTACK_SANDBOX_PORT) with its hosted payment page (secret key
 //     SANDBOX_SECRET_KEY); its webhooks go to the gateway's POST /webhooks/paystack, and the
 //     admin API sends any event on demand (POST /_admin/events);
-//  8. Ctrl-C stops everything, flushing the embedded database to disk.
+//  8. a WhatsApp sandbox on :5457 (WHATSAPP_SANDBOX_PORT): Meta's Graph API for the messaging Worker,
+//     with the demo store's number registered; `npm run chat -- demo "how much is the gele?"`
+//     writes to it as a customer (signed webhook to the gateway) and prints the replies, and
+//     GET / on the sandbox shows every chat in a browser;
+//  9. Ctrl-C stops everything, flushing the embedded database to disk.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { generateSecretBoxKey, generateSigningJwk } from "@oja/auth";
+import { generateSecretBoxKey, generateSigningJwk, seal } from "@oja/auth";
 import { migrate } from "@oja/db/migrate";
 import { DELIVERY_SANDBOX_PORT, SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET, startDeliverySandbox } from "@oja/delivery-sandbox";
 import { startDnsSandbox } from "@oja/dns-sandbox";
 import { startNeonLocal } from "@oja/neon-local";
 import { PAYSTACK_SANDBOX_PORT, SANDBOX_SECRET_KEY, startPaystackSandbox } from "@oja/paystack-sandbox";
+import { SANDBOX_APP_SECRET, startWhatsAppSandbox, WHATSAPP_SANDBOX_PORT } from "@oja/whatsapp-sandbox";
+import { registerNumber } from "@oja/whatsapp-sandbox/admin";
 import { LOCAL_TOTP_KEY_PATH, localDatabaseName, workerDatabaseUrl } from "./local-database.ts";
-import { DEMO, seedDemo } from "./seed.ts";
+import { DEMO, DEMO_WHATSAPP, seedDemo, seedDemoWhatsApp } from "./seed.ts";
 import { ALL_WORKERS } from "./workers.ts";
 
 const port = Number(process.env.PORT || 8787);
@@ -45,6 +51,15 @@ const paystack = await startPaystackSandbox({
 	secretKey: SANDBOX_SECRET_KEY,
 	webhookUrl: `${base}/webhooks/paystack`,
 });
+// Meta's side of WhatsApp: customers' messages and delivery statuses go to the gateway, signed.
+const whatsapp = await startWhatsAppSandbox({
+	port: Number(process.env.WHATSAPP_SANDBOX_PORT || WHATSAPP_SANDBOX_PORT),
+	appSecret: SANDBOX_APP_SECRET,
+	webhookUrl: `${base}/webhooks/whatsapp`,
+});
+await registerNumber(whatsapp.adminUrl, { ...DEMO_WHATSAPP, autoStatuses: true });
+/** The token Meta's handshake must echo (GET /webhooks/whatsapp); local only. */
+const WHATSAPP_VERIFY_TOKEN = "oja-local-verify-token";
 const workerUrl = workerDatabaseUrl(localDatabaseName(databaseUrl));
 let wrangler: ChildProcess | undefined;
 let ticker: ReturnType<typeof setInterval> | undefined;
@@ -64,6 +79,7 @@ async function stop(code: number): Promise<never> {
 			});
 		});
 	}
+	await whatsapp.close();
 	await paystack.close();
 	await delivery.close();
 	await dns.close();
@@ -100,6 +116,12 @@ const orderTokenPath = ".data/order-token-secret";
 if (!existsSync(orderTokenPath)) writeFileSync(orderTokenPath, generateSecretBoxKey());
 const orderTokenSecret = readFileSync(orderTokenPath, "utf8").trim();
 
+// Stores' WhatsApp access tokens are sealed with this key (messaging); the demo store's number is set up with it.
+const messagingKeyPath = ".data/messaging-secret-key";
+if (!existsSync(messagingKeyPath)) writeFileSync(messagingKeyPath, generateSecretBoxKey());
+const messagingKey = readFileSync(messagingKeyPath, "utf8").trim();
+await seedDemoWhatsApp(workerUrl, neon.sqlEndpoint, await seal(messagingKey, `${DEMO.storeId}\n${DEMO_WHATSAPP.accessToken}`));
+
 // wrangler dev reads each Worker's secrets from the .dev.vars beside its config (an
 // --env-file would reach only the first Worker). These files are git-ignored.
 for (const worker of ALL_WORKERS) {
@@ -122,10 +144,19 @@ for (const worker of ALL_WORKERS) {
 	if (worker.dir === "payments") {
 		lines.push(`PAYSTACK_API_URL=${paystack.url}`, `PAYSTACK_SECRET_KEY=${SANDBOX_SECRET_KEY}`);
 	}
+	// Messaging sends through the WhatsApp sandbox; checkout links from a chat come back to this gateway.
+	if (worker.dir === "messaging") {
+		lines.push(`MESSAGING_SECRET_KEY=${messagingKey}`, `WHATSAPP_GRAPH_URL=${whatsapp.url}`, `PUBLIC_BASE_URL=${base}`);
+	}
 	// The gateway verifies the courier's callbacks (POST /webhooks/delivery) with the same secret.
 	// It verifies Paystack's webhooks (POST /webhooks/paystack) with the Paystack secret key, as Paystack signs them.
 	if (worker.dir === "gateway") {
-		lines.push(`DELIVERY_WEBHOOK_SECRET=${SANDBOX_WEBHOOK_SECRET}`, `PAYSTACK_SECRET_KEY=${SANDBOX_SECRET_KEY}`);
+		lines.push(
+			`DELIVERY_WEBHOOK_SECRET=${SANDBOX_WEBHOOK_SECRET}`,
+			`PAYSTACK_SECRET_KEY=${SANDBOX_SECRET_KEY}`,
+			`WHATSAPP_APP_SECRET=${SANDBOX_APP_SECRET}`,
+			`WHATSAPP_VERIFY_TOKEN=${WHATSAPP_VERIFY_TOKEN}`,
+		);
 	}
 	writeFileSync(join(dirname(worker.config), ".dev.vars"), `${lines.join("\n")}\n`);
 }
@@ -193,5 +224,7 @@ console.log(`
   DNS sandbox     ${dns.url}   (TXT records: PUT ${dns.adminUrl}/txt/{name})
   Delivery        ${delivery.url}   (courier sandbox; tasks: GET ${delivery.adminUrl}/tasks, POST …/tasks/{id}/advance)
   Paystack        ${paystack.url}   (payments sandbox, key ${SANDBOX_SECRET_KEY}; GET ${paystack.adminUrl}/transactions, POST …/events)
+  WhatsApp        ${whatsapp.url}   (Graph API sandbox; chats: ${whatsapp.url}/ ; demo number ${DEMO_WHATSAPP.displayPhoneNumber})
+                  chat as a customer: npm run chat -- demo "how much is the gele?"
   Press Ctrl-C to stop.
 `);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { FulfilmentStatus, Order, OrderStatus, PaymentStatus } from "./commerce.ts";
 import { prefixedId } from "./fields.ts";
+import { Conversation } from "./messaging.ts";
 
 // Live order feeds (WebSockets). Every message is JSON text. `sequence` is the order's event
 // sequence the state reflects at least: a client that sees a lower one than it already has
@@ -48,6 +49,8 @@ export type OrderLiveMessage = z.infer<typeof OrderLiveMessage>;
 export const StoreFeedMessage = z.discriminatedUnion("type", [
 	z.object({ type: z.literal("ready"), storeId: z.string() }),
 	z.object({ type: z.literal("order"), sequence: z.number().int().positive(), order: OrderSummary }),
+	// A WhatsApp conversation changed (a message in or out, a handoff, an assignment): the inbox row.
+	z.object({ type: z.literal("conversation"), conversation: Conversation }),
 ]);
 export type StoreFeedMessage = z.infer<typeof StoreFeedMessage>;
 

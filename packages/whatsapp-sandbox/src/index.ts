@@ -17,6 +17,8 @@
 //        Not a template, and the customer has not written to this number in 24 h → 400, code 131047.
 //   Errors are Graph's envelope: {error: {message, type, code, error_subcode?, error_data?, fbtrace_id}}.
 //
+//   GET  /{version}/{phone-number-id}   (same Bearer rule) → {id, display_phone_number, verified_name, quality_rating}
+//
 //   GET / (loopback only): every chat (number, customer) with its messages both ways, in order.
 //
 //   Admin (no auth; loopback only), under /_admin (typed helpers in ./admin.ts):
@@ -604,6 +606,18 @@ export async function startWhatsAppSandbox(options: WhatsAppSandboxOptions): Pro
 	}
 
 	async function graph(req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<void> {
+		// GET /{version}/{phone-number-id}: the number, for a token that may use it (Oja checks a
+		// store's token this way before accepting the number as the store's).
+		const node = /^\/v\d+\.\d+\/(\d{5,20})\/?$/.exec(path);
+		if (node?.[1] && method === "GET") {
+			const number = authorise(req, node[1]);
+			return send(res, 200, {
+				id: number.phoneNumberId,
+				display_phone_number: number.displayPhoneNumber,
+				verified_name: "Oja Sandbox Business",
+				quality_rating: "GREEN",
+			});
+		}
 		const m = /^\/v\d+\.\d+\/([^/]+)\/messages\/?$/.exec(path);
 		if (!m?.[1]) throw new GraphError(400, 2500, `Unknown path components: ${path}`);
 		if (method !== "POST") {

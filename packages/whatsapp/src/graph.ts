@@ -14,6 +14,8 @@ const SendResponse = z.object({
 	messages: z.array(z.object({ id: z.string().min(1).max(256) })).min(1),
 });
 
+const PhoneNumberResponse = z.object({ id: z.string(), display_phone_number: z.string().max(40) });
+
 const GraphErrorBody = z.object({
 	error: z.object({
 		message: z.string().optional(),
@@ -53,6 +55,38 @@ export class GraphClient {
 		this.#version = options.version;
 		this.#timeoutMs = options.timeoutMs ?? 10_000;
 		this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+	}
+
+	/**
+	 * Whether this token may use this business number (`GET /{version}/{phone-number-id}`): Meta
+	 * answers the number only to a token of the WhatsApp Business Account that owns it. Oja asks
+	 * before accepting a number as a store's, so no store can claim another's number (and with it
+	 * the other store's incoming chats) by typing its id.
+	 */
+	async phoneNumber(
+		phoneNumberId: string,
+		accessToken: string,
+	): Promise<{ ok: true; displayPhoneNumber: string } | { ok: false; retryable: boolean; status: number | null; code: string }> {
+		if (!/^\d{5,20}$/.test(phoneNumberId)) return { ok: false, retryable: false, status: 400, code: "invalid_number" };
+		let response: Response;
+		try {
+			response = await this.#fetch(`${this.#base}/${this.#version}/${phoneNumberId}?fields=display_phone_number,verified_name`, {
+				headers: { authorization: `Bearer ${accessToken}` },
+				signal: AbortSignal.timeout(this.#timeoutMs),
+			});
+		} catch {
+			return { ok: false, retryable: true, status: null, code: "network" };
+		}
+		const body: unknown = await response.json().catch(() => null);
+		if (response.ok) {
+			const parsed = PhoneNumberResponse.safeParse(body);
+			if (parsed.success && parsed.data.id === phoneNumberId)
+				return { ok: true, displayPhoneNumber: parsed.data.display_phone_number };
+			return { ok: false, retryable: false, status: response.status, code: "malformed_response" };
+		}
+		const error = GraphErrorBody.safeParse(body);
+		const code = error.success && error.data.error.code !== undefined ? String(error.data.error.code) : `http_${response.status}`;
+		return { ok: false, retryable: response.status === 429 || response.status >= 500, status: response.status, code };
 	}
 
 	async send(phoneNumberId: string, accessToken: string, to: string, content: OutboundContent): Promise<SendOutcome> {

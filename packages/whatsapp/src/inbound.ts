@@ -19,7 +19,13 @@ const text = (max: number) =>
 		.max(max * 2)
 		.transform((s) => Array.from(s.toWellFormed().replaceAll("\u0000", "")).slice(0, max).join(""));
 
-const Contact = z.object({ wa_id: digits, profile: z.object({ name: z.string().optional() }).partial().optional() });
+const Contact = z.object({
+	wa_id: digits,
+	profile: z
+		.object({ name: text(100).optional() })
+		.partial()
+		.optional(),
+});
 
 const MessageBase = z.object({
 	from: digits,
@@ -91,10 +97,10 @@ const WireStatus = z.object({
 const Value = z.object({
 	messaging_product: z.literal("whatsapp"),
 	metadata: z.object({ display_phone_number: z.string().max(40), phone_number_id: digits }),
-	contacts: z.array(Contact).max(100).optional(),
+	contacts: z.array(Contact).max(1000).optional(),
 	// Each message is parsed on its own below, so one odd message does not hide the rest.
-	messages: z.array(z.unknown()).max(100).optional(),
-	statuses: z.array(z.unknown()).max(100).optional(),
+	messages: z.array(z.unknown()).max(1000).optional(),
+	statuses: z.array(z.unknown()).max(1000).optional(),
 });
 
 export const WhatsAppEnvelope = z.object({
@@ -103,10 +109,10 @@ export const WhatsAppEnvelope = z.object({
 		.array(
 			z.object({
 				id: z.string().max(64),
-				changes: z.array(z.object({ field: z.string().max(64), value: z.unknown() })).max(100),
+				changes: z.array(z.object({ field: z.string().max(64), value: z.unknown() })).max(1000),
 			}),
 		)
-		.max(100),
+		.max(1000),
 });
 
 export type InboundContent =
@@ -203,7 +209,7 @@ export function normaliseDelivery(body: unknown): NormalisedDelivery {
 						phoneNumberId,
 						wamid: m.id,
 						waId: m.from,
-						name: names.get(m.from)?.slice(0, 100) ?? null,
+						name: names.get(m.from) ?? null,
 						at: m.timestamp,
 						replyTo: m.context?.id ?? null,
 						content: contentOf(m),
@@ -212,14 +218,14 @@ export function normaliseDelivery(body: unknown): NormalisedDelivery {
 				}
 				// A type Oja does not read (sticker, audio, reaction…) still gets a reply; anything
 				// without a sender and an id cannot be answered and is skipped.
-				const base = MessageBase.extend({ type: z.string().max(40) }).safeParse(raw);
+				const base = MessageBase.extend({ type: z.string().regex(/^[a-z_]{1,40}$/) }).safeParse(raw);
 				if (base.success) {
 					events.push({
 						kind: "message",
 						phoneNumberId,
 						wamid: base.data.id,
 						waId: base.data.from,
-						name: names.get(base.data.from)?.slice(0, 100) ?? null,
+						name: names.get(base.data.from) ?? null,
 						at: base.data.timestamp,
 						replyTo: base.data.context?.id ?? null,
 						content: { type: "unsupported", wireType: base.data.type },

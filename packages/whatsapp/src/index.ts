@@ -5,3 +5,4 @@ export * from "./graph.ts";
 export * from "./inbound.ts";
 export * from "./outbound.ts";
 export * from "./signature.ts";
+export * from "./split.ts";

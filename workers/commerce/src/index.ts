@@ -6,6 +6,7 @@ import {
 	CancelOrderInput,
 	CheckoutInput,
 	type CheckoutResult,
+	Conversation as ConversationView,
 	CreateDiscountInput,
 	CreateRefundInput,
 	cartId as cartIdSchema,
@@ -306,6 +307,15 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 
 	// ---- Orders for messaging (WhatsApp). Only Oja's messaging Worker holds this binding besides
 	// the gateway, and it reaches these for the customer whose WhatsApp number wrote to the store.
+
+	/** A conversation changed: tell the store's live feed (the dashboard's inbox updates live). */
+	async pushConversation(storeId: unknown, conversation: unknown, ctx: RequestContext): Promise<Result<{ pushed: number }>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const store = parseOrThrow(StoreId, storeId, "store id");
+			const row = parseOrThrow(ConversationView, conversation, "conversation");
+			return this.env.STORE_FEED.get(this.env.STORE_FEED.idFromName(store)).conversation(store, row);
+		});
+	}
 
 	/** A customer's recent orders at this store, by the phone number they gave (the chat's). */
 	async ordersByPhone(storeId: unknown, phone: unknown, ctx: RequestContext): Promise<Result<OrderList>> {

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { type OrderChange, orderSummary, type StoreFeedMessage } from "@oja/contracts";
+import { type Conversation, type OrderChange, orderSummary, type StoreFeedMessage } from "@oja/contracts";
 import { createDb } from "@oja/db";
 import { broadcast, closeQuietly, isWebSocketUpgrade, KeyedQueue, SequenceLog, socketPair } from "./live-sockets.ts";
 import { closeCode } from "./order-live.ts";
@@ -67,6 +67,12 @@ export class StoreFeed extends DurableObject<CommerceEnv> {
 			if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
 			return { pushed };
 		});
+	}
+
+	/** A conversation's inbox row changed (messaging): pushed as it is, nothing stored. */
+	conversation(storeId: string, conversation: Conversation): { pushed: number } {
+		const message: StoreFeedMessage = { type: "conversation", conversation };
+		return { pushed: broadcast(this.liveSockets(storeId), JSON.stringify(message)) };
 	}
 
 	override async alarm(): Promise<void> {

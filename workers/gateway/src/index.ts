@@ -26,6 +26,7 @@ export default {
 		ctx.waitUntil(env.COMMERCE.expireReservations());
 		ctx.waitUntil(env.LEDGER.settle());
 		ctx.waitUntil(env.PAYMENTS.tick());
+		ctx.waitUntil(env.MESSAGING.tick());
 	},
 } satisfies ExportedHandler<GatewayBindings>;
 

@@ -22,6 +22,7 @@ interface Channel {
 	shop: Shop;
 	phoneNumberId: string;
 	display: string;
+	accessToken: string;
 }
 
 /** A store selling a gele (₦12,500) with the usual delivery options, connected to a sandbox number. */
@@ -46,7 +47,7 @@ async function whatsappShop(): Promise<Channel> {
 			accessToken,
 		}),
 	);
-	return { shop, phoneNumberId, display };
+	return { shop, phoneNumberId, display, accessToken };
 }
 
 async function postSigned(body: string, signature?: string | null): Promise<Response> {
@@ -246,6 +247,67 @@ describe("inbound messages", () => {
 		expect((await postSigned(JSON.stringify(first))).status).toBe(200);
 		await received(ch, a, 1);
 		await received(ch, b, 1);
+	});
+});
+
+describe("a delivery larger than a queue message", () => {
+	it("is split into several and every update in it is handled", async () => {
+		const ch = await whatsappShop();
+		const waId = newWaId();
+		await setWindow(admin(), { phoneNumberId: ch.phoneNumberId, waId, lastInboundAt: new Date().toISOString() });
+		// 200 long messages to a number nobody registered, then one to this store's number.
+		const filler = inboundMessageEnvelope(
+			{ phoneNumberId: `98${digits(13)}`, displayPhoneNumber: "2341", waId: newWaId() },
+			Array.from({ length: 200 }, (_, i) => ({ type: "text" as const, body: `${"x".repeat(1000)} ${i}` })),
+		) as { entry: { changes: unknown[] }[] };
+		const ours = inboundMessageEnvelope({ phoneNumberId: ch.phoneNumberId, displayPhoneNumber: "2341", waId }, [
+			{ type: "text", body: "how much is the gele?" },
+		]) as typeof filler;
+		filler.entry[0]?.changes.push(...(ours.entry[0]?.changes ?? []));
+		const body = JSON.stringify(filler);
+		expect(body.length).toBeGreaterThan(128 * 1024);
+		expect((await postSigned(body)).status).toBe(200);
+		const [answer] = await received(ch, waId, 1);
+		expect(textOf(answer)).toContain("₦12,500");
+	});
+});
+
+describe("the store's live feed", () => {
+	it("pushes the conversation's inbox row when a customer writes and when staff take over", async () => {
+		const ch = await whatsappShop();
+		const res = await gateway(`/v1/stores/${ch.shop.m.storeId}/orders/live`, {
+			headers: { upgrade: "websocket", authorization: `Bearer ${ch.shop.m.token}` },
+		});
+		expect(res.status).toBe(101);
+		const ws = res.webSocket as WebSocket;
+		const received: { type: string; conversation?: { id: string; waId: string; handler: string; lastMessagePreview: string } }[] =
+			[];
+		ws.addEventListener("message", (event) => {
+			if (String(event.data) !== "pong") received.push(JSON.parse(String(event.data)));
+		});
+		ws.accept();
+		const waId = newWaId();
+		await customerSays(ch, waId, { type: "text", body: "how much is the gele?" });
+		const pushed = await eventually(async () => received.find((m) => m.type === "conversation" && m.conversation?.waId === waId));
+		expect(pushed.conversation?.lastMessagePreview).toBeTruthy();
+		await asMerchant(ch.shop.m, "POST", `/v1/stores/${ch.shop.m.storeId}/conversations/${pushed.conversation?.id}/assign`, {});
+		await eventually(async () =>
+			received.find((m) => m.type === "conversation" && m.conversation?.waId === waId && m.conversation.handler === "staff"),
+		);
+		// Another store's feed hears nothing of it.
+		const other = await signUpMerchant();
+		const theirs = await gateway(`/v1/stores/${other.storeId}/orders/live`, {
+			headers: { upgrade: "websocket", authorization: `Bearer ${other.token}` },
+		});
+		const theirSocket = theirs.webSocket as WebSocket;
+		const heard: string[] = [];
+		theirSocket.addEventListener("message", (event) => heard.push(String(event.data)));
+		theirSocket.accept();
+		await customerSays(ch, waId, { type: "text", body: "hello?" });
+		await eventually(async () => (received.filter((m) => m.type === "conversation").length >= 3 ? true : undefined));
+		expect(heard.filter((m) => m.includes("conversation"))).toEqual([]);
+		ws.close();
+		theirSocket.close();
 	});
 });
 
@@ -484,16 +546,19 @@ describe("tenant isolation and channel settings", () => {
 		expect(
 			(await jsonOf<{ items: unknown[] }>(await asMerchant(other, "GET", `/v1/stores/${other.storeId}/conversations`))).items,
 		).toEqual([]);
-		// The number is this store's: another store cannot take it.
-		const taken = await problemOf(
-			await asMerchant(other, "PUT", `/v1/stores/${other.storeId}/channels/whatsapp`, {
+		// The number is this store's: another store cannot claim it by its id (Meta refuses any
+		// token but the number's own), nor with the right token once it is registered here.
+		const claim = (accessToken: string) =>
+			asMerchant(other, "PUT", `/v1/stores/${other.storeId}/channels/whatsapp`, {
 				phoneNumberId: ch.phoneNumberId,
 				displayPhoneNumber: "+234 1 000 0000",
-				accessToken: `EAAG${digits(40)}`,
-			}),
-			409,
-		);
+				accessToken,
+			});
+		const refused = await problemOf(await claim(`EAAG${digits(40)}`), 422);
+		expect(refused.errors?.[0]?.code).toBe("whatsapp_refused");
+		const taken = await problemOf(await claim(ch.accessToken), 409);
 		expect(taken.code).toBe("phone-number-taken");
+		await problemOf(await asMerchant(other, "GET", `/v1/stores/${other.storeId}/channels/whatsapp`), 404);
 		const channel = await asMerchant(ch.shop.m, "GET", `/v1/stores/${ch.shop.m.storeId}/channels/whatsapp`);
 		const text = await channel.text();
 		expect(channel.status).toBe(200);

@@ -1,6 +1,7 @@
 import { openSealed, seal } from "@oja/auth";
 import { ProblemError, problem, type WhatsAppChannel, type WhatsAppChannelInput } from "@oja/contracts";
 import { type Database, isUniqueViolation } from "@oja/db";
+import type { GraphClient } from "@oja/whatsapp";
 import { sql } from "drizzle-orm";
 
 // A store's WhatsApp number. The access token is sealed with MESSAGING_SECRET_KEY and bound to
@@ -14,7 +15,19 @@ export async function putChannel(
 	secretKey: string,
 	storeId: string,
 	input: WhatsAppChannelInput,
+	graph: GraphClient,
 ): Promise<WhatsAppChannel> {
+	// The token must be one Meta accepts for this number: typing another store's number id is not enough.
+	const owned = await graph.phoneNumber(input.phoneNumberId, input.accessToken);
+	if (!owned.ok) {
+		if (owned.retryable)
+			throw new ProblemError(problem("service-unavailable", "WhatsApp could not be reached to check the number; try again."));
+		throw new ProblemError(
+			problem("validation-failed", "WhatsApp does not accept this access token for this phone number ID.", {
+				errors: [{ path: "accessToken", message: "Not valid for this phone number ID", code: "whatsapp_refused" }],
+			}),
+		);
+	}
 	const sealed = await seal(secretKey, `${storeId}\n${input.accessToken}`);
 	try {
 		const result = await db.execute<{ phone_number_id: string; display_phone_number: string; updated_at: string }>(sql`

@@ -5,6 +5,7 @@ import { createDb } from "@oja/db";
 import type { InboundMessage, OutboundContent } from "@oja/whatsapp";
 import { sql } from "drizzle-orm";
 import type { ChannelStore } from "./channels.ts";
+import { getConversation } from "./inbox.ts";
 import { messageIdFor } from "./message-ids.ts";
 import * as reply from "./replies.ts";
 import { type QueuedMessage, queueOutbound, recordInbound } from "./threads.ts";
@@ -20,7 +21,10 @@ import { type QueuedMessage, queueOutbound, recordInbound } from "./threads.ts";
 // (inserted once) and the outbound consumer sends each row once.
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
-const HANDLED_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
+/** Longer than Meta's 7 days of webhook retries. */
+const HANDLED_KEEP_MS = 8 * 24 * 60 * 60 * 1000;
+/** A handled row whose answer was started and never recorded. */
+const ACTING = "acting";
 
 interface State {
 	storeId: string;
@@ -94,17 +98,26 @@ export class Conversation extends DurableObject<MessagingEnv> {
 	/** An inbound message: recorded, then answered by the assistant unless staff hold the chat. */
 	receive(store: ChannelStore, message: InboundMessage): Promise<{ outcome: ReceiveOutcome; queued: string[] }> {
 		return this.#serial(async () => {
+			const db = createDb(this.env);
+			const state = this.#state(store.storeId, message.waId);
 			const done = this.ctx.storage.sql
 				.exec<{ replies: string }>("SELECT replies FROM handled WHERE wamid = ?", message.wamid)
 				.toArray()[0];
 			if (done) {
-				// Acted on before; its replies may not have reached the queue (the Worker died): send the ids again.
-				const ids = JSON.parse(done.replies) as string[];
+				if (done.replies === ACTING || !state.conversationId) {
+					// The assistant was interrupted mid-answer (the Worker died): what it did (a cart
+					// add) may have happened, so it is not done twice. The customer can write again.
+					console.warn(JSON.stringify({ level: "warn", msg: "messaging.inbound_interrupted", storeId: store.storeId }));
+					return { outcome: "duplicate", queued: [] };
+				}
+				// Answered before; the replies may not have reached Postgres or the queue: queue them
+				// again (same ids: inserted and sent once).
+				const messages = JSON.parse(done.replies) as QueuedMessage[];
+				await queueOutbound(db, { storeId: store.storeId, conversationId: state.conversationId, author: "assistant", messages });
+				const ids = messages.map((m) => m.id);
 				await this.#enqueue(ids);
 				return { outcome: "duplicate", queued: ids };
 			}
-			const db = createDb(this.env);
-			const state = this.#state(store.storeId, message.waId);
 			const recorded = await recordInbound(db, {
 				storeId: store.storeId,
 				waId: message.waId,
@@ -113,27 +126,45 @@ export class Conversation extends DurableObject<MessagingEnv> {
 				at: message.at,
 				content: message.content,
 			});
+			// Recorded long ago and forgotten here (Meta redelivers for up to 7 days): not again.
+			if (!recorded.fresh && Date.now() - message.at.getTime() > HANDLED_KEEP_MS) return { outcome: "duplicate", queued: [] };
 			state.conversationId = recorded.conversationId;
 			state.customerName = message.name ?? state.customerName;
 			state.lastInboundAt = Math.max(state.lastInboundAt ?? 0, message.at.getTime());
+			this.ctx.storage.sql.exec(
+				"INSERT OR REPLACE INTO handled (wamid, replies, at) VALUES (?, ?, ?)",
+				message.wamid,
+				ACTING,
+				Date.now(),
+			);
 			let replies: OutboundContent[] = [];
 			if (state.handler === "assistant") {
-				replies = await new Assistant(this.env, store, state, message.wamid).answer(message);
+				try {
+					replies = await new Assistant(this.env, store, state, message.wamid).answer(message);
+				} catch (error) {
+					// A dependency failed mid-answer: say so rather than retry an answer whose effects
+					// may have half happened.
+					console.error(
+						JSON.stringify({
+							level: "error",
+							msg: "messaging.assistant_failed",
+							storeId: store.storeId,
+							error: error instanceof Error ? error.name : "unknown",
+						}),
+					);
+					replies = [reply.plain("Sorry, something went wrong on our side. Please send that again in a moment.")];
+				}
 			}
 			const messages: QueuedMessage[] = await Promise.all(
 				replies.map(async (content, i) => ({ id: await messageIdFor(`reply:${message.wamid}:${i}`), content })),
 			);
-			await queueOutbound(db, { storeId: store.storeId, conversationId: recorded.conversationId, author: "assistant", messages });
 			this.#save(state);
-			const ids = messages.map((m) => m.id);
-			this.ctx.storage.sql.exec(
-				"INSERT OR REPLACE INTO handled (wamid, replies, at) VALUES (?, ?, ?)",
-				message.wamid,
-				JSON.stringify(ids),
-				Date.now(),
-			);
+			this.ctx.storage.sql.exec("UPDATE handled SET replies = ? WHERE wamid = ?", JSON.stringify(messages), message.wamid);
 			this.ctx.storage.sql.exec("DELETE FROM handled WHERE at < ?", Date.now() - HANDLED_KEEP_MS);
+			await queueOutbound(db, { storeId: store.storeId, conversationId: recorded.conversationId, author: "assistant", messages });
+			const ids = messages.map((m) => m.id);
 			await this.#enqueue(ids);
+			this.#pushFeed(store.storeId, recorded.conversationId);
 			return { outcome: replies.length === 0 ? "staff" : "handled", queued: ids };
 		});
 	}
@@ -144,6 +175,7 @@ export class Conversation extends DurableObject<MessagingEnv> {
 			const state = this.#state(storeId, waId);
 			await setHandler(createDb(this.env), state, "staff", userId, "assigned");
 			this.#save(state);
+			this.#pushFeed(storeId, state.conversationId);
 			return { handler: "staff" as const, assignedUserId: userId };
 		});
 	}
@@ -153,6 +185,7 @@ export class Conversation extends DurableObject<MessagingEnv> {
 			const state = this.#state(storeId, waId);
 			await setHandler(createDb(this.env), state, "assistant", null, null);
 			this.#save(state);
+			this.#pushFeed(storeId, state.conversationId);
 			return { handler: "assistant" as const };
 		});
 	}
@@ -184,6 +217,7 @@ export class Conversation extends DurableObject<MessagingEnv> {
 			});
 			this.#save(state);
 			await this.#enqueue([id]);
+			this.#pushFeed(storeId, conversationId);
 			return { ok: true as const, messageId: id };
 		});
 	}
@@ -207,6 +241,25 @@ export class Conversation extends DurableObject<MessagingEnv> {
 			await this.#enqueue([id]);
 			return { queued: id };
 		});
+	}
+
+	/** The store's live feed gets the conversation's new inbox row (best effort, after the work). */
+	#pushFeed(storeId: string, conversationId: string | null): void {
+		if (!conversationId) return;
+		this.ctx.waitUntil(
+			(async () => {
+				const row = await getConversation(createDb(this.env), storeId, conversationId);
+				if (row) await this.env.COMMERCE.pushConversation(storeId, row, { requestId: `feed-${conversationId}` });
+			})().catch((error: unknown) =>
+				console.warn(
+					JSON.stringify({
+						level: "warn",
+						msg: "messaging.feed_push_failed",
+						error: error instanceof Error ? error.name : "unknown",
+					}),
+				),
+			),
+		);
 	}
 
 	async #enqueue(ids: string[]): Promise<void> {
@@ -278,8 +331,19 @@ class Assistant {
 	}
 
 	async #text(text: string): Promise<OutboundContent[]> {
-		if (this.state.pending?.kind === "address" && !HUMAN_WORDS.test(text)) return this.#address(text);
 		const classified = await createRuleClassifier().classify(text);
+		if (this.state.pending?.kind === "address") {
+			// An address is expected, but "cancel", "agent", "my cart" and the like still work.
+			if (/^\s*(cancel|stop|no)\b/i.test(text)) {
+				this.state.pending = null;
+				return [reply.plain("OK, I've stopped the checkout. Your cart is still here: type \"checkout\" when you're ready.")];
+			}
+			const escapes = ["human", "show_cart", "order_status", "checkout", "greeting"];
+			if (!(escapes.includes(classified.intent.kind) && classified.confidence >= 0.8) && !HUMAN_WORDS.test(text)) {
+				return this.#address(text);
+			}
+			this.state.pending = null;
+		}
 		const intent = classified.intent;
 		if (intent.kind === "human") return this.#handoff("asked");
 		if (intent.kind === "unknown" || classified.confidence < HANDOFF_CONFIDENCE) return this.#handoff("low_confidence");
@@ -400,6 +464,8 @@ class Assistant {
 		let cart = await this.#cart();
 		if (!cart) return [reply.plain("Sorry, I couldn't open a cart just now. Please try again.")];
 		const missing: string[] = [];
+		// A chat cart is small: items past the twentieth are reported, not added.
+		for (const item of items.slice(20)) missing.push(item.retailerId.slice(0, 40));
 		for (const item of items.slice(0, 20)) {
 			const snapshot = /^var_[0-9A-Z]{26}$/.test(item.retailerId)
 				? await this.env.CATALOG.storefrontVariant(this.store.slug, item.retailerId, this.#ctx)

@@ -10,6 +10,7 @@ import {
 } from "@oja/contracts";
 import type { Database } from "@oja/db";
 import { type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
 
 // The merchant inbox: reads, every one scoped by store id. Conversations list unread first,
 // then most recent (keyset: (unread flag, last message time, id)); a thread reads oldest first.
@@ -20,12 +21,15 @@ function encode(parts: (string | number)[]): string {
 	return btoa(JSON.stringify(parts)).replaceAll("=", "");
 }
 
-function decode(cursor: string, shape: number): (string | number)[] {
+const At = z.iso.datetime({ offset: true });
+const ConversationCursor = z.tuple([z.union([z.literal(0), z.literal(1)]), At, z.string().regex(/^cnv_[0-9A-Z]{26}$/)]);
+const MessageCursor = z.tuple([At, z.string().regex(/^msg_[0-9A-Z]{26}$/)]);
+
+/** A cursor this API made, or a 400 (never a database error from a crafted one). */
+function decode<T extends z.ZodType>(cursor: string, shape: T): z.output<T> {
 	try {
-		const parts = JSON.parse(atob(cursor)) as unknown;
-		if (Array.isArray(parts) && parts.length === shape && parts.every((p) => typeof p === "string" || typeof p === "number")) {
-			return parts;
-		}
+		const parsed = shape.safeParse(JSON.parse(atob(cursor)));
+		if (parsed.success) return parsed.data;
 	} catch {}
 	throw new ProblemError(
 		problem("validation-failed", "Invalid cursor.", { errors: [{ path: "cursor", message: "Invalid cursor", code: "invalid" }] }),
@@ -72,10 +76,8 @@ export async function listConversations(db: Database, storeId: string, query: Co
 	const where: SQL[] = [sql`store_id = ${storeId}`];
 	if (query.handler) where.push(sql`handler = ${query.handler}`);
 	if (query.cursor) {
-		const [unread, at, id] = decode(query.cursor, 3);
-		where.push(
-			sql`((unread_count > 0)::int, last_message_at, id) < (${Number(unread)}, ${String(at)}::timestamptz, ${String(id)})`,
-		);
+		const [unread, at, id] = decode(query.cursor, ConversationCursor);
+		where.push(sql`((unread_count > 0)::int, last_message_at, id) < (${unread}, ${at}::timestamptz, ${id})`);
 	}
 	const result = await db.execute<ConversationRow>(sql`
 		SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE ${sql.join(where, sql` AND `)}
@@ -103,8 +105,8 @@ export async function listMessages(
 ): Promise<MessageList> {
 	const where: SQL[] = [sql`store_id = ${storeId}`, sql`conversation_id = ${conversationId}`];
 	if (query.cursor) {
-		const [at, id] = decode(query.cursor, 2);
-		where.push(sql`(created_at, id) > (${String(at)}::timestamptz, ${String(id)})`);
+		const [at, id] = decode(query.cursor, MessageCursor);
+		where.push(sql`(created_at, id) > (${at}::timestamptz, ${id})`);
 	}
 	const result = await db.execute<{
 		id: string;

@@ -27,6 +27,7 @@ import { consumeInbound } from "./inbound.ts";
 import { getConversation, listConversations, listMessages, markRead } from "./inbox.ts";
 import { orderNoticeFor } from "./notifications.ts";
 import { consumeOutbound } from "./outbound.ts";
+import { strandedSends } from "./threads.ts";
 
 export { Conversation } from "./conversation.ts";
 
@@ -59,13 +60,17 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 		return this.env.MESSAGING_SECRET_KEY;
 	}
 
+	#graph(): GraphClient {
+		return new GraphClient({ baseUrl: this.env.WHATSAPP_GRAPH_URL, version: this.env.WHATSAPP_API_VERSION });
+	}
+
 	#conversation(storeId: string, waId: string) {
 		return this.env.CONVERSATION.get(this.env.CONVERSATION.idFromName(`${storeId}:${waId}`));
 	}
 
 	async putWhatsAppChannel(access: StoreAccess, input: unknown, ctx: RequestContext): Promise<Result<WhatsAppChannel>> {
 		return runRpc(ctx.requestId, WORKER, async () =>
-			putChannel(createDb(this.env), this.#secretKey(), access.storeId, parseOrThrow(WhatsAppChannelInput, input)),
+			putChannel(createDb(this.env), this.#secretKey(), access.storeId, parseOrThrow(WhatsAppChannelInput, input), this.#graph()),
 		);
 	}
 
@@ -209,6 +214,20 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 		});
 	}
 
+	/** The cron: sends that were claimed by a consumer that died, or never reached the queue, go back on it. */
+	async tick(): Promise<{ requeued: number }> {
+		const ids = await strandedSends(createDb(this.env));
+		for (let i = 0; i < ids.length; i += 100) {
+			await this.env.WHATSAPP_OUTBOUND.sendBatch(ids.slice(i, i + 100).map((id) => ({ body: { id } })));
+		}
+		if (ids.length > 0) log({ level: "warn", msg: "whatsapp.sends_requeued", count: ids.length });
+		return { requeued: ids.length };
+	}
+
+	override async scheduled(): Promise<void> {
+		await this.tick();
+	}
+
 	override async queue(batch: MessageBatch<unknown>): Promise<void> {
 		const db = createDb(this.env);
 		const retry = { baseDelaySeconds: Number(this.env.QUEUE_RETRY_BASE_SECONDS ?? 5), maxDelaySeconds: 15 * 60 };
@@ -224,7 +243,7 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 				db,
 				retry,
 				log,
-				graph: new GraphClient({ baseUrl: this.env.WHATSAPP_GRAPH_URL, version: this.env.WHATSAPP_API_VERSION }),
+				graph: this.#graph(),
 				secretKey: this.#secretKey(),
 				maxAttempts: Number(this.env.WHATSAPP_OUTBOUND_MAX_ATTEMPTS || 9),
 			});

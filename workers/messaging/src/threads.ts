@@ -10,7 +10,9 @@ import { sql } from "drizzle-orm";
 
 /** Delivery states in order; a status older than the one recorded changes nothing. */
 const STATUS_RANK = { queued: 0, sending: 0, sent: 1, delivered: 2, read: 3, failed: 4 } as const;
-const RANK_OF_STATUS_COLUMN = sql.raw(`CASE target.status WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3
+// The row's own column, not the CTE's snapshot: when two statuses for one message race, the
+// second UPDATE waits for the first and then re-checks its WHERE against the row as committed.
+const RANK_OF_STATUS_COLUMN = sql.raw(`CASE m.status WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3
 	WHEN 'failed' THEN 4 ELSE 0 END`);
 
 export function inboundPreview(content: InboundContent): string {
@@ -224,4 +226,21 @@ export async function applyStatus(
 	const row = result.rows[0];
 	if (!row?.known) return "unknown";
 	return row.updated ? "applied" : "stale";
+}
+
+/**
+ * Sends that lost their way: claimed by a consumer that died (lease over) or queued and never
+ * picked up (the queue send after the commit failed). The cron puts them back on the queue; the
+ * claim makes a duplicate harmless. A consumer that died after Meta accepted the message and
+ * before recording it makes this send it again: a rare duplicate, never a lost message.
+ */
+export async function strandedSends(db: Database, limit = 500): Promise<string[]> {
+	const result = await db.execute<{ id: string }>(sql`
+		SELECT id FROM conversation_messages
+		WHERE direction = 'out' AND (
+			(status = 'sending' AND claimed_until < now()) OR
+			(status = 'queued' AND created_at < now() - interval '2 minutes')
+		)
+		ORDER BY created_at LIMIT ${limit}`);
+	return result.rows.map((r) => r.id);
 }

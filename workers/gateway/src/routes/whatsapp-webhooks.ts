@@ -1,5 +1,5 @@
 import { ProblemError, problem } from "@oja/contracts";
-import { verifyWhatsAppSignature, WHATSAPP_SIGNATURE_HEADER } from "@oja/whatsapp";
+import { splitDelivery, verifyWhatsAppSignature, WHATSAPP_SIGNATURE_HEADER } from "@oja/whatsapp";
 import { z } from "zod";
 import { routeGroup } from "../openapi/registry.ts";
 
@@ -14,6 +14,9 @@ import { routeGroup } from "../openapi/registry.ts";
 
 /** Meta batches up to ~1,000 updates per delivery; a few MB at most. Anything larger is not one. */
 const MAX_WEBHOOK_BYTES = 3 * 1024 * 1024;
+
+/** Cloudflare Queues take at most 128 KB per message; larger deliveries are split (packages/whatsapp/src/split.ts). */
+const QUEUE_MESSAGE_BYTES = 120 * 1024;
 
 const encoder = new TextEncoder();
 
@@ -75,7 +78,7 @@ export const whatsappWebhookRoutes = routeGroup()
 				content: { "application/json": { schema: { type: "string", description: "A whatsapp_business_account update (JSON)" } } },
 			},
 			responses: { 200: { description: "Accepted (queued)" } },
-			problems: ["unauthorized", "payload-too-large", "service-unavailable"],
+			problems: ["unauthorized", "bad-request", "payload-too-large", "service-unavailable"],
 		},
 		[],
 		async (c) => {
@@ -88,8 +91,22 @@ export const whatsappWebhookRoutes = routeGroup()
 			if (!(await verifyWhatsAppSignature(raw, c.req.header(WHATSAPP_SIGNATURE_HEADER) ?? null, secret))) {
 				throw new ProblemError(problem("unauthorized", "The signature does not match."));
 			}
-			// The exact text Meta signed; the consumer parses it.
-			await c.env.WHATSAPP_INBOUND.send(new TextDecoder().decode(raw), { contentType: "text" });
+			const text = new TextDecoder().decode(raw);
+			if (raw.byteLength <= QUEUE_MESSAGE_BYTES) {
+				// The exact text Meta signed; the consumer parses it.
+				await c.env.WHATSAPP_INBOUND.send(text, { contentType: "text" });
+				return c.json({ received: true });
+			}
+			// Over a queue message's limit: the same updates as several smaller deliveries.
+			let envelope: unknown;
+			try {
+				envelope = JSON.parse(text);
+			} catch {
+				throw new ProblemError(problem("bad-request", "Not a WhatsApp update."));
+			}
+			for (const part of splitDelivery(envelope as Parameters<typeof splitDelivery>[0], QUEUE_MESSAGE_BYTES)) {
+				await c.env.WHATSAPP_INBOUND.send(JSON.stringify(part), { contentType: "text" });
+			}
 			return c.json({ received: true });
 		},
 	).app;

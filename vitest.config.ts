@@ -21,6 +21,7 @@ const OVERRIDES: Record<string, Record<string, string>> = {
 	"health-database-down.test.ts": { NEON_LOCAL_ENDPOINT: "http://127.0.0.1:9/sql" },
 	// Carts are abandoned after two idle seconds instead of seven days.
 	"cart-abandonment.test.ts": { CART_IDLE_SECONDS: "2" },
+	"whatsapp-reminders.test.ts": { CART_IDLE_SECONDS: "2" },
 };
 
 const signingKeys = process.env.OJA_TEST_SIGNING_KEYS ?? "";

@@ -63,9 +63,13 @@ export class Cart extends DurableObject<CommerceEnv> {
 		return result;
 	}
 
-	/** Creates the cart (idempotent: the same id again returns what exists). */
-	create(id: string, storeId: string, currency: string): StoredCart {
-		return this.load() ?? this.save(emptyCart(id, storeId, currency, Date.now()));
+	/**
+	 * Creates the cart (idempotent: the same id again returns what exists). A cart started in a
+	 * WhatsApp chat knows its shopper's number from the start, so it can be reported abandoned
+	 * (one reminder) without reaching checkout.
+	 */
+	create(id: string, storeId: string, currency: string, contact: StoredCart["contact"] = null): StoredCart {
+		return this.load() ?? this.save({ ...emptyCart(id, storeId, currency, Date.now()), contact });
 	}
 
 	get(): StoredCart | null {

@@ -142,6 +142,16 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 		});
 	}
 
+	/** A cart for a WhatsApp chat: its shopper's number is its contact from the start (messaging only). */
+	async createChatCart(storeId: unknown, currency: unknown, phone: unknown, ctx: RequestContext): Promise<Result<PricedCart>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const store = parseOrThrow(StoreId, storeId, "store id");
+			const contact = { email: null, phone: parseOrThrow(z.string().regex(/^\+[1-9]\d{6,14}$/), phone, "phone") };
+			const id = newId("cart");
+			return priced(await cartStub(this.env, store, id).create(id, store, parseOrThrow(z.string().length(3), currency), contact));
+		});
+	}
+
 	/** The cart; with `snapshots` (fresh catalog data for its lines) it is repriced first. */
 	async cart(storeId: unknown, cartId: unknown, snapshots: unknown, ctx: RequestContext): Promise<Result<PricedCart>> {
 		return runRpc(ctx.requestId, WORKER, async () => {

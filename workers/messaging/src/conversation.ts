@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { createRuleClassifier, HANDOFF_CONFIDENCE, type Intent } from "@oja/assistant";
+import { type Classifier, createAiClassifier, createRuleClassifier, HANDOFF_CONFIDENCE, type Intent } from "@oja/assistant";
 import type { Cart, DeliveryOptionList, Order, OrderList, RequestContext, Result, StorefrontProduct } from "@oja/contracts";
 import { createDb } from "@oja/db";
 import type { InboundMessage, OutboundContent } from "@oja/whatsapp";
@@ -262,6 +262,41 @@ export class Conversation extends DurableObject<MessagingEnv> {
 		);
 	}
 
+	/**
+	 * The chat cart was left (commerce's cart.abandoned, after days idle): one reminder, only for
+	 * this conversation's own cart (the customer opted in by writing to the store). The cart is
+	 * gone afterwards, so the next "add" starts a new one.
+	 */
+	cartReminder(
+		storeId: string,
+		waId: string,
+		reminder: { store: ChannelStore; cartId: string; itemCount: number; subtotalMinor: number; currency: string },
+	): Promise<{ queued: string | null }> {
+		return this.#serial(async () => {
+			const state = this.#state(storeId, waId);
+			if (!state.conversationId || state.cartId !== reminder.cartId) return { queued: null };
+			const open = state.lastInboundAt !== null && Date.now() - state.lastInboundAt < WINDOW_MS;
+			const id = await messageIdFor(`cart-reminder:${reminder.cartId}`);
+			const content = reply.cartReminder(
+				reminder.store.name,
+				reminder.itemCount,
+				reminder.subtotalMinor,
+				reminder.currency,
+				open,
+			);
+			await queueOutbound(createDb(this.env), {
+				storeId,
+				conversationId: state.conversationId,
+				author: "system",
+				messages: [{ id, content }],
+			});
+			state.cartId = null;
+			this.#save(state);
+			await this.#enqueue([id]);
+			return { queued: id };
+		});
+	}
+
 	async #enqueue(ids: string[]): Promise<void> {
 		if (ids.length === 0) return;
 		await this.env.WHATSAPP_OUTBOUND.sendBatch(ids.map((id) => ({ body: { id } })));
@@ -295,6 +330,19 @@ function refusal(result: { ok: boolean }): string {
 
 function statusOf(result: { ok: boolean }): number {
 	return (result as { problem?: { status?: number } }).problem?.status ?? 500;
+}
+
+const rules = createRuleClassifier();
+
+/**
+ * The rule-based classifier, or Workers AI in front of it when the Worker has an AI binding and
+ * ASSISTANT_AI_MODEL names a model (off by default: it needs Cloudflare's network). The model only
+ * classifies; prices and stock always come from the catalog, and any failure falls back to the rules.
+ */
+function classifierFor(env: MessagingEnv): Classifier {
+	return env.AI && env.ASSISTANT_AI_MODEL
+		? createAiClassifier(env.AI, { model: env.ASSISTANT_AI_MODEL, fallback: rules })
+		: rules;
 }
 
 const HUMAN_WORDS = /\b(agent|human|person|someone|customer care|representative)\b/i;
@@ -331,7 +379,7 @@ class Assistant {
 	}
 
 	async #text(text: string): Promise<OutboundContent[]> {
-		const classified = await createRuleClassifier().classify(text);
+		const classified = await classifierFor(this.env).classify(text);
 		if (this.state.pending?.kind === "address") {
 			// An address is expected, but "cancel", "agent", "my cart" and the like still work.
 			if (/^\s*(cancel|stop|no)\b/i.test(text)) {
@@ -433,7 +481,7 @@ class Assistant {
 			if (existing && existing.status === "open") return existing as Cart;
 		}
 		const created = unwrapOr(
-			await this.env.COMMERCE.createCart(this.store.storeId, this.store.currency, this.#ctx),
+			await this.env.COMMERCE.createChatCart(this.store.storeId, this.store.currency, `+${this.state.waId}`, this.#ctx),
 		) as Cart | null;
 		this.state.cartId = created?.id ?? null;
 		return created as Cart | null;

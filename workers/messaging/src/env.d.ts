@@ -5,4 +5,10 @@ interface MessagingEnv {
 	NEON_LOCAL_ENDPOINT?: string;
 	/** AES-GCM key (32 bytes, base64) sealing stores' WhatsApp access tokens. */
 	MESSAGING_SECRET_KEY: string;
+	/**
+	 * Optional: a Workers AI binding (`[ai] binding = "AI"`) and the model the assistant's
+	 * classifier asks (e.g. "@cf/meta/llama-3.1-8b-instruct"). Both absent by default.
+	 */
+	AI?: import("@oja/assistant").AiBinding;
+	ASSISTANT_AI_MODEL?: string;
 }

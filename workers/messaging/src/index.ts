@@ -258,6 +258,7 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 						db,
 						order: (storeId, orderId, ctx) => this.env.COMMERCE.orderForNotice(storeId, orderId, ctx),
 						notify: (storeId, waId, notice) => this.#conversation(storeId, waId).notify(storeId, waId, notice),
+						cartReminder: (storeId, waId, reminder) => this.#conversation(storeId, waId).cartReminder(storeId, waId, reminder),
 					});
 					return [];
 				},

@@ -16,6 +16,11 @@ export interface NoticeDeps {
 	db: Database;
 	order: (storeId: string, orderId: string, ctx: RequestContext) => Promise<Result<Order>>;
 	notify: (storeId: string, waId: string, notice: NoticeInput) => Promise<{ queued: string | null }>;
+	cartReminder: (
+		storeId: string,
+		waId: string,
+		reminder: { store: ChannelStore; cartId: string; itemCount: number; subtotalMinor: number; currency: string },
+	) => Promise<{ queued: string | null }>;
 }
 
 type NoticeKind = "confirmed" | "shipped" | "delivered";
@@ -33,7 +38,34 @@ function noticeKind(event: AnyTypedEnvelope): { storeId: string; orderId: string
 	return null;
 }
 
+/** cart.abandoned for a chat cart: one reminder, by the conversation that owns the cart. */
+async function cartReminderFor(event: AnyTypedEnvelope, deps: NoticeDeps): Promise<void> {
+	const p = event.payload as {
+		storeId: string;
+		cartId: string;
+		phone: string | null;
+		itemCount: number;
+		subtotalMinor: number;
+		currency: string;
+	};
+	if (!p.phone) return;
+	const waId = p.phone.replace(/^\+/, "");
+	const found = await deps.db.execute<{ slug: string; name: string; currency: string }>(sql`
+		SELECT s.slug, s.name, s.currency FROM conversations c JOIN stores s ON s.id = c.store_id
+		WHERE c.store_id = ${p.storeId} AND c.wa_id = ${waId}`);
+	const row = found.rows[0];
+	if (!row) return;
+	await deps.cartReminder(p.storeId, waId, {
+		store: { storeId: p.storeId, slug: row.slug, name: row.name, currency: row.currency },
+		cartId: p.cartId,
+		itemCount: p.itemCount,
+		subtotalMinor: p.subtotalMinor,
+		currency: p.currency,
+	});
+}
+
 export async function orderNoticeFor(event: AnyTypedEnvelope, deps: NoticeDeps): Promise<void> {
+	if (event.type === "cart.abandoned") return cartReminderFor(event, deps);
 	const wanted = noticeKind(event);
 	if (!wanted) return;
 	const ctx = { requestId: `evt-${event.id.slice(-26)}` };

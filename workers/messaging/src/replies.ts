@@ -269,3 +269,31 @@ export function orderNotice(
 		},
 	};
 }
+
+/** One reminder for a chat cart left idle: text inside the window, the approved template outside it. */
+export function cartReminder(
+	storeName: string,
+	itemCount: number,
+	subtotalMinor: number,
+	currency: string,
+	windowOpen: boolean,
+): OutboundContent {
+	const total = formatMoney(subtotalMinor, currency);
+	if (windowOpen) {
+		return {
+			type: "buttons",
+			body: clip(
+				`You left ${itemCount} item(s) (${total}) in your ${storeName} cart a while ago. Want them? Tell me what you'd like, or see what's new.`,
+				LIMITS.interactiveBody,
+			),
+			buttons: [{ id: "browse", title: "See products" }],
+		};
+	}
+	// oja_cart_reminder ("{{1}}: you left {{2}} item(s) ({{3}}) in your cart.") must be approved on the store's account.
+	return {
+		type: "template",
+		name: "oja_cart_reminder",
+		language: "en",
+		bodyParameters: [clip(storeName, 60), String(itemCount), total],
+	};
+}

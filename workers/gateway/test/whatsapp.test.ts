@@ -357,6 +357,15 @@ describe("a purchase in chat", () => {
 
 		const [, , , , confirmed] = await received(ch, waId, 5, 25_000);
 		expect(textOf(confirmed as RecordedMessage)).toMatch(/Payment received\. Order #\d+ is confirmed \(₦12,500\)/);
+
+		// The merchant ships it, then it is delivered: the customer hears each once.
+		const orderPath = `/v1/stores/${ch.shop.m.storeId}/orders/${order.rows[0]?.id}`;
+		await jsonOf(await asMerchant(ch.shop.m, "POST", `${orderPath}/fulfilments`, {}), 201);
+		const [, , , , , shipped] = await received(ch, waId, 6, 25_000);
+		expect(textOf(shipped)).toMatch(/order #\d+ is on its way/);
+		await jsonOf(await asMerchant(ch.shop.m, "POST", `${orderPath}/delivered`, {}));
+		const [, , , , , , delivered] = await received(ch, waId, 7, 25_000);
+		expect(textOf(delivered)).toMatch(/Order #\d+ has been delivered/);
 	});
 
 	it("asks for a delivery address, places the order with it, and answers order status", async () => {

@@ -1,30 +1,14 @@
 // The "Messaging" section of docs/benchmarks.md, from docs/benchmarks-messaging.json (the latest
 // `npm run bench -- --only messaging` run per backend).
-import { existsSync, readFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import type { MessagingResult } from "./messaging.ts";
-import type { Report } from "./report.ts";
+import { backendName, fmt, met, type RecordedRun, recordRun, runsList } from "./report-kit.ts";
 
 export const MESSAGING_JSON = "docs/benchmarks-messaging.json";
-const MARKDOWN = "docs/benchmarks.md";
-const START = "<!-- messaging -->";
-const END = "<!-- /messaging -->";
 const TARGET = { ingestRatio: 0.4 };
 
-export interface MessagingRun extends MessagingResult {
-	date: string;
-	command: string;
-	backend: string;
-	machine: Report["machine"];
-	note?: string;
-}
+export interface MessagingRun extends MessagingResult, RecordedRun {}
 
-const fmt = (n: number, digits = 0) =>
-	n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const name = (b: string) => (b === "pglite" ? "embedded (PGlite)" : b === "postgres" ? "PostgreSQL" : b);
-const met = (ok: boolean) => (ok ? "met" : "**not met**");
-
-function section(runs: MessagingRun[]): string {
+function section(runs: MessagingRun[], START: string, END: string): string {
 	const row = (label: string, cell: (r: MessagingRun) => string, target = "") =>
 		`| ${label} | ${runs.map(cell).join(" | ")} | ${target} |`;
 	return [
@@ -33,7 +17,7 @@ function section(runs: MessagingRun[]): string {
 		"",
 		"`npm run bench -- --only messaging` (bench/messaging.ts), once per backend. **Webhook ingest**: a real-format WhatsApp delivery signed with the app secret, POSTed to `/webhooks/whatsapp` over 32 connections (signature checked over the raw body, the body enqueued on oja-whatsapp-inbound, 200), beside bare workerd (hello-world) in the same run; the delivery is for a number no store registered, so the consumer's work after each response is one lookup and a drop. *SQL during ingest* counts every neon-local round trip in that run: the route makes none; what is counted is that consumer lookup. **Inbound to reply**: 100 customers ask the demo store \"how much is the gele?\" through the WhatsApp sandbox (4 at a time), each timed from the sandbox's signed webhook POST until its Graph API has received the reply: gateway → oja-whatsapp-inbound → the customer's Conversation Durable Object → the assistant (classifier, catalog search) → Postgres → oja-whatsapp-outbound → Graph API. Neither WhatsApp queue waits to fill a batch (`max_batch_timeout = 0`, locally as in production): with 1 s windows the same run measured p50 2,067 ms / p99 2,375 ms (2026-11-30, two 1-second waits), with 0 it measured 244 / 571 ms.",
 		"",
-		`| | ${runs.map((r) => name(r.backend)).join(" | ")} | target |`,
+		`| | ${runs.map((r) => backendName(r.backend)).join(" | ")} | target |`,
 		`| --- | ${runs.map(() => "---:").join(" | ")} | --- |`,
 		row(
 			"**webhook ingest** req/s (p50 / p99 ms)",
@@ -57,28 +41,14 @@ function section(runs: MessagingRun[]): string {
 				`${fmt(r.replyLatency.p50Ms)} / ${fmt(r.replyLatency.p99Ms)} / ${fmt(r.replyLatency.maxMs)} (${r.replyLatency.answered} of ${r.replyLatency.messages} answered)`,
 		),
 		"",
-		`- **Webhook ingest ≥ 40% of bare workerd**: ${met(runs.every((r) => r.ingestRatio >= TARGET.ingestRatio))} (${runs.map((r) => `${name(r.backend)} ${fmt(r.ingestRatio * 100)}%`).join(", ")}); **0 SQL round trips in the request: met**. The route is the Paystack webhook's shape (verify, enqueue, answer), and the payments section above records where that time goes on this machine: the gateway Worker itself costs about half of bare workerd, and Miniflare's local queue send most of the rest.`,
+		`- **Webhook ingest ≥ 40% of bare workerd**: ${met(runs.every((r) => r.ingestRatio >= TARGET.ingestRatio))} (${runs.map((r) => `${backendName(r.backend)} ${fmt(r.ingestRatio * 100)}%`).join(", ")}); **0 SQL round trips in the request: met**. The route is the Paystack webhook's shape (verify, enqueue, answer), and the payments section above records where that time goes on this machine: the gateway Worker itself costs about half of bare workerd, and Miniflare's local queue send most of the rest.`,
 		"- **Inbound to reply**: webhook → gateway → queue → the Conversation Durable Object (record the message, classify, one catalog search, queue the reply: three SQL round trips) → queue → Graph API. The queues' own delivery is most of what remains; a batch window of a second per queue would add two seconds.",
 		"",
-		"Runs:",
-		"",
-		...runs.map(
-			(r) =>
-				`- **${name(r.backend)}**: ${r.date} · ${r.machine.cpuCount} × ${r.machine.cpuModel} · load average (1 min) ${r.machine.loadAverage?.start} at the start, ${r.machine.loadAverage?.end} at the end.${r.note ? ` Note: ${r.note}` : ""}\n\n  \`\`\`sh\n  ${r.command}\n  \`\`\``,
-		),
+		...runsList(runs),
 		END,
 	].join("\n");
 }
 
-export async function writeMessagingReport(run: MessagingRun): Promise<void> {
-	const file: Record<string, MessagingRun> = existsSync(MESSAGING_JSON) ? JSON.parse(readFileSync(MESSAGING_JSON, "utf8")) : {};
-	file[run.backend] = run;
-	await writeFile(MESSAGING_JSON, `${JSON.stringify(file, null, "\t")}\n`);
-	const runs = ["pglite", "postgres"].flatMap((b) => (file[b] ? [file[b]] : []));
-	const markdown = readFileSync(MARKDOWN, "utf8");
-	const text = section(runs);
-	const next = markdown.includes(START)
-		? markdown.replace(new RegExp(`${START}[\\s\\S]*?${END}`), text)
-		: markdown.replace("<!-- commerce -->", `${text}\n\n<!-- commerce -->`);
-	await writeFile(MARKDOWN, next);
+export function writeMessagingReport(run: MessagingRun): Promise<void> {
+	return recordRun(MESSAGING_JSON, "messaging", run, section);
 }

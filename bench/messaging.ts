@@ -11,16 +11,10 @@ import type { Stack } from "../scripts/local-stack.ts";
 import { DEMO, DEMO_WHATSAPP, seedDemoWhatsApp } from "../scripts/seed.ts";
 import type { Load } from "./commerce.ts";
 import { settle } from "./commerce.ts";
+import { type IngestResult, measureIngest } from "./ingest.ts";
 
 export interface MessagingResult {
-	ingest: {
-		perSecond: number;
-		p50Ms: number;
-		p99Ms: number;
-		statuses: Record<string, number>;
-		requests: number;
-		sqlInRequests: number;
-	};
+	ingest: IngestResult;
 	helloWorld: { perSecond: number };
 	ingestRatio: number;
 	replyLatency: { messages: number; concurrency: number; p50Ms: number; p99Ms: number; maxMs: number; answered: number };
@@ -95,41 +89,20 @@ export async function runMessaging(
 			[{ type: "text", body: "how much is the gele?" }],
 		),
 	);
-	const ingestRun = {
-		url: `${stack.gatewayUrl}/webhooks/whatsapp`,
-		method: "POST",
-		headers: { "content-type": "application/json", "x-hub-signature-256": await signWhatsAppBody(body, stack.whatsappAppSecret) },
-		body,
-		connections: 32,
-		durationSeconds: 3,
-	};
-	await load(ingestRun);
-	await settle(stack);
-	const hello = await load({
-		url: stack.helloWorldUrl,
-		method: "GET",
-		headers: {},
-		body: undefined,
-		connections: 32,
+	const measured = await measureIngest(
+		stack,
+		load,
+		{
+			path: "/webhooks/whatsapp",
+			headers: {
+				"content-type": "application/json",
+				"x-hub-signature-256": await signWhatsAppBody(body, stack.whatsappAppSecret),
+			},
+			body,
+		},
 		durationSeconds,
-	});
-	await stack.admin.resetStats();
-	const ingest = await load({ ...ingestRun, durationSeconds });
-	const during = await stack.admin.stats();
-	const ingestResult = {
-		perSecond: ingest.requestsPerSecond,
-		p50Ms: ingest.latencyP50Ms,
-		p99Ms: ingest.latencyP99Ms,
-		statuses: ingest.statusCodes,
-		requests: ingest.requests,
-		sqlInRequests: during.requests,
-	};
-	log(`messaging: ingest ${JSON.stringify(ingestResult)}, hello-world ${hello.requestsPerSecond} req/s`);
+	);
+	log(`messaging: ingest ${JSON.stringify(measured.ingest)}, hello-world ${measured.helloWorld.perSecond} req/s`);
 	await settle(stack, 60);
-	return {
-		ingest: ingestResult,
-		helloWorld: { perSecond: hello.requestsPerSecond },
-		ingestRatio: Math.round((ingest.requestsPerSecond / hello.requestsPerSecond) * 100) / 100,
-		replyLatency,
-	};
+	return { ...measured, replyLatency };
 }

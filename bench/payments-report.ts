@@ -1,31 +1,14 @@
 // The "Payments" section of docs/benchmarks.md, from docs/benchmarks-payments.json (the latest
 // `npm run bench -- --only payments` run per backend).
-import { existsSync, readFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import type { PaymentsResult } from "./payments.ts";
-import type { Report } from "./report.ts";
+import { backendName, fmt, met, type RecordedRun, recordRun, runsList } from "./report-kit.ts";
 
 export const PAYMENTS_JSON = "docs/benchmarks-payments.json";
-const MARKDOWN = "docs/benchmarks.md";
-const START = "<!-- payments -->";
-const END = "<!-- /payments -->";
 const TARGET = { ingestRatio: 0.4, ledgerPerSecond: 1_000 };
 
-export interface PaymentsRun extends PaymentsResult {
-	date: string;
-	command: string;
-	backend: string;
-	machine: Report["machine"];
-	/** BENCH_NOTE: what a reader must know about the run (other load, other hardware). */
-	note?: string;
-}
+export interface PaymentsRun extends PaymentsResult, RecordedRun {}
 
-const fmt = (n: number, digits = 0) =>
-	n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const name = (b: string) => (b === "pglite" ? "embedded (PGlite)" : b === "postgres" ? "PostgreSQL" : b);
-const met = (ok: boolean) => (ok ? "met" : "**not met**");
-
-function section(runs: PaymentsRun[]): string {
+function section(runs: PaymentsRun[], START: string, END: string): string {
 	const row = (label: string, cell: (r: PaymentsRun) => string, target = "") =>
 		`| ${label} | ${runs.map(cell).join(" | ")} | ${target} |`;
 	const lines = [
@@ -34,7 +17,7 @@ function section(runs: PaymentsRun[]): string {
 		"",
 		"`npm run bench -- --only payments` (bench/payments.ts), once per backend. **Webhook ingest**: a real `charge.success` the Paystack sandbox signed, POSTed to `/webhooks/paystack` over 32 connections for the measured seconds (signature checked over the raw body, the body enqueued, 200), beside bare workerd (the hello-world Worker) in the same run. *SQL in the requests* is every neon-local round trip during the ingest run: the webhook route makes none; what is counted is the payments consumer's one lookup per event after the response (every event is a duplicate here, found already applied). **Charge to paid**: 200 online orders placed first, then the sandbox's Pay pressed for each (16 at a time), timed until every order is paid: the sandbox's signed webhook → gateway → queue → payments verifies with the sandbox → commerce applies it with its ledger entry in one transaction. **Ledger postings**: `sale` entries (4 postings each, the per-store balance trigger and the deferred balance check at COMMIT) for 100 stores from 16 concurrent clients over neon-local, one entry per transaction, then 10 per transaction; `ledger verify` afterwards.",
 		"",
-		`| | ${runs.map((r) => name(r.backend)).join(" | ")} | target |`,
+		`| | ${runs.map((r) => backendName(r.backend)).join(" | ")} | target |`,
 		`| --- | ${runs.map(() => "---:").join(" | ")} | --- |`,
 		row(
 			"**webhook ingest** req/s (p50 / p99 ms)",
@@ -67,29 +50,15 @@ function section(runs: PaymentsRun[]): string {
 		"",
 		"#### Against the targets",
 		"",
-		`- **Webhook ingest ≥ 40% of bare workerd**: ${met(runs.every((r) => r.ingestRatio >= TARGET.ingestRatio))} (${runs.map((r) => `${name(r.backend)} ${fmt(r.ingestRatio * 100)}%`).join(", ")}); **0 SQL round trips in the request: met** (the route reads no database; the SQL counted is the consumer's, after the response). Where the time goes (investigated on this machine on 2026-11-30 with \`--duration 5\`, one change at a time, bare workerd 8,0xx–8,5xx req/s in each run): answering 200 at the top of the route, before reading the body, ran at 4,172 req/s (49%); verifying and parsing without the queue send, 4,352 (51%); the consumer acking every message without work left ingest where it was (2,870, 33%); no request log line, likewise (32%); the webhook routes on a Hono app of their own (no CORS, no API router), likewise (32%). So the gateway as a Worker costs about half of bare workerd here whatever the route does, the HMAC and zod are noise, and Miniflare's local queue send (its broker runs in the same workerd process) takes the rest: the 40% needs a cheaper send than this local one offers, not less work in the route.`,
-		`- **Ledger ≥ 1,000 entries/s on PostgreSQL, one entry per transaction**: ${met(runs.filter((r) => r.backend === "postgres").every((r) => r.ledger.single.perSecond >= TARGET.ledgerPerSecond))} (${runs.map((r) => `${name(r.backend)} ${fmt(r.ledger.single.perSecond)}/s`).join(", ")}; 10 per transaction: ${runs.map((r) => `${fmt(r.ledger.batched.perSecond)}/s`).join(", ")}). Each entry is one statement (entry + 4 postings by CTE) with the balance trigger and the deferred checks at COMMIT; neon-local sends a batch's statements and COMMIT together after its BEGIN (pg's pipeline mode), as Neon's proxy runs a batch beside the database. Embedded PGlite runs every transaction on the bench host's one thread.`,
+		`- **Webhook ingest ≥ 40% of bare workerd**: ${met(runs.every((r) => r.ingestRatio >= TARGET.ingestRatio))} (${runs.map((r) => `${backendName(r.backend)} ${fmt(r.ingestRatio * 100)}%`).join(", ")}); **0 SQL round trips in the request: met** (the route reads no database; the SQL counted is the consumer's, after the response). Where the time goes (investigated on this machine on 2026-11-30 with \`--duration 5\`, one change at a time, bare workerd 8,0xx–8,5xx req/s in each run): answering 200 at the top of the route, before reading the body, ran at 4,172 req/s (49%); verifying and parsing without the queue send, 4,352 (51%); the consumer acking every message without work left ingest where it was (2,870, 33%); no request log line, likewise (32%); the webhook routes on a Hono app of their own (no CORS, no API router), likewise (32%). So the gateway as a Worker costs about half of bare workerd here whatever the route does, the HMAC and zod are noise, and Miniflare's local queue send (its broker runs in the same workerd process) takes the rest: the 40% needs a cheaper send than this local one offers, not less work in the route.`,
+		`- **Ledger ≥ 1,000 entries/s on PostgreSQL, one entry per transaction**: ${met(runs.filter((r) => r.backend === "postgres").every((r) => r.ledger.single.perSecond >= TARGET.ledgerPerSecond))} (${runs.map((r) => `${backendName(r.backend)} ${fmt(r.ledger.single.perSecond)}/s`).join(", ")}; 10 per transaction: ${runs.map((r) => `${fmt(r.ledger.batched.perSecond)}/s`).join(", ")}). Each entry is one statement (entry + 4 postings by CTE) with the balance trigger and the deferred checks at COMMIT; neon-local sends a batch's statements and COMMIT together after its BEGIN (pg's pipeline mode), as Neon's proxy runs a batch beside the database. Embedded PGlite runs every transaction on the bench host's one thread.`,
 		"",
-		"Runs:",
-		"",
-		...runs.map(
-			(r) =>
-				`- **${name(r.backend)}**: ${r.date} · ${r.machine.cpuCount} × ${r.machine.cpuModel} · load average (1 min) ${r.machine.loadAverage?.start} at the start, ${r.machine.loadAverage?.end} at the end.${r.note ? ` Note: ${r.note}` : ""}\n\n  \`\`\`sh\n  ${r.command}\n  \`\`\``,
-		),
+		...runsList(runs),
 		END,
 	];
 	return lines.join("\n");
 }
 
-export async function writePaymentsReport(run: PaymentsRun): Promise<void> {
-	const file: Record<string, PaymentsRun> = existsSync(PAYMENTS_JSON) ? JSON.parse(readFileSync(PAYMENTS_JSON, "utf8")) : {};
-	file[run.backend] = run;
-	await writeFile(PAYMENTS_JSON, `${JSON.stringify(file, null, "\t")}\n`);
-	const runs = ["pglite", "postgres"].flatMap((b) => (file[b] ? [file[b]] : []));
-	const markdown = readFileSync(MARKDOWN, "utf8");
-	const text = section(runs);
-	const next = markdown.includes(START)
-		? markdown.replace(new RegExp(`${START}[\\s\\S]*?${END}`), text)
-		: markdown.replace("<!-- commerce -->", `${text}\n\n<!-- commerce -->`);
-	await writeFile(MARKDOWN, next);
+export function writePaymentsReport(run: PaymentsRun): Promise<void> {
+	return recordRun(PAYMENTS_JSON, "payments", run, section);
 }

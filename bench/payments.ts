@@ -11,16 +11,10 @@ import { completePayment, listWebhooks } from "@oja/paystack-sandbox/admin";
 import type { Stack } from "../scripts/local-stack.ts";
 import type { Load } from "./commerce.ts";
 import { CART_VARIANTS, makeCarts, SLUG, seedCommerce, settle } from "./commerce.ts";
+import { type IngestResult, measureIngest } from "./ingest.ts";
 
 export interface PaymentsResult {
-	ingest: {
-		perSecond: number;
-		p50Ms: number;
-		p99Ms: number;
-		statuses: Record<string, number>;
-		sqlInRequests: number;
-		requests: number;
-	};
+	ingest: IngestResult;
 	helloWorld: { perSecond: number };
 	/** Ingest ÷ bare workerd, same run. */
 	ingestRatio: number;
@@ -121,37 +115,17 @@ export async function runPayments(
 	// applied), posted as fast as the gateway takes it, beside bare workerd in the same run.
 	const hook = (await listWebhooks(stack.paystackAdminUrl)).find((w) => w.event === "charge.success");
 	if (!hook) throw new Error("bench: the sandbox sent no charge.success");
-	const ingestRun = {
-		url: `${stack.gatewayUrl}/webhooks/paystack`,
-		method: "POST",
-		headers: { "content-type": "application/json", "x-paystack-signature": hook.signature },
-		body: hook.body,
-		connections: 32,
-		durationSeconds: 3,
-	};
-	await load(ingestRun);
-	await settle(stack);
-	const hello = await load({
-		url: stack.helloWorldUrl,
-		method: "GET",
-		headers: {},
-		body: undefined,
-		connections: 32,
+	const measured = await measureIngest(
+		stack,
+		load,
+		{
+			path: "/webhooks/paystack",
+			headers: { "content-type": "application/json", "x-paystack-signature": hook.signature },
+			body: hook.body,
+		},
 		durationSeconds,
-	});
-	await stack.admin.resetStats();
-	const ingest = await load({ ...ingestRun, durationSeconds });
-	// What the webhook requests themselves did: the consumer's lookups come after, per event.
-	const during = await stack.admin.stats();
-	const ingestResult = {
-		perSecond: ingest.requestsPerSecond,
-		p50Ms: ingest.latencyP50Ms,
-		p99Ms: ingest.latencyP99Ms,
-		statuses: ingest.statusCodes,
-		requests: ingest.requests,
-		sqlInRequests: during.requests,
-	};
-	log(`payments: ingest ${JSON.stringify(ingestResult)}, hello-world ${hello.requestsPerSecond} req/s`);
+	);
+	log(`payments: ingest ${JSON.stringify(measured.ingest)}, hello-world ${measured.helloWorld.perSecond} req/s`);
 	await settle(stack, 60);
 
 	// 3. Ledger postings: sale entries (4 postings, the store-balance trigger, the deferred
@@ -194,9 +168,7 @@ export async function runPayments(
 	const consistent = (await verifyBalances(db)).length === 0;
 	log(`payments: ledger single ${JSON.stringify(single)}, batched ${JSON.stringify(batched)}, consistent ${consistent}`);
 	return {
-		ingest: ingestResult,
-		helloWorld: { perSecond: hello.requestsPerSecond },
-		ingestRatio: Math.round((ingest.requestsPerSecond / hello.requestsPerSecond) * 100) / 100,
+		...measured,
 		chargeToPaid,
 		ledger: { single, batched, consistent },
 	};

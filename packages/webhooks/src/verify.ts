@@ -19,9 +19,7 @@ export async function verifyOjaWebhook(
 	if (!/^\d{1,12}$/.test(timestamp)) return false;
 	if (Math.abs(nowMs / 1000 - Number(timestamp)) > toleranceSeconds) return false;
 	const encoder = new TextEncoder();
-	const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-		"verify",
-	]);
+	const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
 	const signed = encoder.encode(`${timestamp}.${rawBody}`);
 	for (const part of (headers.get("oja-signature") ?? "").split(",")) {
 		const hex = /^\s*v1=([0-9a-f]{64})\s*$/.exec(part)?.[1];

@@ -38,18 +38,19 @@ describe("signing and the README's verification snippet", () => {
 	});
 	it("accepts either secret during a rotation", async () => {
 		const h = await webhookHeaders(["new", "old"], "evt_1", "{}", 1_800_000_000_000);
-		expect(h["oja-signature"].split(",")).toHaveLength(2);
+		expect(h["oja-signature"]?.split(",")).toHaveLength(2);
 		for (const s of ["new", "old"]) expect(await verifyOjaWebhook(s, headersOf(h), "{}", 300, 1_800_000_000_000)).toBe(true);
 	});
 	it("refuses malformed headers", async () => {
 		const sig = await signWebhook("s", 1_800_000_000, "{}");
-		for (const h of [
+		const cases: Record<string, string>[] = [
 			{ "oja-timestamp": "", "oja-signature": sig },
 			{ "oja-timestamp": "1800000000.5", "oja-signature": sig },
 			{ "oja-timestamp": "1800000000", "oja-signature": sig.toUpperCase() },
 			{ "oja-timestamp": "1800000000", "oja-signature": sig.slice(3) },
 			{ "oja-timestamp": "1800000000" },
-		]) {
+		];
+		for (const h of cases) {
 			expect(await verifyOjaWebhook("s", headersOf(h), "{}", 300, 1_800_000_000_000)).toBe(false);
 		}
 	});

@@ -122,6 +122,8 @@ for (const worker of ALL_WORKERS) {
 	if (worker.dir === "payments") {
 		lines.push(`PAYSTACK_API_URL=${paystack.url}`, `PAYSTACK_SECRET_KEY=${SANDBOX_SECRET_KEY}`);
 	}
+	// Merchant webhooks may use http: locally (never in production).
+	if (worker.dir === "messaging") lines.push("ALLOW_HTTP_WEBHOOKS=true");
 	// The gateway verifies the courier's callbacks (POST /webhooks/delivery) with the same secret.
 	// It verifies Paystack's webhooks (POST /webhooks/paystack) with the Paystack secret key, as Paystack signs them.
 	if (worker.dir === "gateway") {

@@ -95,6 +95,13 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 		};
 	}
 
+	/** The webhook retry schedule's multiplier: anything but a number ≥ 0 is the real schedule, never "retry at once". */
+	#retryScale(): number {
+		const raw = this.env.WEBHOOK_RETRY_SCALE ?? "";
+		const scale = Number(raw);
+		return raw.trim() !== "" && Number.isFinite(scale) && scale >= 0 ? scale : 1;
+	}
+
 	#resolver() {
 		return dohResolver(this.env.DNS_RESOLVER_URL || "https://cloudflare-dns.com/dns-query");
 	}
@@ -386,7 +393,7 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 				secretKey: this.#secretKey(),
 				resolver: this.#resolver(),
 				policy: this.#webhookPolicy(),
-				retryScale: Number(this.env.WEBHOOK_RETRY_SCALE ?? 1),
+				retryScale: this.#retryScale(),
 			});
 		} else {
 			log({ level: "error", msg: "queue.unknown", queue: batch.queue });

@@ -23,7 +23,7 @@ const MAX_REDIRECTS = 3;
 /** An endpoint failing this long without a single success is disabled. */
 const DISABLE_AFTER = "24 hours";
 /** A claim outlives the attempt's timeout and redirects; after it another message may retry. */
-const CLAIM = "2 minutes";
+const CLAIM_SECONDS = 120;
 
 export interface WebhookDeps {
 	db: Database;
@@ -103,8 +103,9 @@ export async function consumeWebhookDeliveries(batch: MessageBatch<unknown>, dep
 	for (const message of batch.messages) {
 		const parsed = DeliveryMessage.safeParse(message.body);
 		if (!parsed.success) {
+			// Retried like any failure (a newer producer during a deploy); the DLQ takes it if it never parses.
 			deps.log({ level: "warn", msg: "webhook.delivery_invalid", messageId: message.id });
-			message.ack();
+			message.retry({ delaySeconds: backoffSeconds(message.attempts, deps.retry) });
 			continue;
 		}
 		try {
@@ -155,7 +156,7 @@ async function deliverOne(id: string, deps: DeliveryDeps): Promise<number | null
 	// with the right delay comes later. Five seconds of slack for clocks.
 	const claimed = await db.execute<Claimed>(sql`
 		UPDATE webhook_deliveries d SET status = 'sending', attempts = d.attempts + 1, last_attempt_at = now(),
-			claimed_until = now() + ${CLAIM}::interval
+			claimed_until = now() + make_interval(secs => ${CLAIM_SECONDS})
 		FROM webhook_endpoints e
 		WHERE d.id = ${id} AND e.id = d.endpoint_id AND e.store_id = d.store_id
 			AND (d.status = 'pending' OR (d.status = 'sending' AND d.claimed_until < now()))
@@ -164,7 +165,12 @@ async function deliverOne(id: string, deps: DeliveryDeps): Promise<number | null
 			e.previous_secret_sealed, coalesce(e.previous_secret_expires_at > now(), false) AS previous_live,
 			e.disabled_at IS NOT NULL AS disabled`);
 	const row = claimed.rows[0];
-	if (!row) return null;
+	if (!row) {
+		// Someone holds it. If that attempt dies (isolate gone, database error after sending), the
+		// row stays "sending" with nothing queued: come back when the lease lapses and take it over.
+		const held = await db.execute<{ status: string }>(sql`SELECT status FROM webhook_deliveries WHERE id = ${id}`);
+		return held.rows[0]?.status === "sending" ? CLAIM_SECONDS : null;
+	}
 	if (row.disabled) {
 		await db.execute(sql`
 			UPDATE webhook_deliveries SET status = 'failed', error = 'endpoint-disabled', claimed_until = NULL

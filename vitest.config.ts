@@ -47,6 +47,11 @@ const whatsappUrl = process.env.OJA_TEST_WHATSAPP_URL ?? "";
 const whatsappAdmin = process.env.OJA_TEST_WHATSAPP_ADMIN ?? "";
 const whatsappAppSecret = process.env.OJA_TEST_WHATSAPP_APP_SECRET ?? "";
 const messagingKey = process.env.OJA_TEST_MESSAGING_KEY ?? "";
+// Merchants' webhook endpoint (a recorder on loopback). Loopback is refused as a webhook target
+// except for exactly this host:port, through the messaging Worker's test-only WEBHOOK_ALLOWED_HOSTS.
+const receiverUrl = process.env.OJA_TEST_WEBHOOK_RECEIVER_URL ?? "";
+const receiverHost = process.env.OJA_TEST_WEBHOOK_RECEIVER_HOST ?? "";
+const receiverAdmin = process.env.OJA_TEST_WEBHOOK_RECEIVER_ADMIN ?? "";
 
 // Integration tests make many requests from one "client", so rate limits are raised in
 // every file except the one that tests them (which gets the real limits from wrangler.toml).
@@ -113,6 +118,12 @@ function auxiliaryWorkers(file: string): AuxiliaryWorker[] {
 							WHATSAPP_GRAPH_URL: whatsappUrl,
 							// Where checkout links from a chat send the shopper back.
 							PUBLIC_BASE_URL: "http://127.0.0.1:8787",
+							// Webhooks: http allowed, the receiver's loopback host:port exempt, hosts resolved
+							// through the DNS sandbox, retries at once (the schedule is unit-tested).
+							ALLOW_HTTP_WEBHOOKS: "true",
+							WEBHOOK_ALLOWED_HOSTS: receiverHost,
+							DNS_RESOLVER_URL: dnsUrl,
+							WEBHOOK_RETRY_SCALE: "0",
 						}
 					: {}),
 				// Every sale is due for settlement as soon as it is posted.
@@ -162,6 +173,8 @@ function integrationProject(file: string): TestProjectInlineConfiguration {
 						WHATSAPP_VERIFY_TOKEN: "test-verify-token-0123456789",
 						TEST_WHATSAPP_ADMIN: whatsappAdmin,
 						TEST_MESSAGING_KEY: messagingKey,
+						TEST_WEBHOOK_RECEIVER_URL: receiverUrl,
+						TEST_WEBHOOK_RECEIVER_ADMIN: receiverAdmin,
 						// The route fuzzer's seed and run count (route-fuzz.test.ts); empty means its defaults.
 						FUZZ_SEED: process.env.FUZZ_SEED ?? "",
 						FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",

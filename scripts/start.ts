@@ -147,6 +147,8 @@ for (const worker of ALL_WORKERS) {
 	// Messaging sends through the WhatsApp sandbox; checkout links from a chat come back to this gateway.
 	if (worker.dir === "messaging") {
 		lines.push(`MESSAGING_SECRET_KEY=${messagingKey}`, `WHATSAPP_GRAPH_URL=${whatsapp.url}`, `PUBLIC_BASE_URL=${base}`);
+		// Merchant webhooks may use http: locally (never in production).
+		lines.push("ALLOW_HTTP_WEBHOOKS=true");
 	}
 	// The gateway verifies the courier's callbacks (POST /webhooks/delivery) with the same secret.
 	// It verifies Paystack's webhooks (POST /webhooks/paystack) with the Paystack secret key, as Paystack signs them.

@@ -5,7 +5,8 @@
 //     integration test file from it, so every file starts clean and files run in parallel;
 //  4. start the DNS sandbox (custom-domain TXT records the tests set and identity checks), the
 //     delivery sandbox (a Kwik-style courier API; a fresh webhook secret per run) and the
-//     Paystack sandbox (a fresh secret key per run, which also signs its webhooks);
+//     Paystack sandbox (a fresh secret key per run, which also signs its webhooks), and a
+//     webhook receiver standing in for merchants' endpoints;
 //  5. run Vitest (extra arguments are passed through), then tear everything down.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -18,6 +19,7 @@ import { startDeliverySandbox } from "@oja/delivery-sandbox";
 import { startDnsSandbox } from "@oja/dns-sandbox";
 import { neonLocalAdmin, startNeonLocal } from "@oja/neon-local";
 import { startPaystackSandbox } from "@oja/paystack-sandbox";
+import { startWebhookReceiver } from "@oja/webhook-receiver";
 import { startWhatsAppSandbox } from "@oja/whatsapp-sandbox";
 import { buildWorkers } from "./build-workers.ts";
 import { databaseFor, integrationFiles, TEMPLATE_DATABASE } from "./test-projects.ts";
@@ -65,6 +67,9 @@ const paystack = await startPaystackSandbox({ secretKey: paystackSecret, webhook
 // (port 9) and are recorded, so tests POST the signed bodies to the gateway in workerd themselves.
 const whatsappAppSecret = randomBytes(16).toString("hex");
 const whatsapp = await startWhatsAppSandbox({ appSecret: whatsappAppSecret, webhookUrl: "http://127.0.0.1:9/webhooks/whatsapp" });
+// A merchant's webhook endpoint on loopback: records what messaging delivers, answers as scripted.
+// Only its host:port is exempt from the SSRF checks (WEBHOOK_ALLOWED_HOSTS in vitest.config.ts).
+const receiver = await startWebhookReceiver();
 let exitCode = 1;
 // `npm test -- <filter>…` runs only the files whose path contains a filter (as Vitest does),
 // so only those get a database: cloning all of them takes most of a short run's time.
@@ -107,6 +112,9 @@ try {
 				OJA_TEST_WHATSAPP_ADMIN: whatsapp.adminUrl,
 				OJA_TEST_WHATSAPP_APP_SECRET: whatsappAppSecret,
 				OJA_TEST_MESSAGING_KEY: generateSecretBoxKey(),
+				OJA_TEST_WEBHOOK_RECEIVER_URL: receiver.url,
+				OJA_TEST_WEBHOOK_RECEIVER_HOST: receiver.host,
+				OJA_TEST_WEBHOOK_RECEIVER_ADMIN: receiver.adminUrl,
 			},
 		});
 		vitest.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
@@ -116,6 +124,7 @@ try {
 		for (const file of files) await admin.dropDatabase(databaseFor(file)).catch(() => false);
 		await admin.dropDatabase(TEMPLATE_DATABASE).catch(() => false);
 	}
+	await receiver.close();
 	await whatsapp.close();
 	await paystack.close();
 	await delivery.close();

@@ -16,6 +16,7 @@ export const PERMISSIONS = {
 	"finance:read": ["owner", "admin"],
 	"payouts:manage": ["owner"],
 	"refunds:manage": ["owner", "admin"],
+	"webhooks:manage": ["owner", "admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -26,8 +27,15 @@ export type Permission = keyof typeof PERMISSIONS;
  * revocation; those changes need a signed-in person. Payouts too: adding a bank account or
  * sending money out of Oja is what a thief with a key would do first (keys are admin or staff
  * today, which payouts:manage excludes anyway; this keeps it so if an owner-role key is added).
+ * Webhook endpoints too: one registered with a stolen key would keep receiving every order
+ * (customers' names, phones, addresses) after the key is revoked.
  */
-export const PERSON_ONLY: ReadonlySet<Permission> = new Set<Permission>(["team:manage", "api_keys:manage", "payouts:manage"]);
+export const PERSON_ONLY: ReadonlySet<Permission> = new Set<Permission>([
+	"team:manage",
+	"api_keys:manage",
+	"payouts:manage",
+	"webhooks:manage",
+]);
 
 export function can(role: Role, permission: Permission): boolean {
 	return (PERMISSIONS[permission] as readonly Role[]).includes(role);

@@ -8,6 +8,8 @@ describe("permission matrix", () => {
 		expect(can("staff", "api_keys:manage")).toBe(false);
 		expect(can("staff", "payouts:manage")).toBe(false);
 		expect(can("staff", "team:manage")).toBe(false);
+		expect(can("staff", "webhooks:manage")).toBe(false);
+		expect(can("admin", "webhooks:manage")).toBe(true);
 	});
 
 	it("is monotonic: a higher role can do everything a lower one can", () => {

@@ -24,3 +24,4 @@ export * from "./storefront-cache.ts";
 export * from "./stores.ts";
 export * from "./text.ts";
 export * from "./validation.ts";
+export * from "./webhooks.ts";

@@ -33,6 +33,8 @@ export const ID_PREFIXES = {
 	reconciliationRun: "rec",
 	conversation: "cnv",
 	message: "msg",
+	webhookEndpoint: "whe",
+	webhookDelivery: "whd",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

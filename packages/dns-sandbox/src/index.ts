@@ -2,9 +2,10 @@
 // "DNS" says about a merchant's domain. It answers the JSON format (`application/dns-json`)
 // the Workers' @oja/dns client speaks to Cloudflare or Google in production, from records
 // set through its admin endpoint:
-//   GET    /dns-query?name=…&type=TXT          → {"Status":0|3,"Answer":[…]}
+//   GET    /dns-query?name=…&type=TXT|A|AAAA   → {"Status":0|3,"Answer":[…]}
 //   PUT    /_admin/txt/{name}  {"values":[…]}  → replaces the TXT strings at name
-//   DELETE /_admin/txt/{name}                  → removes them
+//   PUT    /_admin/a/{name}, /_admin/aaaa/{name} {"values":[…]} → the addresses (webhook SSRF tests)
+//   DELETE /_admin/{txt|a|aaaa}/{name}         → removes them
 // Loopback only, no CORS: nothing but local processes should reach it.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,7 +18,8 @@ export interface DnsSandbox {
 	close(): Promise<void>;
 }
 
-const TXT = 16;
+const TYPES = { TXT: 16, A: 1, AAAA: 28 } as const;
+type RecordType = keyof typeof TYPES;
 const MAX_BODY = 64 * 1024;
 
 const canonical = (name: string) => name.trim().toLowerCase().replace(/\.$/, "");
@@ -46,35 +48,39 @@ function quoted(value: string): string {
 }
 
 export async function startDnsSandbox(options: { port?: number } = {}): Promise<DnsSandbox> {
+	// Keyed by "<TYPE> <name>".
 	const records = new Map<string, string[]>();
+	const hasAny = (name: string) => (Object.keys(TYPES) as RecordType[]).some((t) => records.has(`${t} ${name}`));
 	const host = "127.0.0.1";
 
 	const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
 		const url = new URL(req.url ?? "/", `http://${host}`);
 		if (url.pathname === "/dns-query" && req.method === "GET") {
 			const name = canonical(url.searchParams.get("name") ?? "");
-			const type = (url.searchParams.get("type") ?? "A").toUpperCase();
+			const asked = (url.searchParams.get("type") ?? "A").toUpperCase();
 			if (!name) return send(res, 400, { Status: 1, Comment: "name is required" }, "application/dns-json");
-			const values = records.get(name);
-			const question = [{ name: `${name}.`, type: type === "TXT" ? TXT : 1 }];
-			// Like a real zone: a name with no records at all is NXDOMAIN.
-			if (!values) return send(res, 200, { Status: 3, Question: question }, "application/dns-json");
-			const Answer = type === "TXT" ? values.map((v) => ({ name: `${name}.`, type: TXT, TTL: 60, data: quoted(v) })) : [];
+			const type: RecordType = asked === "TXT" || asked === "AAAA" ? asked : "A";
+			const question = [{ name: `${name}.`, type: TYPES[type] }];
+			// Like a real zone: a name with no records at all is NXDOMAIN; one with other types only, NOERROR and no answer.
+			if (!hasAny(name)) return send(res, 200, { Status: 3, Question: question }, "application/dns-json");
+			const values = records.get(`${type} ${name}`) ?? [];
+			const Answer = values.map((v) => ({ name: `${name}.`, type: TYPES[type], TTL: 60, data: type === "TXT" ? quoted(v) : v }));
 			return send(res, 200, { Status: 0, Question: question, Answer }, "application/dns-json");
 		}
-		const admin = /^\/_admin\/txt\/([^/]+)$/.exec(url.pathname);
-		if (admin?.[1] !== undefined) {
-			const name = canonical(decodeURIComponent(admin[1]));
+		const admin = /^\/_admin\/(txt|a|aaaa)\/([^/]+)$/.exec(url.pathname);
+		if (admin?.[1] !== undefined && admin[2] !== undefined) {
+			const type = admin[1].toUpperCase() as RecordType;
+			const name = canonical(decodeURIComponent(admin[2]));
 			if (req.method === "PUT") {
 				const body = (await readJson(req)) as { values?: unknown };
 				if (!Array.isArray(body.values) || !body.values.every((v) => typeof v === "string")) {
 					return send(res, 400, { message: 'expected {"values": string[]}' });
 				}
-				records.set(name, body.values as string[]);
+				records.set(`${type} ${name}`, body.values as string[]);
 				return send(res, 200, { name, values: body.values });
 			}
 			if (req.method === "DELETE") {
-				records.delete(name);
+				records.delete(`${type} ${name}`);
 				return send(res, 200, { name });
 			}
 		}
@@ -111,6 +117,16 @@ export async function startDnsSandbox(options: { port?: number } = {}): Promise<
 /** Sets (or, with no values, removes) the TXT strings at a name in a running sandbox. */
 export async function setTxt(adminUrl: string, name: string, values: string[]): Promise<void> {
 	const target = `${adminUrl}/txt/${encodeURIComponent(name)}`;
+	const res =
+		values.length === 0
+			? await fetch(target, { method: "DELETE" })
+			: await fetch(target, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ values }) });
+	if (!res.ok) throw new Error(`dns sandbox answered ${res.status}: ${await res.text()}`);
+}
+
+/** Sets (or, with no values, removes) the A or AAAA addresses of a name in a running sandbox. */
+export async function setAddresses(adminUrl: string, name: string, type: "a" | "aaaa", values: string[]): Promise<void> {
+	const target = `${adminUrl}/${type}/${encodeURIComponent(name)}`;
 	const res =
 		values.length === 0
 			? await fetch(target, { method: "DELETE" })

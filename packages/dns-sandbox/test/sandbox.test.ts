@@ -1,6 +1,6 @@
 import { dohResolver } from "@oja/dns";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DnsSandbox, setTxt, startDnsSandbox } from "../src/index.ts";
+import { type DnsSandbox, setAddresses, setTxt, startDnsSandbox } from "../src/index.ts";
 
 describe("dns sandbox", () => {
 	let dns: DnsSandbox;
@@ -25,5 +25,16 @@ describe("dns sandbox", () => {
 		});
 		await setTxt(dns.adminUrl, "_oja-challenge.shop.example.ng", []);
 		expect(await resolver.txt("_oja-challenge.shop.example.ng")).toEqual([]);
+	});
+
+	it("answers A and AAAA separately from TXT, as the webhook checks ask", async () => {
+		const resolver = dohResolver(dns.url);
+		expect(await resolver.addresses("hooks.example.ng")).toEqual([]);
+		await setAddresses(dns.adminUrl, "hooks.example.ng", "a", ["10.0.0.5"]);
+		await setAddresses(dns.adminUrl, "hooks.example.ng", "aaaa", ["fd00:ec2::254"]);
+		expect(await resolver.addresses("Hooks.Example.NG.")).toEqual(["10.0.0.5", "fd00:ec2::254"]);
+		expect(await resolver.txt("hooks.example.ng")).toEqual([]);
+		await setAddresses(dns.adminUrl, "hooks.example.ng", "a", []);
+		expect(await resolver.addresses("hooks.example.ng")).toEqual(["fd00:ec2::254"]);
 	});
 });

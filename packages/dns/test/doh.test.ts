@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DnsLookupError, dohResolver, parseDohJson, txtData } from "../src/index.ts";
+import { DnsLookupError, dohResolver, parseDohAddresses, parseDohJson, txtData } from "../src/index.ts";
 
 describe("DoH JSON", () => {
 	it("joins quoted character-strings and reads bare text", () => {
@@ -23,6 +23,21 @@ describe("DoH JSON", () => {
 		expect(parseDohJson({ Status: 3 })).toEqual([]);
 		expect(() => parseDohJson({ Status: 2 })).toThrow(DnsLookupError);
 		expect(() => parseDohJson("nope")).toThrow(DnsLookupError);
+	});
+
+	it("reads A and AAAA answers past CNAME steps; SERVFAIL is not an answer", () => {
+		const reply = {
+			Status: 0,
+			Answer: [
+				{ name: "hooks.shop.ng", type: 5, data: "edge.example." },
+				{ name: "edge.example", type: 1, data: "203.0.113.7" },
+				{ name: "edge.example", type: 28, data: "2001:db8::7" },
+			],
+		};
+		expect(parseDohAddresses(reply, 1)).toEqual(["203.0.113.7"]);
+		expect(parseDohAddresses(reply, 28)).toEqual(["2001:db8::7"]);
+		expect(parseDohAddresses({ Status: 3 }, 1)).toEqual([]);
+		expect(() => parseDohAddresses({ Status: 2 }, 1)).toThrow(DnsLookupError);
 	});
 
 	it("asks for TXT in the JSON format and reports an unreachable resolver as unknown", async () => {

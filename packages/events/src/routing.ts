@@ -1,3 +1,5 @@
+import { WEBHOOK_EVENT_TYPES } from "@oja/contracts";
+
 // Cloudflare Queues have exactly one consumer Worker per queue, so fan-out happens at
 // publish time: the relay sends each event to every queue whose subscription matches.
 
@@ -36,6 +38,8 @@ export const EVENT_SUBSCRIPTIONS = {
 		(type === "order.created" && (payload as { paymentMethod?: unknown } | null)?.paymentMethod === "pay_on_delivery") ||
 		(type === "order.status_changed" && (payload as { field?: unknown } | null)?.field === "fulfilmentStatus") ||
 		(type === "cart.abandoned" && typeof (payload as { phone?: unknown } | null)?.phone === "string"),
+	/** oja-webhook-events → messaging Worker: fan-out into deliveries to merchants' webhook endpoints. */
+	WEBHOOK_EVENTS: ({ type }: RoutedEvent) => (WEBHOOK_EVENT_TYPES as readonly string[]).includes(type),
 } as const satisfies Record<string, (event: RoutedEvent) => boolean>;
 
 export type EventQueueBinding = keyof typeof EVENT_SUBSCRIPTIONS;

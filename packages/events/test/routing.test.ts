@@ -1,4 +1,6 @@
+import { WEBHOOK_EVENT_TYPES } from "@oja/contracts";
 import { describe, expect, it } from "vitest";
+import { EVENT_TYPES } from "../src/contracts.ts";
 import { EVENT_SUBSCRIPTIONS } from "../src/routing.ts";
 
 const queuesFor = (type: string, payload: unknown) =>
@@ -27,7 +29,13 @@ describe("event routing", () => {
 		expect(queuesFor("inventory.adjusted", {})).toEqual(["EVENTS", "STOREFRONT_CACHE"]);
 		expect(queuesFor("catalog.product.updated", {})).toEqual(["EVENTS", "STOREFRONT_CACHE"]);
 		expect(queuesFor("identity.store.updated", {})).toEqual(["EVENTS", "STOREFRONT_CACHE"]);
-		expect(queuesFor("order.created", {})).toEqual(["EVENTS", "ORDER_EVENTS"]);
+		expect(queuesFor("order.created", {})).toEqual(["EVENTS", "ORDER_EVENTS", "WEBHOOK_EVENTS"]);
+		expect(queuesFor("delivery.completed", {})).toEqual(["EVENTS", "WEBHOOK_EVENTS"]);
+		expect(queuesFor("cart.abandoned", {})).toEqual(["EVENTS", "WEBHOOK_EVENTS"]);
 		expect(queuesFor("identity.user.created", {})).toEqual(["EVENTS"]);
+	});
+
+	it("sends merchants' webhooks only events that exist", () => {
+		for (const type of WEBHOOK_EVENT_TYPES) expect(EVENT_TYPES).toContain(type);
 	});
 });

@@ -176,6 +176,7 @@ export class Cart extends DurableObject<CommerceEnv> {
 					STOREFRONT_CACHE: this.env.STOREFRONT_CACHE,
 					ORDER_EVENTS: this.env.ORDER_EVENTS,
 					MESSAGING_EVENTS: this.env.MESSAGING_EVENTS,
+					WEBHOOK_EVENTS: this.env.WEBHOOK_EVENTS,
 				},
 				ids,
 			}).catch(() => undefined);

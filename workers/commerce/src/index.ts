@@ -475,6 +475,7 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 				STOREFRONT_CACHE: this.env.STOREFRONT_CACHE,
 				ORDER_EVENTS: this.env.ORDER_EVENTS,
 				MESSAGING_EVENTS: this.env.MESSAGING_EVENTS,
+				WEBHOOK_EVENTS: this.env.WEBHOOK_EVENTS,
 			},
 			ids: result.eventIds,
 			...(result.claimed ? { claimed: result.claimed } : {}),

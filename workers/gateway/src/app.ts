@@ -31,6 +31,7 @@ import { storefrontRoutes } from "./routes/storefront.ts";
 import { storefrontCatalogRoutes } from "./routes/storefront-catalog.ts";
 import { storeRoutes } from "./routes/stores.ts";
 import { variantRoutes } from "./routes/variants.ts";
+import { webhookEndpointRoutes } from "./routes/webhook-endpoints.ts";
 import { whatsappWebhookRoutes } from "./routes/whatsapp-webhooks.ts";
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -120,6 +121,7 @@ app.route("/", variantRoutes);
 app.route("/", collectionRoutes);
 app.route("/", discountRoutes);
 app.route("/", inboxRoutes);
+app.route("/", webhookEndpointRoutes);
 app.route("/", deliveryOptionRoutes);
 app.route("/", opsRoutes);
 app.route("/", cartRoutes);

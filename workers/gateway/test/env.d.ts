@@ -20,6 +20,9 @@ declare namespace Cloudflare {
 		TEST_PAYSTACK_ADMIN: string;
 		/** The WhatsApp sandbox's admin API: numbers, windows, failures, and every message sent. */
 		TEST_WHATSAPP_ADMIN: string;
+		/** The webhook receiver standing in for merchants' endpoints (http://127.0.0.1:<port>), and its admin API. */
+		TEST_WEBHOOK_RECEIVER_URL: string;
+		TEST_WEBHOOK_RECEIVER_ADMIN: string;
 		/** identity's LoginThrottle namespace, to read a window's counts (reserve/settle stay identity's). */
 		TEST_LOGIN_THROTTLE: DurableObjectNamespace<import("../../identity/src/login-throttle.ts").LoginThrottle>;
 	}

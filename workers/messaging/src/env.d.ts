@@ -3,7 +3,7 @@ interface MessagingEnv {
 	DATABASE_URL: string;
 	/** Local dev and tests only: the @oja/neon-local /sql endpoint. */
 	NEON_LOCAL_ENDPOINT?: string;
-	/** AES-GCM key (32 bytes, base64) sealing stores' WhatsApp access tokens. */
+	/** AES-GCM key (32 bytes, base64) sealing stores' WhatsApp access tokens and webhook signing secrets. */
 	MESSAGING_SECRET_KEY: string;
 	/**
 	 * Optional: a Workers AI binding (`[ai] binding = "AI"`) and the model the assistant's

@@ -4,6 +4,7 @@ import {
 	type ConversationList,
 	ConversationListQuery,
 	type Conversation as ConversationView,
+	CreateWebhookEndpointInput,
 	type MessageList,
 	MessageListQuery,
 	ProblemError,
@@ -15,11 +16,19 @@ import {
 	runRpc,
 	StaffReplyInput,
 	type StoreAccess,
+	type WebhookDelivery,
+	type WebhookDeliveryList,
+	WebhookDeliveryListQuery,
+	type WebhookEndpoint,
+	type WebhookEndpointList,
+	type WebhookEndpointWithSecret,
 	type WhatsAppChannel,
 	WhatsAppChannelInput,
 } from "@oja/contracts";
 import { createDb } from "@oja/db";
+import { dohResolver } from "@oja/dns";
 import { consumeBatch } from "@oja/events";
+import type { UrlPolicy } from "@oja/webhooks";
 import { GraphClient } from "@oja/whatsapp";
 import { sql } from "drizzle-orm";
 import { getChannel, putChannel } from "./channels.ts";
@@ -28,6 +37,20 @@ import { getConversation, listConversations, listMessages, markRead } from "./in
 import { orderNoticeFor } from "./notifications.ts";
 import { consumeOutbound } from "./outbound.ts";
 import { strandedSends } from "./threads.ts";
+import { consumeWebhookDeliveries, consumeWebhookEvents } from "./webhook-delivery.ts";
+import {
+	createEndpoint,
+	deleteEndpoint,
+	enableEndpoint,
+	endpointNotFound,
+	getDelivery,
+	getEndpoint,
+	listDeliveries,
+	listEndpoints,
+	redeliver,
+	rotateSecret,
+	vetUrl,
+} from "./webhook-endpoints.ts";
 
 export { Conversation } from "./conversation.ts";
 
@@ -39,6 +62,8 @@ const WORKER = "messaging";
 const log = (line: Record<string, unknown>) => console.log(JSON.stringify({ worker: WORKER, ...line }));
 
 const ConversationId = prefixedId("cnv");
+const EndpointId = prefixedId("whe");
+const DeliveryId = prefixedId("whd");
 /** A client's Idempotency-Key, when it sent a usable one: a retried staff reply is queued once. */
 function keyOf(value: unknown): string | null {
 	return typeof value === "string" && /^[\x21-\x7e]{8,100}$/.test(value) ? value : null;
@@ -62,6 +87,28 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 
 	#graph(): GraphClient {
 		return new GraphClient({ baseUrl: this.env.WHATSAPP_GRAPH_URL, version: this.env.WHATSAPP_API_VERSION });
+	}
+
+	/** Where webhooks may point: https only unless ALLOW_HTTP_WEBHOOKS, loopback only for WEBHOOK_ALLOWED_HOSTS (tests). */
+	#webhookPolicy(): UrlPolicy {
+		return {
+			allowHttp: this.env.ALLOW_HTTP_WEBHOOKS === "true",
+			allowedHosts: (this.env.WEBHOOK_ALLOWED_HOSTS ?? "")
+				.split(",")
+				.map((h) => h.trim())
+				.filter((h) => h.length > 0),
+		};
+	}
+
+	/** The webhook retry schedule's multiplier: anything but a number ≥ 0 is the real schedule, never "retry at once". */
+	#retryScale(): number {
+		const raw = this.env.WEBHOOK_RETRY_SCALE ?? "";
+		const scale = Number(raw);
+		return raw.trim() !== "" && Number.isFinite(scale) && scale >= 0 ? scale : 1;
+	}
+
+	#resolver() {
+		return dohResolver(this.env.DNS_RESOLVER_URL || "https://cloudflare-dns.com/dns-query");
 	}
 
 	#conversation(storeId: string, waId: string) {
@@ -228,6 +275,98 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 		await this.tick();
 	}
 
+	// Merchant webhooks: endpoints (a signing secret shown once), the delivery log, redelivery.
+
+	async createWebhookEndpoint(
+		access: StoreAccess,
+		input: unknown,
+		ctx: RequestContext,
+	): Promise<Result<WebhookEndpointWithSecret>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const parsed = parseOrThrow(CreateWebhookEndpointInput, input);
+			const url = await vetUrl(parsed.url, this.#webhookPolicy(), this.#resolver());
+			return createEndpoint(createDb(this.env), this.#secretKey(), access.storeId, parsed, url);
+		});
+	}
+
+	async listWebhookEndpoints(access: StoreAccess, ctx: RequestContext): Promise<Result<WebhookEndpointList>> {
+		return runRpc(ctx.requestId, WORKER, async () => ({ items: await listEndpoints(createDb(this.env), access.storeId) }));
+	}
+
+	async getWebhookEndpoint(access: StoreAccess, endpointId: unknown, ctx: RequestContext): Promise<Result<WebhookEndpoint>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const found = await getEndpoint(createDb(this.env), access.storeId, parseOrThrow(EndpointId, endpointId, "endpoint id"));
+			if (!found) throw endpointNotFound();
+			return found;
+		});
+	}
+
+	async deleteWebhookEndpoint(access: StoreAccess, endpointId: unknown, ctx: RequestContext): Promise<Result<null>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const id = parseOrThrow(EndpointId, endpointId, "endpoint id");
+			if (!(await deleteEndpoint(createDb(this.env), access.storeId, id))) throw endpointNotFound();
+			return null;
+		});
+	}
+
+	async rotateWebhookSecret(
+		access: StoreAccess,
+		endpointId: unknown,
+		ctx: RequestContext,
+	): Promise<Result<WebhookEndpointWithSecret>> {
+		return runRpc(ctx.requestId, WORKER, async () =>
+			rotateSecret(createDb(this.env), this.#secretKey(), access.storeId, parseOrThrow(EndpointId, endpointId, "endpoint id")),
+		);
+	}
+
+	async enableWebhookEndpoint(access: StoreAccess, endpointId: unknown, ctx: RequestContext): Promise<Result<WebhookEndpoint>> {
+		return runRpc(ctx.requestId, WORKER, async () =>
+			enableEndpoint(createDb(this.env), access.storeId, parseOrThrow(EndpointId, endpointId, "endpoint id")),
+		);
+	}
+
+	async listWebhookDeliveries(
+		access: StoreAccess,
+		endpointId: unknown,
+		query: unknown,
+		ctx: RequestContext,
+	): Promise<Result<WebhookDeliveryList>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const db = createDb(this.env);
+			const id = parseOrThrow(EndpointId, endpointId, "endpoint id");
+			const parsed = parseOrThrow(WebhookDeliveryListQuery, query, "query");
+			// Another store's endpoint is a 404, not an empty log.
+			if (!(await getEndpoint(db, access.storeId, id))) throw endpointNotFound();
+			return listDeliveries(db, access.storeId, id, parsed);
+		});
+	}
+
+	/** A new delivery of the same event to the same endpoint, queued now. */
+	async redeliverWebhook(
+		access: StoreAccess,
+		endpointId: unknown,
+		deliveryId: unknown,
+		ctx: RequestContext,
+	): Promise<Result<WebhookDelivery>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const db = createDb(this.env);
+			const made = await redeliver(
+				db,
+				access.storeId,
+				parseOrThrow(EndpointId, endpointId, "endpoint id"),
+				parseOrThrow(DeliveryId, deliveryId, "delivery id"),
+			);
+			if (made === null) throw new ProblemError(problem("not-found", "No such delivery."));
+			if (made === "disabled") {
+				throw new ProblemError(
+					problem("conflict", "The endpoint is disabled: enable it first.", { extensions: { code: "endpoint-disabled" } }),
+				);
+			}
+			await this.env.WEBHOOK_DELIVERY.send({ id: made.id }, { contentType: "json" });
+			return (await getDelivery(db, access.storeId, made.id)) ?? made;
+		});
+	}
+
 	override async queue(batch: MessageBatch<unknown>): Promise<void> {
 		const db = createDb(this.env);
 		const retry = { baseDelaySeconds: Number(this.env.QUEUE_RETRY_BASE_SECONDS ?? 5), maxDelaySeconds: 15 * 60 };
@@ -262,6 +401,19 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 					});
 					return [];
 				},
+			});
+		} else if (batch.queue.startsWith("oja-webhook-events")) {
+			await consumeWebhookEvents(batch, { db, retry, log, queue: this.env.WEBHOOK_DELIVERY });
+		} else if (batch.queue.startsWith("oja-webhook-delivery")) {
+			await consumeWebhookDeliveries(batch, {
+				db,
+				retry,
+				log,
+				queue: this.env.WEBHOOK_DELIVERY,
+				secretKey: this.#secretKey(),
+				resolver: this.#resolver(),
+				policy: this.#webhookPolicy(),
+				retryScale: this.#retryScale(),
 			});
 		} else {
 			log({ level: "error", msg: "queue.unknown", queue: batch.queue });

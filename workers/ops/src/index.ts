@@ -24,6 +24,7 @@ export default class OpsService extends WorkerEntrypoint<OpsEnv> {
 				STOREFRONT_CACHE: this.env.STOREFRONT_CACHE,
 				ORDER_EVENTS: this.env.ORDER_EVENTS,
 				MESSAGING_EVENTS: this.env.MESSAGING_EVENTS,
+				WEBHOOK_EVENTS: this.env.WEBHOOK_EVENTS,
 			},
 		});
 	}

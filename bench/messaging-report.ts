@@ -15,7 +15,7 @@ function section(runs: MessagingRun[], START: string, END: string): string {
 		START,
 		"### Messaging: WhatsApp webhook ingest, inbound to reply",
 		"",
-		"`npm run bench -- --only messaging` (bench/messaging.ts), once per backend. **Webhook ingest**: a real-format WhatsApp delivery signed with the app secret, POSTed to `/webhooks/whatsapp` over 32 connections (signature checked over the raw body, the body enqueued on oja-whatsapp-inbound, 200), beside bare workerd (hello-world) in the same run; the delivery is for a number no store registered, so the consumer's work after each response is one lookup and a drop. *SQL during ingest* counts every neon-local round trip in that run: the route makes none; what is counted is that consumer lookup. **Inbound to reply**: 100 customers ask the demo store \"how much is the gele?\" through the WhatsApp sandbox (4 at a time), each timed from the sandbox's signed webhook POST until its Graph API has received the reply: gateway → oja-whatsapp-inbound → the customer's Conversation Durable Object → the assistant (classifier, catalog search) → Postgres → oja-whatsapp-outbound → Graph API. Neither WhatsApp queue waits to fill a batch (`max_batch_timeout = 0`, locally as in production): with 1 s windows the same run measured p50 2,067 ms / p99 2,375 ms (2026-11-30, two 1-second waits), with 0 it measured 244 / 571 ms.",
+		"`npm run bench -- --only messaging` (bench/messaging.ts), once per backend. **Webhook ingest**: a real-format WhatsApp delivery signed with the app secret, POSTed to `/webhooks/whatsapp` over 32 connections (signature checked over the raw body, the body enqueued on oja-whatsapp-inbound, 200), beside bare workerd (hello-world) in the same run; the delivery is for a number no store registered, so the consumer's work after each response is one lookup and a drop. *SQL during ingest* counts every neon-local round trip in that run: the route makes none; what is counted is that consumer lookup. **Inbound to reply**: 100 customers ask the demo store \"how much is the gele?\" through the WhatsApp sandbox (4 at a time), each timed from the sandbox's signed webhook POST until its Graph API has received the reply: gateway → oja-whatsapp-inbound → the customer's Conversation Durable Object → the assistant (classifier, catalog search) → Postgres → oja-whatsapp-outbound → Graph API. **Merchant webhook deliveries**: the demo store's owner registers an endpoint (a stand-in receiver on this machine), one pay-on-delivery order makes the first delivery, then 500 redeliveries are requested (16 at a time) and timed until the receiver has them all: oja-webhook-delivery → messaging → the URL re-checked → a signed POST → the attempt recorded. Neither WhatsApp queue waits to fill a batch (`max_batch_timeout = 0`, locally as in production): with 1 s windows the same run measured p50 2,067 ms / p99 2,375 ms (2026-11-30, two 1-second waits), with 0 it measured 244 / 571 ms.",
 		"",
 		`| | ${runs.map((r) => backendName(r.backend)).join(" | ")} | target |`,
 		`| --- | ${runs.map(() => "---:").join(" | ")} | --- |`,
@@ -39,6 +39,11 @@ function section(runs: MessagingRun[], START: string, END: string): string {
 			"**inbound to reply** p50 / p99 / max ms",
 			(r) =>
 				`${fmt(r.replyLatency.p50Ms)} / ${fmt(r.replyLatency.p99Ms)} / ${fmt(r.replyLatency.maxMs)} (${r.replyLatency.answered} of ${r.replyLatency.messages} answered)`,
+		),
+		row(
+			"**merchant webhook deliveries**/s",
+			(r) =>
+				`${fmt(r.webhookDeliveries.perSecond)} (${fmt(r.webhookDeliveries.received)} of ${fmt(r.webhookDeliveries.deliveries)} in ${fmt(r.webhookDeliveries.wallSeconds, 2)} s)`,
 		),
 		"",
 		`- **Webhook ingest ≥ 40% of bare workerd**: ${met(runs.every((r) => r.ingestRatio >= TARGET.ingestRatio))} (${runs.map((r) => `${backendName(r.backend)} ${fmt(r.ingestRatio * 100)}%`).join(", ")}); **0 SQL round trips in the request: met**. The route is the Paystack webhook's shape (verify, enqueue, answer), and the payments section above records where that time goes on this machine: the gateway Worker itself costs about half of bare workerd, and Miniflare's local queue send most of the rest.`,

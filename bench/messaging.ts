@@ -18,6 +18,7 @@ export interface MessagingResult {
 	helloWorld: { perSecond: number };
 	ingestRatio: number;
 	replyLatency: { messages: number; concurrency: number; p50Ms: number; p99Ms: number; maxMs: number; answered: number };
+	webhookDeliveries: { deliveries: number; received: number; wallSeconds: number; perSecond: number };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -104,5 +105,108 @@ export async function runMessaging(
 	);
 	log(`messaging: ingest ${JSON.stringify(measured.ingest)}, hello-world ${measured.helloWorld.perSecond} req/s`);
 	await settle(stack, 60);
-	return { ...measured, replyLatency };
+	const webhookDeliveries = await measureWebhookDeliveries(stack, log);
+	return { ...measured, replyLatency, webhookDeliveries };
+}
+
+/**
+ * Merchant webhook deliveries per second: the demo store's owner registers an endpoint (the
+ * stand-in receiver), one pay-on-delivery order makes its first delivery, then 500 redeliveries
+ * are asked for (16 at a time) and timed until the receiver has every one: queue → messaging →
+ * the endpoint's URL re-checked → signed POST → the attempt recorded.
+ */
+async function measureWebhookDeliveries(
+	stack: Stack,
+	log: (line: string) => void,
+): Promise<MessagingResult["webhookDeliveries"]> {
+	const api = (path: string, init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {}) =>
+		fetch(`${stack.gatewayUrl}${path}`, {
+			method: init.method ?? "GET",
+			headers: {
+				"content-type": "application/json",
+				...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+				...init.headers,
+			},
+			...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+		});
+	const json = async <T>(res: Response, status: number): Promise<T> => {
+		if (res.status !== status) throw new Error(`bench: ${res.url} answered ${res.status}: ${await res.text()}`);
+		return (await res.json()) as T;
+	};
+	const { accessToken } = await json<{ accessToken: string }>(
+		await api("/v1/auth/login", { method: "POST", body: { email: DEMO.email, password: DEMO.password } }),
+		200,
+	);
+	const hook = `${stack.webhookReceiverUrl}/hooks/bench`;
+	const endpoint = await json<{ id: string }>(
+		await api(`/v1/stores/${DEMO.storeId}/webhook-endpoints`, {
+			method: "POST",
+			token: accessToken,
+			body: { url: hook, events: ["order.created"] },
+		}),
+		201,
+	);
+	const received = async () =>
+		((await (await fetch(`${stack.webhookReceiverAdminUrl}/hooks/bench`)).json()) as { requests: unknown[] }).requests.length;
+	// One order: its order.created is the first delivery.
+	const cart = await json<{ id: string }>(await api("/v1/storefront/demo/carts", { method: "POST", body: {} }), 201);
+	const products = await json<{ items: { variants: { id: string }[] }[] }>(
+		await api("/v1/storefront/demo/products?limit=1"),
+		200,
+	);
+	const variantId = products.items[0]?.variants[0]?.id;
+	await json(await api(`/v1/storefront/demo/carts/${cart.id}/lines`, { method: "POST", body: { variantId, quantity: 1 } }), 201);
+	await json(
+		await api(`/v1/storefront/demo/carts/${cart.id}/checkout`, {
+			method: "POST",
+			headers: { "idempotency-key": crypto.randomUUID() },
+			body: {
+				name: "Bench",
+				phone: "08031234567",
+				deliveryOptionId: "dlv_01JDEMX0000000000000000001",
+				paymentMethod: "pay_on_delivery",
+			},
+		}),
+		201,
+	);
+	for (let waited = 0; waited < 30_000 && (await received()) < 1; waited += 100) await sleep(100);
+	const log0 = await json<{ items: { id: string }[] }>(
+		await api(`/v1/stores/${DEMO.storeId}/webhook-endpoints/${endpoint.id}/deliveries`, { token: accessToken }),
+		200,
+	);
+	const first = log0.items[0]?.id;
+	if (!first) throw new Error("bench: the order's webhook was never delivered");
+
+	const deliveries = 500;
+	const before = await received();
+	const t0 = performance.now();
+	let next = 0;
+	await Promise.all(
+		Array.from({ length: 16 }, async () => {
+			while (next++ < deliveries) {
+				await json(
+					await api(`/v1/stores/${DEMO.storeId}/webhook-endpoints/${endpoint.id}/deliveries/${first}/redeliver`, {
+						method: "POST",
+						token: accessToken,
+					}),
+					202,
+				);
+			}
+		}),
+	);
+	let got = 0;
+	for (let waited = 0; waited < 120_000; waited += 50) {
+		got = (await received()) - before;
+		if (got >= deliveries) break;
+		await sleep(50);
+	}
+	const wallSeconds = (performance.now() - t0) / 1000;
+	const result = {
+		deliveries,
+		received: got,
+		wallSeconds: Math.round(wallSeconds * 100) / 100,
+		perSecond: Math.round(got / wallSeconds),
+	};
+	log(`messaging: webhook deliveries ${JSON.stringify(result)}`);
+	return result;
 }

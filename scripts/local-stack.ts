@@ -15,6 +15,7 @@ import { migrate } from "@oja/db/migrate";
 import { SANDBOX_API_KEY, startDeliverySandbox } from "@oja/delivery-sandbox";
 import { type NeonLocalAdmin, neonLocalAdmin, startNeonLocal } from "@oja/neon-local";
 import { startPaystackSandbox } from "@oja/paystack-sandbox";
+import { startWebhookReceiver } from "@oja/webhook-receiver";
 import { startWhatsAppSandbox } from "@oja/whatsapp-sandbox";
 import { convertV4MiniflareOptions, Miniflare, type V4SharedOptions, type V4WorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
@@ -63,6 +64,9 @@ export interface Stack {
 	whatsappAdminUrl: string;
 	whatsappAppSecret: string;
 	messagingKey: string;
+	/** A stand-in merchant webhook endpoint (records what it receives) and its admin API. */
+	webhookReceiverUrl: string;
+	webhookReceiverAdminUrl: string;
 }
 
 export type Disposer = () => Promise<void>;
@@ -138,12 +142,17 @@ export async function startStack(
 	});
 	disposers.push(() => whatsapp.close());
 	const messagingKey = generateSecretBoxKey();
+	// A merchant's webhook endpoint on this machine: loopback is refused unless named, so it is.
+	const receiver = await startWebhookReceiver();
+	disposers.push(() => receiver.close());
 	const whatsappBindings: WhatsAppBindings = {
 		gateway: { WHATSAPP_APP_SECRET: whatsappAppSecret, WHATSAPP_VERIFY_TOKEN: randomBytes(8).toString("hex") },
 		messaging: {
 			MESSAGING_SECRET_KEY: messagingKey,
 			WHATSAPP_GRAPH_URL: whatsapp.url,
 			PUBLIC_BASE_URL: `http://127.0.0.1:${gatewayPort}`,
+			ALLOW_HTTP_WEBHOOKS: "true",
+			WEBHOOK_ALLOWED_HOSTS: receiver.host,
 		},
 	};
 	const signingKeys = JSON.stringify({ keys: [await generateSigningJwk("bench")] });
@@ -190,12 +199,20 @@ export async function startStack(
 		whatsappAdminUrl: whatsapp.adminUrl,
 		whatsappAppSecret,
 		messagingKey,
+		webhookReceiverUrl: receiver.url,
+		webhookReceiverAdminUrl: receiver.adminUrl,
 	};
 }
 
 interface WhatsAppBindings {
 	gateway: { WHATSAPP_APP_SECRET: string; WHATSAPP_VERIFY_TOKEN: string };
-	messaging: { MESSAGING_SECRET_KEY: string; WHATSAPP_GRAPH_URL: string; PUBLIC_BASE_URL: string };
+	messaging: {
+		MESSAGING_SECRET_KEY: string;
+		WHATSAPP_GRAPH_URL: string;
+		PUBLIC_BASE_URL: string;
+		ALLOW_HTTP_WEBHOOKS: string;
+		WEBHOOK_ALLOWED_HOSTS: string;
+	};
 }
 
 /** A Worker's prebuilt bundle with the bindings, services and queues its wrangler.toml declares. */

@@ -33,6 +33,7 @@ export const ID_PREFIXES = {
 	reconciliationRun: "rec",
 	conversation: "cnv",
 	message: "msg",
+	email: "eml",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

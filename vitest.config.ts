@@ -46,6 +46,12 @@ const whatsappUrl = process.env.OJA_TEST_WHATSAPP_URL ?? "";
 const whatsappAdmin = process.env.OJA_TEST_WHATSAPP_ADMIN ?? "";
 const whatsappAppSecret = process.env.OJA_TEST_WHATSAPP_APP_SECRET ?? "";
 const messagingKey = process.env.OJA_TEST_MESSAGING_KEY ?? "";
+// The Resend sandbox: messaging sends email through it; tests read what was sent and POST its
+// Svix-signed bounce webhooks to the gateway themselves.
+const resendUrl = process.env.OJA_TEST_RESEND_URL ?? "";
+const resendAdmin = process.env.OJA_TEST_RESEND_ADMIN ?? "";
+const resendApiKey = process.env.OJA_TEST_RESEND_API_KEY ?? "";
+const resendWebhookSecret = process.env.OJA_TEST_RESEND_WEBHOOK_SECRET ?? "";
 
 // Integration tests make many requests from one "client", so rate limits are raised in
 // every file except the one that tests them (which gets the real limits from wrangler.toml).
@@ -93,6 +99,7 @@ function auxiliaryWorkers(file: string): AuxiliaryWorker[] {
 							DNS_RESOLVER_URL: dnsUrl,
 							// Every verified domain is due at each re-check a test runs.
 							DOMAIN_RECHECK_SECONDS: "0",
+							PUBLIC_BASE_URL: "http://127.0.0.1:8787",
 						}
 					: {}),
 				...(worker.dir === "commerce"
@@ -112,6 +119,8 @@ function auxiliaryWorkers(file: string): AuxiliaryWorker[] {
 							WHATSAPP_GRAPH_URL: whatsappUrl,
 							// Where checkout links from a chat send the shopper back.
 							PUBLIC_BASE_URL: "http://127.0.0.1:8787",
+							RESEND_API_URL: resendUrl,
+							RESEND_API_KEY: resendApiKey,
 						}
 					: {}),
 				// Every sale is due for settlement as soon as it is posted.
@@ -161,6 +170,8 @@ function integrationProject(file: string): TestProjectInlineConfiguration {
 						WHATSAPP_VERIFY_TOKEN: "test-verify-token-0123456789",
 						TEST_WHATSAPP_ADMIN: whatsappAdmin,
 						TEST_MESSAGING_KEY: messagingKey,
+						RESEND_WEBHOOK_SECRET: resendWebhookSecret,
+						TEST_RESEND_ADMIN: resendAdmin,
 						// The route fuzzer's seed and run count (route-fuzz.test.ts); empty means its defaults.
 						FUZZ_SEED: process.env.FUZZ_SEED ?? "",
 						FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",

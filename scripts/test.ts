@@ -5,7 +5,8 @@
 //     integration test file from it, so every file starts clean and files run in parallel;
 //  4. start the DNS sandbox (custom-domain TXT records the tests set and identity checks), the
 //     delivery sandbox (a Kwik-style courier API; a fresh webhook secret per run) and the
-//     Paystack sandbox (a fresh secret key per run, which also signs its webhooks);
+//     Paystack sandbox (a fresh secret key per run, which also signs its webhooks), the WhatsApp
+//     and Resend sandboxes;
 //  5. run Vitest (extra arguments are passed through), then tear everything down.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -18,6 +19,7 @@ import { startDeliverySandbox } from "@oja/delivery-sandbox";
 import { startDnsSandbox } from "@oja/dns-sandbox";
 import { neonLocalAdmin, startNeonLocal } from "@oja/neon-local";
 import { startPaystackSandbox } from "@oja/paystack-sandbox";
+import { startResendSandbox } from "@oja/resend-sandbox";
 import { startWhatsAppSandbox } from "@oja/whatsapp-sandbox";
 import { buildWorkers } from "./build-workers.ts";
 import { databaseFor, integrationFiles, TEMPLATE_DATABASE } from "./test-projects.ts";
@@ -65,6 +67,15 @@ const paystack = await startPaystackSandbox({ secretKey: paystackSecret, webhook
 // (port 9) and are recorded, so tests POST the signed bodies to the gateway in workerd themselves.
 const whatsappAppSecret = randomBytes(16).toString("hex");
 const whatsapp = await startWhatsAppSandbox({ appSecret: whatsappAppSecret, webhookUrl: "http://127.0.0.1:9/webhooks/whatsapp" });
+// Resend: a fresh API key and webhook secret per run; its bounce webhooks go nowhere (port 9) and
+// are recorded, so tests POST the Svix-signed bodies to the gateway in workerd themselves.
+const resendApiKey = `re_test_${randomBytes(16).toString("hex")}`;
+const resendWebhookSecret = `whsec_${randomBytes(24).toString("base64")}`;
+const resend = await startResendSandbox({
+	apiKey: resendApiKey,
+	webhookSecret: resendWebhookSecret,
+	webhookUrl: "http://127.0.0.1:9/webhooks/resend",
+});
 let exitCode = 1;
 // `npm test -- <filter>…` runs only the files whose path contains a filter (as Vitest does),
 // so only those get a database: cloning all of them takes most of a short run's time.
@@ -107,6 +118,10 @@ try {
 				OJA_TEST_WHATSAPP_ADMIN: whatsapp.adminUrl,
 				OJA_TEST_WHATSAPP_APP_SECRET: whatsappAppSecret,
 				OJA_TEST_MESSAGING_KEY: generateSecretBoxKey(),
+				OJA_TEST_RESEND_URL: resend.url,
+				OJA_TEST_RESEND_ADMIN: resend.adminUrl,
+				OJA_TEST_RESEND_API_KEY: resendApiKey,
+				OJA_TEST_RESEND_WEBHOOK_SECRET: resendWebhookSecret,
 			},
 		});
 		vitest.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
@@ -116,6 +131,7 @@ try {
 		for (const file of files) await admin.dropDatabase(databaseFor(file)).catch(() => false);
 		await admin.dropDatabase(TEMPLATE_DATABASE).catch(() => false);
 	}
+	await resend.close();
 	await whatsapp.close();
 	await paystack.close();
 	await delivery.close();

@@ -26,7 +26,7 @@ function bytesToBase64(bytes: Uint8Array): string {
 	return btoa(bin);
 }
 
-async function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
+function hmacKey(secret: string, usage: "sign" | "verify") {
 	const raw = base64ToBytes(secret.startsWith("whsec_") ? secret.slice(6) : secret);
 	// An empty or undecodable secret must fail loudly: a misconfigured Worker must not accept everything.
 	if (!raw || raw.length === 0) throw new Error("Resend webhook secret is empty or not base64");
@@ -70,7 +70,7 @@ export async function verifySvix(
 		const [version, b64] = entry.split(",", 2);
 		if (version !== "v1" || !b64) continue;
 		const mac = base64ToBytes(b64);
-		if (!mac || mac.length !== 32) continue;
+		if (mac?.length !== 32) continue;
 		if (await crypto.subtle.verify("HMAC", key, mac, content)) return { ok: true };
 	}
 	return { ok: false, reason: "mismatch" };

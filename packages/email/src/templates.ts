@@ -69,9 +69,16 @@ function orderEmail(d: OrderEmailData, subject: string, intro: string, linkLabel
 			d.link ? button(d.link, linkLabel) : ""
 		}`,
 	);
-	const text = [d.storeName, "", intro, "", table.text, "", payment, ...(d.link ? ["", `${linkLabel}: ${safeLink(d.link)}`] : [])].join(
-		"\n",
-	);
+	const text = [
+		d.storeName,
+		"",
+		intro,
+		"",
+		table.text,
+		"",
+		payment,
+		...(d.link ? ["", `${linkLabel}: ${safeLink(d.link)}`] : []),
+	].join("\n");
 	return { subject: oneLine(subject), html, text };
 }
 

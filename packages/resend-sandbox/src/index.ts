@@ -66,23 +66,25 @@ export interface ResendSandbox {
 const MAX_BODY = 512 * 1024;
 const MAX_RECORDS = 5_000;
 
+/** An answer Resend would give, in its envelope {statusCode, message, name}. */
 class ResendError extends Error {
-	constructor(
-		readonly status: number,
-		readonly name: string,
-		message: string,
-		readonly headers: Record<string, string> = {},
-	) {
+	readonly status: number;
+	readonly code: string;
+	readonly headers: Record<string, string>;
+	constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
 		super(message);
+		this.status = status;
+		this.code = code;
+		this.headers = headers;
 	}
 }
 
+/** A bad admin request: plain `{error}` with a status, not Resend's envelope. */
 class AdminError extends Error {
-	constructor(
-		readonly status: number,
-		message: string,
-	) {
+	readonly status: number;
+	constructor(status: number, message: string) {
 		super(message);
+		this.status = status;
 	}
 }
 
@@ -100,9 +102,7 @@ const SendBody = z
 		bcc: oneOrMany.optional(),
 		reply_to: oneOrMany.optional(),
 		headers: z.record(z.string(), z.string()).optional(),
-		tags: z
-			.array(z.object({ name: z.string().regex(/^[\w-]{1,256}$/), value: z.string().regex(/^[\w-]{1,256}$/) }))
-			.optional(),
+		tags: z.array(z.object({ name: z.string().regex(/^[\w-]{1,256}$/), value: z.string().regex(/^[\w-]{1,256}$/) })).optional(),
 	})
 	.refine((b) => b.html !== undefined || b.text !== undefined, { message: "Missing `html` or `text` field.", path: ["html"] });
 
@@ -196,8 +196,21 @@ export async function startResendSandbox(options: ResendSandboxOptions): Promise
 		});
 		const id = `msg_${randomBytes(12).toString("hex")}`;
 		const timestamp = String(Math.floor(Date.now() / 1000));
-		const headers = { "svix-id": id, "svix-timestamp": timestamp, "svix-signature": svixSign(options.webhookSecret, id, timestamp, body) };
-		const delivery: WebhookDelivery = { type, emailId: email.id ?? "", to, url: options.webhookUrl, body, headers, status: null, error: null };
+		const headers = {
+			"svix-id": id,
+			"svix-timestamp": timestamp,
+			"svix-signature": svixSign(options.webhookSecret, id, timestamp, body),
+		};
+		const delivery: WebhookDelivery = {
+			type,
+			emailId: email.id ?? "",
+			to,
+			url: options.webhookUrl,
+			body,
+			headers,
+			status: null,
+			error: null,
+		};
 		webhooks = keep([...webhooks, delivery]);
 		try {
 			const res = await fetch(options.webhookUrl, {
@@ -219,7 +232,8 @@ export async function startResendSandbox(options: ResendSandboxOptions): Promise
 		try {
 			raw = await readBody(req);
 		} catch (error) {
-			if (error instanceof TooLarge) throw new ResendError(413, "validation_error", `Request bodies are limited to ${MAX_BODY} bytes.`);
+			if (error instanceof TooLarge)
+				throw new ResendError(413, "validation_error", `Request bodies are limited to ${MAX_BODY} bytes.`);
 			throw error;
 		}
 		let json: unknown;
@@ -237,7 +251,8 @@ export async function startResendSandbox(options: ResendSandboxOptions): Promise
 		const body = parsed.data;
 		const key = req.headers["idempotency-key"];
 		const idemKey = typeof key === "string" && key.length > 0 ? key : null;
-		if (idemKey && idemKey.length > 256) throw new ResendError(422, "validation_error", "The idempotency key must be 1–256 characters.");
+		if (idemKey && idemKey.length > 256)
+			throw new ResendError(422, "validation_error", "The idempotency key must be 1–256 characters.");
 		const hash = createHash("sha256").update(raw).digest("hex");
 		if (idemKey) {
 			const seen = idempotency.get(idemKey);
@@ -306,7 +321,8 @@ export async function startResendSandbox(options: ResendSandboxOptions): Promise
 
 	function adminParse<T>(schema: z.ZodType<T>, value: unknown): T {
 		const parsed = schema.safeParse(value);
-		if (!parsed.success) throw new AdminError(400, parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+		if (!parsed.success)
+			throw new AdminError(400, parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
 		return parsed.data;
 	}
 
@@ -332,7 +348,11 @@ export async function startResendSandbox(options: ResendSandboxOptions): Promise
 			const id = input.id ?? `msg_${randomBytes(12).toString("hex")}`;
 			const timestamp = String(input.timestamp ?? Math.floor(Date.now() / 1000));
 			return send(res, 200, {
-				headers: { "svix-id": id, "svix-timestamp": timestamp, "svix-signature": svixSign(options.webhookSecret, id, timestamp, input.body) },
+				headers: {
+					"svix-id": id,
+					"svix-timestamp": timestamp,
+					"svix-signature": svixSign(options.webhookSecret, id, timestamp, input.body),
+				},
 			});
 		}
 		if (method === "POST" && path === "/_admin/reset") {
@@ -386,7 +406,7 @@ export async function startResendSandbox(options: ResendSandboxOptions): Promise
 			throw new ResendError(404, "not_found", "The requested endpoint does not exist.");
 		} catch (error) {
 			if (error instanceof ResendError) {
-				return send(res, error.status, { statusCode: error.status, message: error.message, name: error.name }, error.headers);
+				return send(res, error.status, { statusCode: error.status, message: error.message, name: error.code }, error.headers);
 			}
 			if (error instanceof AdminError) return send(res, error.status, { error: error.message });
 			send(res, 500, { statusCode: 500, message: "An unexpected error occurred.", name: "internal_server_error" });

@@ -15,7 +15,11 @@ describe("resend sandbox", () => {
 	const received: { body: string; headers: Record<string, string> }[] = [];
 
 	const post = (body: unknown, headers: Record<string, string> = { authorization: `Bearer ${apiKey}` }) =>
-		fetch(`${sandbox.url}/emails`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+		fetch(`${sandbox.url}/emails`, {
+			method: "POST",
+			headers: { "content-type": "application/json", ...headers },
+			body: JSON.stringify(body),
+		});
 
 	beforeAll(async () => {
 		receiver = createServer(async (req, res) => {
@@ -40,7 +44,11 @@ describe("resend sandbox", () => {
 		expect(ok.status).toBe(200);
 		const { id } = (await ok.json()) as { id: string };
 		expect(id).toMatch(/^[0-9a-f-]{36}$/);
-		expect(await (await post(email, {})).json()).toEqual({ statusCode: 401, message: expect.any(String), name: "missing_api_key" });
+		expect(await (await post(email, {})).json()).toEqual({
+			statusCode: 401,
+			message: expect.any(String),
+			name: "missing_api_key",
+		});
 		expect((await post(email, { authorization: "Bearer nope" })).status).toBe(403);
 		const bad = await post({ ...email, to: "not-an-address" });
 		expect(bad.status).toBe(422);
@@ -84,12 +92,21 @@ describe("resend sandbox", () => {
 		await expect.poll(async () => (await listWebhooks(sandbox.adminUrl)).length).toBe(1);
 		const [hook] = await listWebhooks(sandbox.adminUrl);
 		expect(hook).toMatchObject({ type: "email.bounced", emailId: id, to: "gone@example.com", status: 200 });
-		expect(JSON.parse(hook?.body ?? "{}")).toMatchObject({ type: "email.bounced", data: { email_id: id, to: ["gone@example.com"] } });
+		expect(JSON.parse(hook?.body ?? "{}")).toMatchObject({
+			type: "email.bounced",
+			data: { email_id: id, to: ["gone@example.com"] },
+		});
 		const h = hook?.headers;
-		const verdict = await verifySvix(secret, { id: h?.["svix-id"] ?? null, timestamp: h?.["svix-timestamp"] ?? null, signature: h?.["svix-signature"] ?? null }, hook?.body ?? "");
+		const verdict = await verifySvix(
+			secret,
+			{ id: h?.["svix-id"] ?? null, timestamp: h?.["svix-timestamp"] ?? null, signature: h?.["svix-signature"] ?? null },
+			hook?.body ?? "",
+		);
 		expect(verdict).toEqual({ ok: true });
 		expect(received.at(-1)?.headers["svix-signature"]).toBe(h?.["svix-signature"]);
 		const signed = await signWebhook(sandbox.adminUrl, "{}", { id: "msg_x", timestamp: 100 });
-		expect(await verifySvix(secret, { id: "msg_x", timestamp: "100", signature: signed["svix-signature"] }, "{}", 100)).toEqual({ ok: true });
+		expect(await verifySvix(secret, { id: "msg_x", timestamp: "100", signature: signed["svix-signature"] }, "{}", 100)).toEqual({
+			ok: true,
+		});
 	});
 });

@@ -20,6 +20,8 @@ declare namespace Cloudflare {
 		TEST_PAYSTACK_ADMIN: string;
 		/** The WhatsApp sandbox's admin API: numbers, windows, failures, and every message sent. */
 		TEST_WHATSAPP_ADMIN: string;
+		/** The Resend sandbox's admin API: every email sent, failures, bouncing addresses, webhooks. */
+		TEST_RESEND_ADMIN: string;
 		/** identity's LoginThrottle namespace, to read a window's counts (reserve/settle stay identity's). */
 		TEST_LOGIN_THROTTLE: DurableObjectNamespace<import("../../identity/src/login-throttle.ts").LoginThrottle>;
 	}

@@ -5,4 +5,6 @@ interface MessagingEnv {
 	NEON_LOCAL_ENDPOINT?: string;
 	/** AES-GCM key (32 bytes, base64) sealing stores' WhatsApp access tokens. */
 	MESSAGING_SECRET_KEY: string;
+	/** Resend's API key (sends oja-email). */
+	RESEND_API_KEY: string;
 }

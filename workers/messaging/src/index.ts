@@ -19,13 +19,17 @@ import {
 	WhatsAppChannelInput,
 } from "@oja/contracts";
 import { createDb } from "@oja/db";
+import { type EmailMessage, ResendClient } from "@oja/email";
 import { consumeBatch } from "@oja/events";
 import { GraphClient } from "@oja/whatsapp";
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import { getChannel, putChannel } from "./channels.ts";
+import { applyResendEvent, consumeEmail, ResendWebhookEvent } from "./email.ts";
 import { consumeInbound } from "./inbound.ts";
 import { getConversation, listConversations, listMessages, markRead } from "./inbox.ts";
 import { orderNoticeFor } from "./notifications.ts";
+import { orderEmailsFor } from "./order-emails.ts";
 import { consumeOutbound } from "./outbound.ts";
 import { strandedSends } from "./threads.ts";
 
@@ -214,6 +218,20 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 		});
 	}
 
+	/**
+	 * A Resend webhook the gateway verified (Svix signature, timestamp): permanent bounces and
+	 * complaints put the address on the suppression list. `deliveryId` is Svix's message id.
+	 */
+	async applyEmailWebhook(event: unknown, deliveryId: unknown, ctx: RequestContext): Promise<Result<{ suppressed: number }>> {
+		return runRpc(ctx.requestId, WORKER, async () =>
+			applyResendEvent(
+				createDb(this.env),
+				parseOrThrow(ResendWebhookEvent, event),
+				parseOrThrow(z.string().min(1).max(200), deliveryId, "delivery id"),
+			),
+		);
+	}
+
 	/** The cron: sends that were claimed by a consumer that died, or never reached the queue, go back on it. */
 	async tick(): Promise<{ requeued: number }> {
 		const ids = await strandedSends(createDb(this.env));
@@ -247,6 +265,16 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 				secretKey: this.#secretKey(),
 				maxAttempts: Number(this.env.WHATSAPP_OUTBOUND_MAX_ATTEMPTS || 9),
 			});
+		} else if (batch.queue.startsWith("oja-email")) {
+			if (!this.env.RESEND_API_KEY) throw new Error("RESEND_API_KEY is not configured");
+			await consumeEmail(batch, {
+				db,
+				retry,
+				log,
+				resend: new ResendClient({ baseUrl: this.env.RESEND_API_URL, apiKey: this.env.RESEND_API_KEY }),
+				from: this.env.EMAIL_FROM,
+				maxAttempts: Number(this.env.EMAIL_MAX_ATTEMPTS || 6),
+			});
 		} else if (batch.queue.startsWith("oja-messaging-events")) {
 			await consumeBatch(batch, {
 				consumer: "messaging.order-notices",
@@ -258,6 +286,14 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 						db,
 						order: (storeId, orderId, ctx) => this.env.COMMERCE.orderForNotice(storeId, orderId, ctx),
 						notify: (storeId, waId, notice) => this.#conversation(storeId, waId).notify(storeId, waId, notice),
+					});
+					// Queued under keys derived from the event id: a redelivery sends nothing twice.
+					await orderEmailsFor(event, {
+						db,
+						order: (storeId, orderId, ctx) => this.env.COMMERCE.orderForNotice(storeId, orderId, ctx),
+						send: async (messages: EmailMessage[]) => {
+							await this.env.EMAIL.sendBatch(messages.map((body) => ({ body, contentType: "json" as const })));
+						},
 					});
 					return [];
 				},

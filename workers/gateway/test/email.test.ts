@@ -250,7 +250,9 @@ describe("merchant accounts", () => {
 		).toBe("token-used");
 		// Both sessions are gone, the refresh token with them.
 		expect((await problemOf(await asMerchant(m, "GET", "/v1/auth/me"), 401)).code).toBe("session-revoked");
-		expect((await problemOf(await asMerchant({ token: second.accessToken }, "GET", "/v1/auth/me"), 401)).code).toBe("session-revoked");
+		expect((await problemOf(await asMerchant({ token: second.accessToken }, "GET", "/v1/auth/me"), 401)).code).toBe(
+			"session-revoked",
+		);
 		await problemOf(await postJson("/v1/auth/refresh", { refreshToken }), 401);
 		await problemOf(await postJson("/v1/auth/login", { email: emailAddress, password: "correct horse battery" }), 401);
 		await jsonOf(await postJson("/v1/auth/login", { email: emailAddress, password: "a brand new passphrase" }));
@@ -271,13 +273,26 @@ describe("merchant accounts", () => {
 		).toBe("token-expired");
 		// Asking again retires the earlier link.
 		await jsonOf(await postJson("/v1/auth/password-reset", { email: emailAddress }), 202);
+		const third = tokenIn((await inbox(emailAddress, 3))[2]);
 		await jsonOf(await postJson("/v1/auth/password-reset", { email: emailAddress }), 202);
-		const [third, fourth] = (await inbox(emailAddress, 4)).slice(2).map(tokenIn);
+		const fourth = tokenIn((await inbox(emailAddress, 4))[3]);
 		expect(
 			(await problemOf(await postJson("/v1/auth/password-reset/confirm", { token: third, password: "one more passphrase" }), 410))
 				.code,
 		).toBe("token-used");
 		await jsonOf(await postJson("/v1/auth/password-reset/confirm", { token: fourth, password: "one more passphrase" }));
+	});
+});
+
+describe("concurrent requests", () => {
+	it("leave exactly one live reset link", async () => {
+		const m = await signUpMerchant({ email: address("twice") });
+		await Promise.all([1, 2, 3].map(() => postJson("/v1/auth/password-reset", { email: m.email })));
+		await inbox(m.email, 3);
+		const live = await testDb().execute<{ n: number }>(sql`
+			SELECT count(*)::int AS n FROM account_tokens t JOIN users u ON u.id = t.user_id
+			WHERE u.email = ${m.email} AND t.purpose = 'reset_password' AND t.used_at IS NULL`);
+		expect(live.rows[0]?.n).toBe(1);
 	});
 });
 

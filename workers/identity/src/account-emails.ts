@@ -38,7 +38,11 @@ const subjectSql = (s: Subject) =>
 		? sql`user_id = ${s.userId} AND customer_id IS NULL`
 		: sql`store_id = ${s.storeId} AND customer_id = ${s.customerId}`;
 
-/** Mints a token for `subject`, retiring its earlier live ones of the same purpose (one batch). */
+/**
+ * Mints a token for `subject`, retiring its earlier live ones of the same purpose, in one batch
+ * that locks the subject's row first: two requests at once then run one after the other, and
+ * the second's UPDATE (a fresh snapshot) retires the first's token, so only the newest link works.
+ */
 async function issueToken(db: Database, subject: Subject, purpose: Purpose): Promise<{ token: string; hash: string }> {
 	const token = opaqueToken(purpose === "verify_email" ? "ev" : "pr");
 	const hash = await sha256Hex(token);
@@ -46,6 +50,9 @@ async function issueToken(db: Database, subject: Subject, purpose: Purpose): Pro
 	const [userId, storeId, customerId] =
 		subject.kind === "user" ? [subject.userId, null, null] : [null, subject.storeId, subject.customerId];
 	await db.batch([
+		subject.kind === "user"
+			? db.execute(sql`SELECT id FROM users WHERE id = ${subject.userId} FOR UPDATE`)
+			: db.execute(sql`SELECT id FROM customers WHERE id = ${subject.customerId} AND store_id = ${subject.storeId} FOR UPDATE`),
 		db.execute(sql`UPDATE account_tokens SET used_at = now()
 			WHERE ${subjectSql(subject)} AND purpose = ${purpose} AND used_at IS NULL`),
 		db.execute(sql`INSERT INTO account_tokens (token_hash, purpose, user_id, store_id, customer_id, expires_at)

@@ -1,7 +1,8 @@
 -- Issue 11 item 6: email. Messaging owns the email log and the suppression list; identity owns
 -- the single-use account tokens (email verification, password reset) and users' verification.
 
--- Merchants verify their email too (customers have had email_verified_at since 0005).
+-- Merchants verify their email too (customers have had email_verified_at since 0005). Read and
+-- written by identity's account-emails.ts in SQL; not in the drizzle schema, which nothing needs it in.
 ALTER TABLE "users" ADD COLUMN "email_verified_at" timestamp with time zone;
 --> statement-breakpoint
 -- Single-use tokens, stored as SHA-256 hashes (the raw token exists only in the email). Each

@@ -64,7 +64,6 @@ export const users = pgTable(
 		email: text("email").notNull(),
 		name: text("name").notNull(),
 		passwordHash: text("password_hash").notNull(),
-		emailVerifiedAt: timestamp("email_verified_at", { withTimezone: true, mode: "date" }),
 		createdAt: createdAt(),
 		updatedAt: updatedAt(),
 	},

@@ -169,7 +169,8 @@ export const storefrontRoutes = routeGroup()
 			path: "/v1/storefront/:slug/account/password-reset",
 			operationId: "customerRequestPasswordReset",
 			summary: "Email a password-reset link, if this store has a shopper account with this address",
-			description: "Always 202 for a store that exists, whatever the address. The link works once, for 1 hour.",
+			description:
+				"Always 202, whatever the address: the answer does not tell whether an account exists. The link works once, for 1 hour.",
 			tags: ["storefront"],
 			params: SlugParam,
 			body: PasswordResetRequestInput,

@@ -52,6 +52,12 @@ const messagingKey = process.env.OJA_TEST_MESSAGING_KEY ?? "";
 const receiverUrl = process.env.OJA_TEST_WEBHOOK_RECEIVER_URL ?? "";
 const receiverHost = process.env.OJA_TEST_WEBHOOK_RECEIVER_HOST ?? "";
 const receiverAdmin = process.env.OJA_TEST_WEBHOOK_RECEIVER_ADMIN ?? "";
+// The Resend sandbox: messaging sends email through it; tests read what was sent and POST its
+// Svix-signed bounce webhooks to the gateway themselves.
+const resendUrl = process.env.OJA_TEST_RESEND_URL ?? "";
+const resendAdmin = process.env.OJA_TEST_RESEND_ADMIN ?? "";
+const resendApiKey = process.env.OJA_TEST_RESEND_API_KEY ?? "";
+const resendWebhookSecret = process.env.OJA_TEST_RESEND_WEBHOOK_SECRET ?? "";
 
 // Integration tests make many requests from one "client", so rate limits are raised in
 // every file except the one that tests them (which gets the real limits from wrangler.toml).
@@ -99,6 +105,7 @@ function auxiliaryWorkers(file: string): AuxiliaryWorker[] {
 							DNS_RESOLVER_URL: dnsUrl,
 							// Every verified domain is due at each re-check a test runs.
 							DOMAIN_RECHECK_SECONDS: "0",
+							PUBLIC_BASE_URL: "http://127.0.0.1:8787",
 						}
 					: {}),
 				...(worker.dir === "commerce"
@@ -124,6 +131,8 @@ function auxiliaryWorkers(file: string): AuxiliaryWorker[] {
 							WEBHOOK_ALLOWED_HOSTS: receiverHost,
 							DNS_RESOLVER_URL: dnsUrl,
 							WEBHOOK_RETRY_SCALE: "0",
+							RESEND_API_URL: resendUrl,
+							RESEND_API_KEY: resendApiKey,
 						}
 					: {}),
 				// Every sale is due for settlement as soon as it is posted.
@@ -175,6 +184,8 @@ function integrationProject(file: string): TestProjectInlineConfiguration {
 						TEST_MESSAGING_KEY: messagingKey,
 						TEST_WEBHOOK_RECEIVER_URL: receiverUrl,
 						TEST_WEBHOOK_RECEIVER_ADMIN: receiverAdmin,
+						RESEND_WEBHOOK_SECRET: resendWebhookSecret,
+						TEST_RESEND_ADMIN: resendAdmin,
 						// The route fuzzer's seed and run count (route-fuzz.test.ts); empty means its defaults.
 						FUZZ_SEED: process.env.FUZZ_SEED ?? "",
 						FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",

@@ -16,7 +16,10 @@
 //     with the demo store's number registered; `npm run chat -- demo "how much is the gele?"`
 //     writes to it as a customer (signed webhook to the gateway) and prints the replies, and
 //     GET / on the sandbox shows every chat in a browser;
-//  9. Ctrl-C stops everything, flushing the embedded database to disk.
+//  9. a Resend sandbox on :5458 (RESEND_SANDBOX_PORT): every email the platform sends (order
+//     emails, verification and password-reset links), readable at GET / in a browser; bounces it
+//     is told about (POST /_admin/bounce) come back to POST /webhooks/resend, Svix-signed;
+// 10. Ctrl-C stops everything, flushing the embedded database to disk.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -26,6 +29,12 @@ import { DELIVERY_SANDBOX_PORT, SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET, startDe
 import { startDnsSandbox } from "@oja/dns-sandbox";
 import { startNeonLocal } from "@oja/neon-local";
 import { PAYSTACK_SANDBOX_PORT, SANDBOX_SECRET_KEY, startPaystackSandbox } from "@oja/paystack-sandbox";
+import {
+	SANDBOX_API_KEY as RESEND_API_KEY,
+	RESEND_SANDBOX_PORT,
+	SANDBOX_WEBHOOK_SECRET as RESEND_WEBHOOK_SECRET,
+	startResendSandbox,
+} from "@oja/resend-sandbox";
 import { SANDBOX_APP_SECRET, startWhatsAppSandbox, WHATSAPP_SANDBOX_PORT } from "@oja/whatsapp-sandbox";
 import { registerNumber } from "@oja/whatsapp-sandbox/admin";
 import { LOCAL_TOTP_KEY_PATH, localDatabaseName, workerDatabaseUrl } from "./local-database.ts";
@@ -60,6 +69,13 @@ const whatsapp = await startWhatsAppSandbox({
 await registerNumber(whatsapp.adminUrl, { ...DEMO_WHATSAPP, autoStatuses: true });
 /** The token Meta's handshake must echo (GET /webhooks/whatsapp); local only. */
 const WHATSAPP_VERIFY_TOKEN = "oja-local-verify-token";
+// Resend's side of email: what was sent is at its GET /; bounces come back to the gateway, signed.
+const resend = await startResendSandbox({
+	port: Number(process.env.RESEND_SANDBOX_PORT || RESEND_SANDBOX_PORT),
+	apiKey: RESEND_API_KEY,
+	webhookSecret: RESEND_WEBHOOK_SECRET,
+	webhookUrl: `${base}/webhooks/resend`,
+});
 const workerUrl = workerDatabaseUrl(localDatabaseName(databaseUrl));
 let wrangler: ChildProcess | undefined;
 let ticker: ReturnType<typeof setInterval> | undefined;
@@ -79,6 +95,7 @@ async function stop(code: number): Promise<never> {
 			});
 		});
 	}
+	await resend.close();
 	await whatsapp.close();
 	await paystack.close();
 	await delivery.close();
@@ -149,7 +166,10 @@ for (const worker of ALL_WORKERS) {
 		lines.push(`MESSAGING_SECRET_KEY=${messagingKey}`, `WHATSAPP_GRAPH_URL=${whatsapp.url}`, `PUBLIC_BASE_URL=${base}`);
 		// Merchant webhooks may use http: locally (never in production).
 		lines.push("ALLOW_HTTP_WEBHOOKS=true");
+		lines.push(`RESEND_API_URL=${resend.url}`, `RESEND_API_KEY=${RESEND_API_KEY}`);
 	}
+	// Links in account emails (verification, password reset) point at this gateway.
+	if (worker.dir === "identity") lines.push(`PUBLIC_BASE_URL=${base}`);
 	// The gateway verifies the courier's callbacks (POST /webhooks/delivery) with the same secret.
 	// It verifies Paystack's webhooks (POST /webhooks/paystack) with the Paystack secret key, as Paystack signs them.
 	if (worker.dir === "gateway") {
@@ -158,6 +178,7 @@ for (const worker of ALL_WORKERS) {
 			`PAYSTACK_SECRET_KEY=${SANDBOX_SECRET_KEY}`,
 			`WHATSAPP_APP_SECRET=${SANDBOX_APP_SECRET}`,
 			`WHATSAPP_VERIFY_TOKEN=${WHATSAPP_VERIFY_TOKEN}`,
+			`RESEND_WEBHOOK_SECRET=${RESEND_WEBHOOK_SECRET}`,
 		);
 	}
 	writeFileSync(join(dirname(worker.config), ".dev.vars"), `${lines.join("\n")}\n`);
@@ -226,6 +247,7 @@ console.log(`
   DNS sandbox     ${dns.url}   (TXT records: PUT ${dns.adminUrl}/txt/{name})
   Delivery        ${delivery.url}   (courier sandbox; tasks: GET ${delivery.adminUrl}/tasks, POST …/tasks/{id}/advance)
   Paystack        ${paystack.url}   (payments sandbox, key ${SANDBOX_SECRET_KEY}; GET ${paystack.adminUrl}/transactions, POST …/events)
+  Email           ${resend.url}/   (Resend sandbox: every email sent)
   WhatsApp        ${whatsapp.url}   (Graph API sandbox; chats: ${whatsapp.url}/ ; demo number ${DEMO_WHATSAPP.displayPhoneNumber})
                   chat as a customer: npm run chat -- demo "how much is the gele?"
   Press Ctrl-C to stop.

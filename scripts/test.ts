@@ -5,8 +5,8 @@
 //     integration test file from it, so every file starts clean and files run in parallel;
 //  4. start the DNS sandbox (custom-domain TXT records the tests set and identity checks), the
 //     delivery sandbox (a Kwik-style courier API; a fresh webhook secret per run) and the
-//     Paystack sandbox (a fresh secret key per run, which also signs its webhooks), and a
-//     webhook receiver standing in for merchants' endpoints;
+//     Paystack sandbox (a fresh secret key per run, which also signs its webhooks), the WhatsApp
+//     and Resend sandboxes, and a webhook receiver standing in for merchants' endpoints;
 //  5. run Vitest (extra arguments are passed through), then tear everything down.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -19,6 +19,7 @@ import { startDeliverySandbox } from "@oja/delivery-sandbox";
 import { startDnsSandbox } from "@oja/dns-sandbox";
 import { neonLocalAdmin, startNeonLocal } from "@oja/neon-local";
 import { startPaystackSandbox } from "@oja/paystack-sandbox";
+import { startResendSandbox } from "@oja/resend-sandbox";
 import { startWebhookReceiver } from "@oja/webhook-receiver";
 import { startWhatsAppSandbox } from "@oja/whatsapp-sandbox";
 import { buildWorkers } from "./build-workers.ts";
@@ -70,6 +71,15 @@ const whatsapp = await startWhatsAppSandbox({ appSecret: whatsappAppSecret, webh
 // A merchant's webhook endpoint on loopback: records what messaging delivers, answers as scripted.
 // Only its host:port is exempt from the SSRF checks (WEBHOOK_ALLOWED_HOSTS in vitest.config.ts).
 const receiver = await startWebhookReceiver();
+// Resend: a fresh API key and webhook secret per run; its bounce webhooks go nowhere (port 9) and
+// are recorded, so tests POST the Svix-signed bodies to the gateway in workerd themselves.
+const resendApiKey = `re_test_${randomBytes(16).toString("hex")}`;
+const resendWebhookSecret = `whsec_${randomBytes(24).toString("base64")}`;
+const resend = await startResendSandbox({
+	apiKey: resendApiKey,
+	webhookSecret: resendWebhookSecret,
+	webhookUrl: "http://127.0.0.1:9/webhooks/resend",
+});
 let exitCode = 1;
 // `npm test -- <filter>…` runs only the files whose path contains a filter (as Vitest does),
 // so only those get a database: cloning all of them takes most of a short run's time.
@@ -115,6 +125,10 @@ try {
 				OJA_TEST_WEBHOOK_RECEIVER_URL: receiver.url,
 				OJA_TEST_WEBHOOK_RECEIVER_HOST: receiver.host,
 				OJA_TEST_WEBHOOK_RECEIVER_ADMIN: receiver.adminUrl,
+				OJA_TEST_RESEND_URL: resend.url,
+				OJA_TEST_RESEND_ADMIN: resend.adminUrl,
+				OJA_TEST_RESEND_API_KEY: resendApiKey,
+				OJA_TEST_RESEND_WEBHOOK_SECRET: resendWebhookSecret,
 			},
 		});
 		vitest.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
@@ -125,6 +139,7 @@ try {
 		await admin.dropDatabase(TEMPLATE_DATABASE).catch(() => false);
 	}
 	await receiver.close();
+	await resend.close();
 	await whatsapp.close();
 	await paystack.close();
 	await delivery.close();

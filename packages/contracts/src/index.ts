@@ -1,3 +1,4 @@
+export * from "./account-emails.ts";
 export * from "./auth.ts";
 export * from "./catalog.ts";
 export * from "./catalog-import.ts";

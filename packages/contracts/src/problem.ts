@@ -29,6 +29,8 @@ export const PROBLEM_TYPES = {
 	"not-found": { status: 404, title: "Not found" },
 	"method-not-allowed": { status: 405, title: "Method not allowed" },
 	conflict: { status: 409, title: "Conflict" },
+	// A single-use link that was used already or has expired.
+	gone: { status: 410, title: "Gone" },
 	"payload-too-large": { status: 413, title: "Request body too large" },
 	"unsupported-media-type": { status: 415, title: "Unsupported media type" },
 	"upgrade-required": { status: 426, title: "Upgrade required" },

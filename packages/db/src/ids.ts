@@ -35,6 +35,7 @@ export const ID_PREFIXES = {
 	message: "msg",
 	webhookEndpoint: "whe",
 	webhookDelivery: "whd",
+	email: "eml",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

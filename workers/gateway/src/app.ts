@@ -27,6 +27,7 @@ import { orderRoutes } from "./routes/orders.ts";
 import { payoutRoutes } from "./routes/payouts.ts";
 import { paystackWebhookRoutes } from "./routes/paystack-webhooks.ts";
 import { refundRoutes } from "./routes/refunds.ts";
+import { resendWebhookRoutes } from "./routes/resend-webhooks.ts";
 import { storefrontRoutes } from "./routes/storefront.ts";
 import { storefrontCatalogRoutes } from "./routes/storefront-catalog.ts";
 import { storeRoutes } from "./routes/stores.ts";
@@ -95,6 +96,13 @@ app.use("/v1/auth/refresh", authLimit);
 app.use("/v1/ops/auth/login", authLimit);
 app.use("/v1/storefront/:slug/account/signup", authLimit);
 app.use("/v1/storefront/:slug/account/login", authLimit);
+// Each request may send an email (and confirmations try tokens): limited like sign-ins.
+for (const path of ["/v1/auth/email-verification", "/v1/auth/password-reset"]) {
+	app.use(path, authLimit);
+	app.use(`${path}/confirm`, authLimit);
+	app.use(`/v1/storefront/:slug/account${path.slice("/v1/auth".length)}`, authLimit);
+	app.use(`/v1/storefront/:slug/account${path.slice("/v1/auth".length)}/confirm`, authLimit);
+}
 // Cached storefront reads are limited only when they miss (@oja/edge-cache); the routes below
 // always reach the origin. The shopper pages (/s/…) are the storefront Worker's (index.ts).
 const publicLimit = limitByIp("PUBLIC_RATE_LIMITER", "requests from your network");
@@ -132,6 +140,7 @@ app.route("/", payoutRoutes);
 app.route("/", deliveryWebhookRoutes);
 app.route("/", paystackWebhookRoutes);
 app.route("/", whatsappWebhookRoutes);
+app.route("/", resendWebhookRoutes);
 
 app.notFound((c) => problemResponse(problem("not-found", `No route for ${c.req.method} ${c.req.path}.`), c.get("requestId")));
 app.onError((error, c) => {

@@ -11,4 +11,6 @@ interface GatewayBindings {
 	WHATSAPP_APP_SECRET?: string;
 	/** The token Meta echoes in its webhook subscription handshake (GET /webhooks/whatsapp). */
 	WHATSAPP_VERIFY_TOKEN?: string;
+	/** The `whsec_…` signing secret of Resend's webhook endpoint (routes/resend-webhooks.ts). */
+	RESEND_WEBHOOK_SECRET?: string;
 }

@@ -23,6 +23,8 @@ declare namespace Cloudflare {
 		/** The webhook receiver standing in for merchants' endpoints (http://127.0.0.1:<port>), and its admin API. */
 		TEST_WEBHOOK_RECEIVER_URL: string;
 		TEST_WEBHOOK_RECEIVER_ADMIN: string;
+		/** The Resend sandbox's admin API: every email sent, failures, bouncing addresses, webhooks. */
+		TEST_RESEND_ADMIN: string;
 		/** identity's LoginThrottle namespace, to read a window's counts (reserve/settle stay identity's). */
 		TEST_LOGIN_THROTTLE: DurableObjectNamespace<import("../../identity/src/login-throttle.ts").LoginThrottle>;
 	}

@@ -1,6 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { PublicJwk } from "@oja/auth";
 import {
+	type Accepted,
 	AddMemberInput,
 	type ApiKeyInfo,
 	type ApiKeyPrincipal,
@@ -16,6 +17,7 @@ import {
 	CustomerLoginInput,
 	type CustomerPrincipal,
 	CustomerSignupInput,
+	EmailVerificationConfirmInput,
 	type IssuedTokens,
 	LoginInput,
 	type LoginResult,
@@ -25,6 +27,8 @@ import {
 	OperatorLoginInput,
 	type OperatorLoginResult,
 	type OperatorPrincipal,
+	PasswordResetConfirmInput,
+	PasswordResetRequestInput,
 	ProblemError,
 	type PublicStore,
 	parseHostList,
@@ -47,6 +51,16 @@ import { dohResolver } from "@oja/dns";
 import { relayAfterResponse } from "@oja/events";
 import { z } from "zod";
 import { createApiKey, listApiKeys, resolveStoreAccess, revokeApiKey, verifyApiKey } from "./access.ts";
+import {
+	type AccountEmailDeps,
+	confirmReset,
+	confirmVerification,
+	inBackground,
+	requestCustomerReset,
+	requestCustomerVerification,
+	requestUserReset,
+	requestUserVerification,
+} from "./account-emails.ts";
 import { currentCustomer, customerLogin, customerLogout, customerSignup } from "./customers.ts";
 import { recheckCustomDomains, verifyCustomDomain } from "./domains.ts";
 import { login } from "./login.ts";
@@ -74,6 +88,8 @@ const DOMAIN_RECHECK_BATCH = 200;
 const UserId = z.string().regex(/^usr_[0-9A-HJKMNP-TV-Z]{26}$/, { message: "Must be a usr_ id" });
 const KeyId = z.string().regex(/^key_[0-9A-HJKMNP-TV-Z]{26}$/, { message: "Must be a key_ id" });
 const StoreId = z.string().regex(/^st_[0-9A-HJKMNP-TV-Z]{26}$/, { message: "Must be a st_ id" });
+
+const ACCEPTED: Accepted = { accepted: true };
 
 const SessionId = z.string().regex(/^ses_[0-9A-HJKMNP-TV-Z]{26}$/, { message: "Must be a ses_ id" });
 
@@ -371,6 +387,106 @@ export default class IdentityService extends WorkerEntrypoint<IdentityEnv> {
 		return runRpc(ctx.requestId, WORKER, async () => {
 			await customerLogout(createDb(this.env), requireCustomer(ctx));
 			return { ok: true as const };
+		});
+	}
+
+	// Email verification and password reset (account-emails.ts). Requests by address answer the
+	// same whatever the address, before any lookup (the work continues after the response), so
+	// neither the answer nor its timing tells whether an account exists.
+
+	private accountEmails(): AccountEmailDeps {
+		return {
+			db: createDb(this.env),
+			send: async (message) => {
+				await this.env.EMAIL.send(message, { contentType: "json" });
+			},
+			baseUrl: this.env.PUBLIC_BASE_URL,
+			log: (line) => console.log(JSON.stringify({ worker: WORKER, ...line })),
+		};
+	}
+
+	async requestEmailVerification(ctx: RequestContext): Promise<Result<Accepted>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			await requestUserVerification(this.accountEmails(), requirePrincipal(ctx));
+			return ACCEPTED;
+		});
+	}
+
+	async confirmEmailVerification(input: unknown, ctx: RequestContext): Promise<Result<{ verified: true }>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const { token } = parseOrThrow(EmailVerificationConfirmInput, input);
+			await confirmVerification(createDb(this.env), { kind: "user" }, token);
+			return { verified: true as const };
+		});
+	}
+
+	async requestPasswordReset(input: unknown, ctx: RequestContext): Promise<Result<Accepted>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const { email } = parseOrThrow(PasswordResetRequestInput, input);
+			const deps = this.accountEmails();
+			inBackground(
+				deps,
+				(p) => this.ctx.waitUntil(p),
+				() => requestUserReset(deps, email),
+			);
+			return ACCEPTED;
+		});
+	}
+
+	async confirmPasswordReset(input: unknown, ctx: RequestContext): Promise<Result<{ reset: true }>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const { token, password } = parseOrThrow(PasswordResetConfirmInput, input);
+			await confirmReset(createDb(this.env), { kind: "user" }, token, password);
+			return { reset: true as const };
+		});
+	}
+
+	async customerRequestEmailVerification(storeSlug: unknown, ctx: RequestContext): Promise<Result<Accepted>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const deps = this.accountEmails();
+			const store = await storeBySlug(deps.db, parseOrThrow(slugSchema, storeSlug, "store slug"));
+			// A live session at this store, or 401: a token for another store is refused here.
+			const customer = await currentCustomer(deps.db, requireCustomer(ctx), store.id);
+			await requestCustomerVerification(deps, store, customer.id);
+			return ACCEPTED;
+		});
+	}
+
+	async customerConfirmEmailVerification(
+		storeSlug: unknown,
+		input: unknown,
+		ctx: RequestContext,
+	): Promise<Result<{ verified: true }>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const db = createDb(this.env);
+			const store = await storeBySlug(db, parseOrThrow(slugSchema, storeSlug, "store slug"));
+			const { token } = parseOrThrow(EmailVerificationConfirmInput, input);
+			await confirmVerification(db, { kind: "customer", storeId: store.id }, token);
+			return { verified: true as const };
+		});
+	}
+
+	async customerRequestPasswordReset(storeSlug: unknown, input: unknown, ctx: RequestContext): Promise<Result<Accepted>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const deps = this.accountEmails();
+			const slug = parseOrThrow(slugSchema, storeSlug, "store slug");
+			const { email } = parseOrThrow(PasswordResetRequestInput, input);
+			inBackground(
+				deps,
+				(p) => this.ctx.waitUntil(p),
+				async () => requestCustomerReset(deps, await storeBySlug(deps.db, slug), email),
+			);
+			return ACCEPTED;
+		});
+	}
+
+	async customerConfirmPasswordReset(storeSlug: unknown, input: unknown, ctx: RequestContext): Promise<Result<{ reset: true }>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const db = createDb(this.env);
+			const store = await storeBySlug(db, parseOrThrow(slugSchema, storeSlug, "store slug"));
+			const { token, password } = parseOrThrow(PasswordResetConfirmInput, input);
+			await confirmReset(db, { kind: "customer", storeId: store.id }, token, password);
+			return { reset: true as const };
 		});
 	}
 

@@ -11,4 +11,6 @@ interface MessagingEnv {
 	 */
 	AI?: import("@oja/assistant").AiBinding;
 	ASSISTANT_AI_MODEL?: string;
+	/** Resend's API key (sends oja-email). */
+	RESEND_API_KEY: string;
 }

@@ -27,14 +27,18 @@ import {
 } from "@oja/contracts";
 import { createDb } from "@oja/db";
 import { dohResolver } from "@oja/dns";
+import { type EmailMessage, ResendClient } from "@oja/email";
 import { consumeBatch } from "@oja/events";
 import type { UrlPolicy } from "@oja/webhooks";
 import { GraphClient } from "@oja/whatsapp";
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import { getChannel, putChannel } from "./channels.ts";
+import { applyResendEvent, consumeEmail, ResendWebhookEvent } from "./email.ts";
 import { consumeInbound } from "./inbound.ts";
 import { getConversation, listConversations, listMessages, markRead } from "./inbox.ts";
 import { orderNoticeFor } from "./notifications.ts";
+import { orderEmailsFor } from "./order-emails.ts";
 import { consumeOutbound } from "./outbound.ts";
 import { strandedSends } from "./threads.ts";
 import { consumeWebhookDeliveries, consumeWebhookEvents } from "./webhook-delivery.ts";
@@ -261,6 +265,20 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 		});
 	}
 
+	/**
+	 * A Resend webhook the gateway verified (Svix signature, timestamp): permanent bounces and
+	 * complaints put the address on the suppression list. `deliveryId` is Svix's message id.
+	 */
+	async applyEmailWebhook(event: unknown, deliveryId: unknown, ctx: RequestContext): Promise<Result<{ suppressed: number }>> {
+		return runRpc(ctx.requestId, WORKER, async () =>
+			applyResendEvent(
+				createDb(this.env),
+				parseOrThrow(ResendWebhookEvent, event),
+				parseOrThrow(z.string().min(1).max(200), deliveryId, "delivery id"),
+			),
+		);
+	}
+
 	/** The cron: sends that were claimed by a consumer that died, or never reached the queue, go back on it. */
 	async tick(): Promise<{ requeued: number }> {
 		const ids = await strandedSends(createDb(this.env));
@@ -386,6 +404,16 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 				secretKey: this.#secretKey(),
 				maxAttempts: Number(this.env.WHATSAPP_OUTBOUND_MAX_ATTEMPTS || 9),
 			});
+		} else if (batch.queue.startsWith("oja-email")) {
+			if (!this.env.RESEND_API_KEY) throw new Error("RESEND_API_KEY is not configured");
+			await consumeEmail(batch, {
+				db,
+				retry,
+				log,
+				resend: new ResendClient({ baseUrl: this.env.RESEND_API_URL, apiKey: this.env.RESEND_API_KEY }),
+				from: this.env.EMAIL_FROM,
+				maxAttempts: Number(this.env.EMAIL_MAX_ATTEMPTS || 6),
+			});
 		} else if (batch.queue.startsWith("oja-messaging-events")) {
 			await consumeBatch(batch, {
 				consumer: "messaging.order-notices",
@@ -398,6 +426,14 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 						order: (storeId, orderId, ctx) => this.env.COMMERCE.orderForNotice(storeId, orderId, ctx),
 						notify: (storeId, waId, notice) => this.#conversation(storeId, waId).notify(storeId, waId, notice),
 						cartReminder: (storeId, waId, reminder) => this.#conversation(storeId, waId).cartReminder(storeId, waId, reminder),
+					});
+					// Queued under keys derived from the event id: a redelivery sends nothing twice.
+					await orderEmailsFor(event, {
+						db,
+						order: (storeId, orderId, ctx) => this.env.COMMERCE.orderForNotice(storeId, orderId, ctx),
+						send: async (messages: EmailMessage[]) => {
+							await this.env.EMAIL.sendBatch(messages.map((body) => ({ body, contentType: "json" as const })));
+						},
 					});
 					return [];
 				},

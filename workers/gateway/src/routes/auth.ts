@@ -1,7 +1,11 @@
 import {
+	Accepted,
+	EmailVerificationConfirmInput,
 	LoginInput,
 	LoginResult,
 	Me,
+	PasswordResetConfirmInput,
+	PasswordResetRequestInput,
 	ProblemError,
 	problem,
 	RefreshInput,
@@ -166,6 +170,78 @@ export const authRoutes = routeGroup()
 			const result = await c.env.IDENTITY.revokeSession(id, { requestId: c.get("requestId"), principal: c.get("principal") });
 			if (!result.ok) return sendResult(c, result);
 			return c.body(null, 204);
+		},
+	)
+	.declare(
+		{
+			method: "post",
+			path: "/v1/auth/email-verification",
+			operationId: "requestEmailVerification",
+			summary: "Email the signed-in merchant a link that verifies their address",
+			description: "The link works once, for 24 hours; asking again retires earlier links. Nothing is sent once verified.",
+			tags: ["auth"],
+			responses: { 202: { description: "Accepted", schema: Accepted } },
+			problems: ["unauthorized", "rate-limited"],
+		},
+		[requireAuth("merchant")],
+		async (c) => {
+			const ctx = { requestId: c.get("requestId"), principal: c.get("principal") };
+			return sendResult(c, await c.env.IDENTITY.requestEmailVerification(ctx), 202);
+		},
+	)
+	.declare(
+		{
+			method: "post",
+			path: "/v1/auth/email-verification/confirm",
+			operationId: "confirmEmailVerification",
+			summary: "Verify the merchant's email with the token from the link",
+			tags: ["auth"],
+			body: EmailVerificationConfirmInput,
+			responses: { 200: { description: "Verified", schema: z.object({ verified: z.literal(true) }) } },
+			problems: ["bad-request", "gone", "rate-limited"],
+		},
+		[],
+		async (c, { body }) => {
+			return sendResult(c, await c.env.IDENTITY.confirmEmailVerification(body, { requestId: c.get("requestId") }));
+		},
+	)
+	.declare(
+		{
+			method: "post",
+			path: "/v1/auth/password-reset",
+			operationId: "requestPasswordReset",
+			summary: "Email a password-reset link, if an account has this address",
+			description:
+				"Always 202, whatever the address: the answer does not tell whether an account exists. The link works once, for 1 hour.",
+			tags: ["auth"],
+			body: PasswordResetRequestInput,
+			responses: { 202: { description: "Accepted", schema: Accepted } },
+			problems: ["rate-limited"],
+		},
+		[],
+		async (c, { body }) => {
+			return sendResult(c, await c.env.IDENTITY.requestPasswordReset(body, { requestId: c.get("requestId") }), 202);
+		},
+	)
+	.declare(
+		{
+			method: "post",
+			path: "/v1/auth/password-reset/confirm",
+			operationId: "confirmPasswordReset",
+			summary: "Set a new password with the token from the link; signs out every session",
+			tags: ["auth"],
+			body: PasswordResetConfirmInput,
+			responses: {
+				200: { description: "Password changed; every session signed out", schema: z.object({ reset: z.literal(true) }) },
+			},
+			problems: ["bad-request", "gone", "rate-limited"],
+		},
+		[],
+		async (c, { body }) => {
+			const result = await c.env.IDENTITY.confirmPasswordReset(body, { requestId: c.get("requestId") });
+			// This browser's session was signed out with the rest.
+			if (result.ok) clearSessionCookies(c);
+			return sendResult(c, result);
 		},
 	)
 	.declare(

@@ -1,8 +1,12 @@
 import {
+	Accepted,
 	Customer,
 	CustomerAuthResult,
 	CustomerLoginInput,
 	CustomerSignupInput,
+	EmailVerificationConfirmInput,
+	PasswordResetConfirmInput,
+	PasswordResetRequestInput,
 	ProblemError,
 	PublicStore,
 	problem,
@@ -120,5 +124,80 @@ export const storefrontRoutes = routeGroup()
 			const principal = await shopper(c);
 			unwrap(await c.env.IDENTITY.customerLogout({ requestId: c.get("requestId"), principal }));
 			return c.body(null, 204);
+		},
+	)
+	.declare(
+		{
+			method: "post",
+			path: "/v1/storefront/:slug/account/email-verification",
+			operationId: "customerRequestEmailVerification",
+			summary: "Email the signed-in shopper a link that verifies their address at this store",
+			description: "The link works once, for 24 hours, at this store only. Verifying shows the shopper their guest orders.",
+			tags: ["storefront"],
+			params: SlugParam,
+			responses: { 202: { description: "Accepted", schema: Accepted } },
+			problems: ["unauthorized", "not-found", "rate-limited"],
+		},
+		[],
+		async (c, { params }) => {
+			const principal = await shopper(c);
+			const ctx = { requestId: c.get("requestId"), principal };
+			return sendResult(c, await c.env.IDENTITY.customerRequestEmailVerification(params.slug, ctx), 202);
+		},
+	)
+	.declare(
+		{
+			method: "post",
+			path: "/v1/storefront/:slug/account/email-verification/confirm",
+			operationId: "customerConfirmEmailVerification",
+			summary: "Verify the shopper's email with the token from the link",
+			tags: ["storefront"],
+			params: SlugParam,
+			body: EmailVerificationConfirmInput,
+			responses: { 200: { description: "Verified", schema: z.object({ verified: z.literal(true) }) } },
+			problems: ["bad-request", "gone", "not-found", "rate-limited"],
+		},
+		[],
+		async (c, { params, body }) => {
+			const ctx = { requestId: c.get("requestId") };
+			return sendResult(c, await c.env.IDENTITY.customerConfirmEmailVerification(params.slug, body, ctx));
+		},
+	)
+	.declare(
+		{
+			method: "post",
+			path: "/v1/storefront/:slug/account/password-reset",
+			operationId: "customerRequestPasswordReset",
+			summary: "Email a password-reset link, if this store has a shopper account with this address",
+			description:
+				"Always 202, whatever the address: the answer does not tell whether an account exists. The link works once, for 1 hour.",
+			tags: ["storefront"],
+			params: SlugParam,
+			body: PasswordResetRequestInput,
+			responses: { 202: { description: "Accepted", schema: Accepted } },
+			problems: ["rate-limited"],
+		},
+		[],
+		async (c, { params, body }) => {
+			const ctx = { requestId: c.get("requestId") };
+			return sendResult(c, await c.env.IDENTITY.customerRequestPasswordReset(params.slug, body, ctx), 202);
+		},
+	)
+	.declare(
+		{
+			method: "post",
+			path: "/v1/storefront/:slug/account/password-reset/confirm",
+			operationId: "customerConfirmPasswordReset",
+			summary: "Set the shopper's new password with the token from the link; signs out their sessions",
+			tags: ["storefront"],
+			params: SlugParam,
+			body: PasswordResetConfirmInput,
+			responses: { 200: { description: "Password changed", schema: z.object({ reset: z.literal(true) }) } },
+			problems: ["bad-request", "gone", "not-found", "rate-limited"],
+		},
+		[],
+		async (c, { params, body }) => {
+			const ctx = { requestId: c.get("requestId") };
+			return sendResult(c, await c.env.IDENTITY.customerConfirmPasswordReset(params.slug, body, ctx));
 		},
 	).app;

@@ -1,0 +1,155 @@
+import type { AccountEmailData, EmailMessage, OrderEmailData } from "./messages.ts";
+
+// Every template renders HTML and plain text from the same data. Everything interpolated into
+// HTML goes through escapeHtml (names, product titles and store names are merchant or shopper
+// input); links are escaped as attribute values and must be http(s).
+
+export interface RenderedEmail {
+	subject: string;
+	html: string;
+	text: string;
+}
+
+export function escapeHtml(s: string): string {
+	return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
+}
+
+/** Subjects are a header: no line breaks, whatever a store calls itself. */
+const oneLine = (s: string) => s.replace(/[\r\n\t]+/g, " ").trim();
+
+export function formatMoney(minor: number, currency: string): string {
+	const digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+	const amount = (minor / 10 ** digits).toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+	return `${currency} ${amount}`;
+}
+
+function safeLink(link: string): string {
+	// Only http(s): a javascript: or data: link in an email is never ours.
+	if (!/^https?:\/\//i.test(link)) throw new Error("email links must be http(s)");
+	return link;
+}
+
+function layout(title: string, bodyHtml: string): string {
+	return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title></head><body style="font-family:system-ui,-apple-system,sans-serif;color:#222;max-width:36rem;margin:0 auto;padding:1rem">${bodyHtml}</body></html>`;
+}
+
+const button = (link: string, label: string) =>
+	`<p><a href="${escapeHtml(safeLink(link))}" style="display:inline-block;padding:.6rem 1rem;background:#0b6e4f;color:#fff;text-decoration:none;border-radius:.3rem">${escapeHtml(label)}</a></p>`;
+
+function orderTable(d: OrderEmailData): { html: string; text: string } {
+	const m = (n: number) => formatMoney(n, d.currency);
+	const rows = d.lines
+		.map((l) => {
+			const name = l.variantTitle && l.variantTitle !== "Default" ? `${l.title} (${l.variantTitle})` : l.title;
+			return { name, quantity: l.quantity, total: m(l.lineTotalMinor) };
+		})
+		.map((l) => ({
+			html: `<tr><td>${escapeHtml(l.name)}</td><td style="text-align:right">× ${l.quantity}</td><td style="text-align:right">${escapeHtml(l.total)}</td></tr>`,
+			text: `${l.quantity} × ${l.name} — ${l.total}`,
+		}));
+	const sums: [string, string][] = [["Subtotal", m(d.subtotalMinor)]];
+	if (d.discountMinor > 0) sums.push(["Discount", `−${m(d.discountMinor)}`]);
+	sums.push([d.deliveryName, m(d.deliveryMinor)], ["Total", m(d.totalMinor)]);
+	const html = `<table style="width:100%;border-collapse:collapse">${rows.map((r) => r.html).join("")}${sums
+		.map(([k, v]) => `<tr><td colspan="2">${escapeHtml(k)}</td><td style="text-align:right">${escapeHtml(v)}</td></tr>`)
+		.join("")}</table>`;
+	const text = [...rows.map((r) => r.text), "", ...sums.map(([k, v]) => `${k}: ${v}`)].join("\n");
+	return { html, text };
+}
+
+function orderEmail(d: OrderEmailData, subject: string, intro: string, linkLabel: string): RenderedEmail {
+	const table = orderTable(d);
+	const payment =
+		d.paymentMethod === "pay_on_delivery"
+			? `Pay ${formatMoney(d.totalMinor, d.currency)} on delivery.`
+			: "Paid online. Thank you.";
+	const html = layout(
+		subject,
+		`<h1 style="font-size:1.3rem">${escapeHtml(d.storeName)}</h1><p>${escapeHtml(intro)}</p>${table.html}<p>${escapeHtml(payment)}</p>${
+			d.link ? button(d.link, linkLabel) : ""
+		}`,
+	);
+	const text = [
+		d.storeName,
+		"",
+		intro,
+		"",
+		table.text,
+		"",
+		payment,
+		...(d.link ? ["", `${linkLabel}: ${safeLink(d.link)}`] : []),
+	].join("\n");
+	return { subject: oneLine(subject), html, text };
+}
+
+function accountEmail(d: AccountEmailData, subject: string, intro: string, action: string, expiry: string): RenderedEmail {
+	const who = d.storeName ?? "Oja";
+	const html = layout(
+		subject,
+		`<p>Hello ${escapeHtml(d.name)},</p><p>${escapeHtml(intro)}</p>${button(d.link, action)}<p style="font-size:.85rem;color:#666">${escapeHtml(expiry)} If you did not ask for this, ignore this email.</p><p>${escapeHtml(who)}</p>`,
+	);
+	const text = [
+		`Hello ${d.name},`,
+		"",
+		intro,
+		"",
+		`${action}: ${safeLink(d.link)}`,
+		"",
+		`${expiry} If you did not ask for this, ignore this email.`,
+		"",
+		who,
+	].join("\n");
+	return { subject: oneLine(subject), html, text };
+}
+
+export function renderEmail(message: EmailMessage): RenderedEmail {
+	switch (message.template) {
+		case "order_confirmation": {
+			const d = message.data;
+			return orderEmail(
+				d,
+				`${d.storeName}: order #${d.orderNumber} confirmed`,
+				`Hi ${d.customerName}, we have your order #${d.orderNumber}.`,
+				"View your order",
+			);
+		}
+		case "shipping_notice": {
+			const d = message.data;
+			return orderEmail(
+				d,
+				`${d.storeName}: order #${d.orderNumber} is on its way`,
+				`Hi ${d.customerName}, your order #${d.orderNumber} has been sent.`,
+				"Track your order",
+			);
+		}
+		case "merchant_new_order": {
+			const d = message.data;
+			return orderEmail(
+				d,
+				`New order #${d.orderNumber} at ${d.storeName}`,
+				`${d.customerName} placed order #${d.orderNumber}.`,
+				"Open the order",
+			);
+		}
+		case "email_verification": {
+			const d = message.data;
+			return accountEmail(
+				d,
+				d.storeName ? `Confirm your email for ${d.storeName}` : "Confirm your email for Oja",
+				"Confirm this is your email address.",
+				"Confirm email",
+				"The link works once, for 24 hours.",
+			);
+		}
+		case "password_reset": {
+			const d = message.data;
+			return accountEmail(
+				d,
+				d.storeName ? `Reset your ${d.storeName} password` : "Reset your Oja password",
+				"Someone asked to reset the password of this account.",
+				"Choose a new password",
+				"The link works once, for 1 hour.",
+			);
+		}
+	}
+}

@@ -1,0 +1,361 @@
+// Email end to end, in workerd, through the gateway: order events and account flows → oja-email
+// → the messaging Worker's consumer → the Resend sandbox (which records every email), and
+// Resend's Svix-signed bounce webhooks → POST /webhooks/resend → the suppression list. Queues run
+// for real with retries at once (QUEUE_RETRY_BASE_SECONDS=0), so assertions wait for what the
+// recipient would see in their inbox (the sandbox's recorded emails).
+import { env } from "cloudflare:workers";
+import { sha256Hex } from "@oja/auth";
+import {
+	declareBouncing,
+	injectFailure,
+	listEmails,
+	listWebhooks,
+	type RecordedEmail,
+	signWebhook,
+} from "@oja/resend-sandbox/admin";
+import { asMerchant, eventually, gateway, jsonOf, postJson, problemOf, signUpMerchant, testDb } from "@oja/test-helpers";
+import { sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { cartWith, checkout, checkoutBody, openShop } from "./commerce-fixtures.ts";
+
+const admin = () => env.TEST_RESEND_ADMIN;
+let seq = 0;
+const address = (who: string) => `${who}-${Date.now().toString(36)}${++seq}@example.com`;
+
+/** The emails `to` has received (accepted sends only), once there are at least `count`. */
+async function inbox(to: string, count = 1): Promise<RecordedEmail[]> {
+	return eventually(
+		async () => {
+			const sent = (await listEmails(admin(), { to })).filter((e) => e.id !== null);
+			return sent.length >= count ? sent : undefined;
+		},
+		15_000,
+		`${count} email(s) to ${to}`,
+	);
+}
+
+const tokenIn = (email: RecordedEmail | undefined) => {
+	const match = /#token=((?:ev|pr)_[A-Za-z0-9_-]+)/.exec(email?.text ?? "");
+	if (!match?.[1]) throw new Error("no token link in the email");
+	return match[1];
+};
+
+async function logOf(key: string) {
+	const rows = await testDb().execute<{ status: string; attempts: number; template: string; store_id: string | null }>(
+		sql`SELECT status, attempts, template, store_id FROM email_log WHERE key = ${key}`,
+	);
+	return rows.rows[0];
+}
+
+const accountKey = async (token: string) => `acct:${await sha256Hex(token)}`;
+
+describe("order emails", () => {
+	it("confirm a pay-on-delivery order to the customer and the owner, then announce shipping, escaped", async () => {
+		const shop = await openShop([]);
+		const product = await jsonOf<{ variants: { id: string }[] }>(
+			await asMerchant(shop.m, "POST", `/v1/stores/${shop.m.storeId}/products`, {
+				title: `Gele & Wrap "Deluxe" <3 'Ada'`,
+				status: "active",
+				variants: [{ priceMinor: 1_250_000, inventory: { onHand: 5 } }],
+			}),
+			201,
+		);
+		const customer = address("buyer");
+		const cart = await cartWith(shop.m.slug, [[product.variants[0]?.id ?? "", 2]]);
+		const placed = await jsonOf<{ order: { id: string; number: number; lines: { id: string }[] } }>(
+			await checkout(shop.m.slug, cart.id, checkoutBody(shop, { email: customer, name: "Chioma O'Neil" })),
+			201,
+		);
+
+		const [confirmation] = await inbox(customer);
+		expect(confirmation?.subject).toBe(`Ada's Fabrics: order #${placed.order.number} confirmed`);
+		expect(confirmation?.html).toContain("Gele &amp; Wrap &quot;Deluxe&quot; &lt;3 &#39;Ada&#39;");
+		expect(confirmation?.html).not.toContain("<3");
+		expect(confirmation?.html).toContain("Chioma O&#39;Neil");
+		expect(confirmation?.html).toContain("NGN 25,000.00");
+		expect(confirmation?.text).toContain(`2 × Gele & Wrap "Deluxe" <3 'Ada' — NGN 25,000.00`);
+		expect(confirmation?.text).toContain("Pay NGN 25,000.00 on delivery.");
+		expect(confirmation?.tags).toEqual([{ name: "template", value: "order_confirmation" }]);
+
+		const [notice] = await inbox(shop.m.email);
+		expect(notice?.subject).toBe(`New order #${placed.order.number} at Ada's Fabrics`);
+		expect(notice?.text).toContain(`Chioma O'Neil placed order #${placed.order.number}.`);
+
+		const lineId = placed.order.lines[0]?.id;
+		await jsonOf(
+			await asMerchant(shop.m, "POST", `/v1/stores/${shop.m.storeId}/orders/${placed.order.id}/fulfilments`, {
+				lines: [{ lineId, quantity: 2 }],
+			}),
+			201,
+		);
+		const emails = await inbox(customer, 2);
+		expect(emails[1]?.subject).toBe(`Ada's Fabrics: order #${placed.order.number} is on its way`);
+		expect(emails[1]?.html).toContain("Gele &amp; Wrap");
+
+		// Logged by address hash only, under the event id: one row per email, all sent, tenant-scoped.
+		const rows = await testDb().execute<{ template: string; status: string; to_hash: string }>(
+			sql`SELECT template, status, to_hash FROM email_log WHERE store_id = ${shop.m.storeId} ORDER BY created_at`,
+		);
+		expect(rows.rows.map((r) => [r.template, r.status]).sort()).toEqual([
+			["merchant_new_order", "sent"],
+			["order_confirmation", "sent"],
+			["shipping_notice", "sent"],
+		]);
+		expect(rows.rows.every((r) => /^[0-9a-f]{64}$/.test(r.to_hash))).toBe(true);
+	});
+});
+
+describe("sending", () => {
+	it("retries 429 and 5xx with backoff, then sends once", async () => {
+		const m = await signUpMerchant({ email: address("retry") });
+		await injectFailure(admin(), { status: 429, to: m.email });
+		await injectFailure(admin(), { status: 503, to: m.email });
+		await jsonOf(await postJson("/v1/auth/password-reset", { email: m.email }), 202);
+		const sent = await inbox(m.email);
+		const all = await listEmails(admin(), { to: m.email });
+		expect(all.map((e) => e.httpStatus)).toEqual([429, 503, 200]);
+		// Each attempt carried the same Idempotency-Key.
+		expect(new Set(all.map((e) => e.idempotencyKey)).size).toBe(1);
+		const key = await accountKey(tokenIn(sent[0]));
+		expect(all[0]?.idempotencyKey).toBe(key);
+		await eventually(async () => ((await logOf(key))?.status === "sent" ? true : undefined));
+		expect(await logOf(key)).toMatchObject({ status: "sent", attempts: 3, template: "password_reset", store_id: null });
+	});
+
+	it("dead-letters after the last attempt and logs the email failed", async () => {
+		const m = await signUpMerchant({ email: address("dlq") });
+		await injectFailure(admin(), { status: 500, to: m.email, times: 6 });
+		await jsonOf(await postJson("/v1/auth/password-reset", { email: m.email }), 202);
+		const dead = await eventually(
+			async () => {
+				const rows = await testDb().execute<{ attempts: number; body: { template: string; to: string } }>(
+					sql`SELECT attempts, body FROM dead_letters WHERE queue = 'oja-email-dlq' AND body->>'to' = ${m.email}`,
+				);
+				return rows.rows[0];
+			},
+			20_000,
+			"the dead letter",
+		);
+		expect(dead.body.template).toBe("password_reset");
+		const attempts = await listEmails(admin(), { to: m.email });
+		expect(attempts.map((e) => e.httpStatus)).toEqual([500, 500, 500, 500, 500, 500]);
+		const rows = await testDb().execute<{ status: string; attempts: number; error_code: string }>(
+			sql`SELECT status, attempts, error_code FROM email_log WHERE template = 'password_reset' AND to_hash = encode(sha256(convert_to(${m.email}, 'UTF8')), 'hex')`,
+		);
+		expect(rows.rows[0]).toMatchObject({ status: "failed", attempts: 6, error_code: "internal_server_error" });
+	});
+
+	it("bounce webhook: forged and stale signatures refused, a valid one suppresses the address for good", async () => {
+		const m = await signUpMerchant({ email: address("bounce") });
+		await declareBouncing(admin(), m.email);
+		await jsonOf(await postJson("/v1/auth/password-reset", { email: m.email }), 202);
+		await inbox(m.email);
+		// The sandbox's POST went nowhere (port 9); the test delivers it, as Resend would.
+		const hook = await eventually(async () => (await listWebhooks(admin())).find((w) => w.to === m.email));
+		expect(hook.error).not.toBeNull();
+		const post = (body: string, headers: Record<string, string>) =>
+			gateway("/webhooks/resend", { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+
+		const forged = { ...hook.headers, "svix-signature": (await signWebhook(admin(), `${hook.body} `))["svix-signature"] };
+		expect((await problemOf(await post(hook.body, forged), 401)).code).toBe("signature-mismatch");
+		expect((await problemOf(await post(hook.body, { ...hook.headers, "svix-signature": "v1,AAAA" }), 401)).code).toBe(
+			"signature-mismatch",
+		);
+		const old = Math.floor(Date.now() / 1000) - 6 * 60;
+		const stale = await signWebhook(admin(), hook.body, { timestamp: old });
+		expect((await problemOf(await post(hook.body, stale), 401)).code).toBe("signature-stale");
+		expect((await problemOf(await post(hook.body, {}), 401)).code).toBe("signature-missing");
+		const suppressed = () =>
+			testDb().execute(
+				sql`SELECT reason FROM email_suppressions WHERE to_hash = encode(sha256(convert_to(${m.email}, 'UTF8')), 'hex')`,
+			);
+		expect((await suppressed()).rows).toEqual([]);
+
+		expect(await jsonOf(await post(hook.body, hook.headers))).toEqual({ received: true });
+		expect((await suppressed()).rows).toEqual([{ reason: "bounced" }]);
+		// A redelivery of the same webhook changes nothing.
+		await jsonOf(await post(hook.body, hook.headers));
+
+		await jsonOf(await postJson("/v1/auth/password-reset", { email: m.email }), 202);
+		const rows = await eventually(async () => {
+			const r = await testDb().execute<{ status: string }>(
+				sql`SELECT status FROM email_log WHERE template = 'password_reset' AND to_hash = encode(sha256(convert_to(${m.email}, 'UTF8')), 'hex') ORDER BY created_at`,
+			);
+			return r.rows.length === 2 && r.rows[1]?.status !== "queued" ? r.rows : undefined;
+		});
+		expect(rows.map((r) => r.status)).toEqual(["sent", "suppressed"]);
+		expect(await listEmails(admin(), { to: m.email })).toHaveLength(1);
+	});
+});
+
+describe("merchant accounts", () => {
+	it("verifies the email with a single-use link", async () => {
+		const m = await signUpMerchant({ email: address("verify") });
+		await problemOf(await postJson("/v1/auth/email-verification", {}), 401);
+		expect(await jsonOf(await asMerchant(m, "POST", "/v1/auth/email-verification"), 202)).toEqual({ accepted: true });
+		const [email] = await inbox(m.email);
+		expect(email?.subject).toBe("Confirm your email for Oja");
+		expect(email?.text).toContain("http://127.0.0.1:8787/account/verify-email#token=ev_");
+		const token = tokenIn(email);
+
+		expect(
+			(await problemOf(await postJson("/v1/auth/email-verification/confirm", { token: `ev_${"A".repeat(43)}` }), 400)).code,
+		).toBe("invalid-token");
+		// A verification token is not a reset token.
+		expect(
+			(await problemOf(await postJson("/v1/auth/password-reset/confirm", { token, password: "another good password" }), 400))
+				.code,
+		).toBe("invalid-token");
+		expect(await jsonOf(await postJson("/v1/auth/email-verification/confirm", { token }))).toEqual({ verified: true });
+		expect((await problemOf(await postJson("/v1/auth/email-verification/confirm", { token }), 410)).code).toBe("token-used");
+		const rows = await testDb().execute<{ verified: boolean }>(
+			sql`SELECT email_verified_at IS NOT NULL AS verified FROM users WHERE email = ${m.email}`,
+		);
+		expect(rows.rows[0]?.verified).toBe(true);
+		// Verified: asking again sends nothing.
+		await jsonOf(await asMerchant(m, "POST", "/v1/auth/email-verification"), 202);
+		await new Promise((r) => setTimeout(r, 500));
+		expect(await listEmails(admin(), { to: m.email })).toHaveLength(1);
+	});
+
+	it("resets the password: same answer for unknown addresses, every session revoked, links single-use and expiring", async () => {
+		const emailAddress = address("reset");
+		const m = await signUpMerchant({ email: emailAddress });
+		const login = await postJson("/v1/auth/login", { email: emailAddress, password: "correct horse battery" });
+		const second = await jsonOf<{ accessToken: string }>(login);
+		const refreshToken = /oja_session=([^;]+)/.exec(login.headers.getSetCookie().join("\n"))?.[1] ?? "";
+		expect(refreshToken).toMatch(/^rt_/);
+
+		const nobody = address("nobody");
+		const known = await postJson("/v1/auth/password-reset", { email: emailAddress });
+		const unknown = await postJson("/v1/auth/password-reset", { email: nobody });
+		expect(known.status).toBe(202);
+		expect(unknown.status).toBe(202);
+		expect(await unknown.json()).toEqual(await known.json());
+		const [email] = await inbox(emailAddress);
+		expect(email?.subject).toBe("Reset your Oja password");
+		expect(email?.text).toContain("http://127.0.0.1:8787/account/reset-password#token=pr_");
+		expect(await listEmails(admin(), { to: nobody })).toEqual([]);
+		const token = tokenIn(email);
+
+		await problemOf(await postJson("/v1/auth/password-reset/confirm", { token, password: "short" }), 422);
+		expect(
+			await jsonOf(await postJson("/v1/auth/password-reset/confirm", { token, password: "a brand new passphrase" })),
+		).toEqual({
+			reset: true,
+		});
+		expect(
+			(await problemOf(await postJson("/v1/auth/password-reset/confirm", { token, password: "yet another passphrase" }), 410))
+				.code,
+		).toBe("token-used");
+		// Both sessions are gone, the refresh token with them.
+		expect((await problemOf(await asMerchant(m, "GET", "/v1/auth/me"), 401)).code).toBe("session-revoked");
+		expect((await problemOf(await asMerchant({ token: second.accessToken }, "GET", "/v1/auth/me"), 401)).code).toBe(
+			"session-revoked",
+		);
+		await problemOf(await postJson("/v1/auth/refresh", { refreshToken }), 401);
+		await problemOf(await postJson("/v1/auth/login", { email: emailAddress, password: "correct horse battery" }), 401);
+		await jsonOf(await postJson("/v1/auth/login", { email: emailAddress, password: "a brand new passphrase" }));
+
+		// Expired: a fresh link whose hour is up.
+		await jsonOf(await postJson("/v1/auth/password-reset", { email: emailAddress }), 202);
+		const expiring = tokenIn((await inbox(emailAddress, 2))[1]);
+		await testDb().execute(
+			sql`UPDATE account_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = ${await sha256Hex(expiring)}`,
+		);
+		expect(
+			(
+				await problemOf(
+					await postJson("/v1/auth/password-reset/confirm", { token: expiring, password: "one more passphrase" }),
+					410,
+				)
+			).code,
+		).toBe("token-expired");
+		// Asking again retires the earlier link.
+		await jsonOf(await postJson("/v1/auth/password-reset", { email: emailAddress }), 202);
+		const third = tokenIn((await inbox(emailAddress, 3))[2]);
+		await jsonOf(await postJson("/v1/auth/password-reset", { email: emailAddress }), 202);
+		const fourth = tokenIn((await inbox(emailAddress, 4))[3]);
+		expect(
+			(await problemOf(await postJson("/v1/auth/password-reset/confirm", { token: third, password: "one more passphrase" }), 410))
+				.code,
+		).toBe("token-used");
+		await jsonOf(await postJson("/v1/auth/password-reset/confirm", { token: fourth, password: "one more passphrase" }));
+	});
+});
+
+describe("concurrent requests", () => {
+	it("leave exactly one live reset link", async () => {
+		const m = await signUpMerchant({ email: address("twice") });
+		await Promise.all([1, 2, 3].map(() => postJson("/v1/auth/password-reset", { email: m.email })));
+		await inbox(m.email, 3);
+		const live = await testDb().execute<{ n: number }>(sql`
+			SELECT count(*)::int AS n FROM account_tokens t JOIN users u ON u.id = t.user_id
+			WHERE u.email = ${m.email} AND t.purpose = 'reset_password' AND t.used_at IS NULL`);
+		expect(live.rows[0]?.n).toBe(1);
+	});
+});
+
+describe("shopper accounts", () => {
+	async function shopperAt(slug: string, email: string): Promise<string> {
+		const body = await jsonOf<{ accessToken: string }>(
+			await postJson(`/v1/storefront/${slug}/account/signup`, { email, password: "shopper passphrase", name: "Bola" }),
+			201,
+		);
+		return body.accessToken;
+	}
+	const asShopper = (token: string, path: string, body?: unknown) =>
+		gateway(path, {
+			method: "POST",
+			headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+			body: JSON.stringify(body ?? {}),
+		});
+
+	it("verify and reset per store: a link for store A's account is useless at store B", async () => {
+		const [a, b] = [await signUpMerchant(), await signUpMerchant()];
+		const shopper = address("shopper");
+		const atA = await shopperAt(a.slug, shopper);
+		const atB = await shopperAt(b.slug, shopper);
+
+		// Store A's token cannot ask store B for anything.
+		await problemOf(await asShopper(atA, `/v1/storefront/${b.slug}/account/email-verification`), 401);
+		await jsonOf(await asShopper(atA, `/v1/storefront/${a.slug}/account/email-verification`), 202);
+		const [verify] = await inbox(shopper);
+		expect(verify?.subject).toBe("Confirm your email for Ada's Fabrics");
+		expect(verify?.text).toContain(`http://127.0.0.1:8787/s/${a.slug}/account/verify-email#token=ev_`);
+		const token = tokenIn(verify);
+		expect(
+			(await problemOf(await postJson(`/v1/storefront/${b.slug}/account/email-verification/confirm`, { token }), 400)).code,
+		).toBe("invalid-token");
+		await jsonOf(await postJson(`/v1/storefront/${a.slug}/account/email-verification/confirm`, { token }));
+		const verified = await testDb().execute<{ store_id: string; verified: boolean }>(
+			sql`SELECT store_id, email_verified_at IS NOT NULL AS verified FROM customers WHERE email = ${shopper}`,
+		);
+		expect(Object.fromEntries(verified.rows.map((r) => [r.store_id, r.verified]))).toEqual({
+			[a.storeId]: true,
+			[b.storeId]: false,
+		});
+
+		// Reset at A: the answer is the same for an address with no account there.
+		const unknown = await postJson(`/v1/storefront/${a.slug}/account/password-reset`, { email: address("stranger") });
+		expect(await jsonOf(unknown, 202)).toEqual({ accepted: true });
+		await jsonOf(await postJson(`/v1/storefront/${a.slug}/account/password-reset`, { email: shopper }), 202);
+		const reset = tokenIn((await inbox(shopper, 2))[1]);
+		const confirm = (slug: string) =>
+			postJson(`/v1/storefront/${slug}/account/password-reset/confirm`, { token: reset, password: "new shopper passphrase" });
+		expect((await problemOf(await confirm(b.slug), 400)).code).toBe("invalid-token");
+		await jsonOf(await confirm(a.slug));
+		expect((await problemOf(await confirm(a.slug), 410)).code).toBe("token-used");
+
+		// A's sessions are signed out; B's account is untouched.
+		await problemOf(await gateway(`/v1/storefront/${a.slug}/account`, { headers: { authorization: `Bearer ${atA}` } }), 401);
+		await jsonOf(await gateway(`/v1/storefront/${b.slug}/account`, { headers: { authorization: `Bearer ${atB}` } }));
+		await jsonOf(
+			await postJson(`/v1/storefront/${a.slug}/account/login`, { email: shopper, password: "new shopper passphrase" }),
+		);
+		await problemOf(
+			await postJson(`/v1/storefront/${b.slug}/account/login`, { email: shopper, password: "new shopper passphrase" }),
+			401,
+		);
+	});
+});

@@ -54,7 +54,13 @@ export class ResendClient {
 			ok: false,
 			status: res.status,
 			name: typeof body?.name === "string" ? body.name.slice(0, 60) : `http_${res.status}`,
-			retryable: res.status === 429 || res.status >= 500 || res.ok,
+			// A 409 "concurrent_idempotent_requests": the same key is in flight from another attempt;
+			// asked again later, Resend answers with that attempt's id (the email went out once).
+			retryable:
+				res.status === 429 ||
+				res.status >= 500 ||
+				res.ok ||
+				(res.status === 409 && body?.name === "concurrent_idempotent_requests"),
 			retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : null,
 		};
 	}

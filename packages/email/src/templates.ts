@@ -136,9 +136,12 @@ export function renderEmail(message: EmailMessage): RenderedEmail {
 			return accountEmail(
 				d,
 				d.storeName ? `Confirm your email for ${d.storeName}` : "Confirm your email for Oja",
-				"Confirm this is your email address.",
+				// Someone else may have signed up with this address: say so, so nobody confirms an account they did not make.
+				d.storeName
+					? `An account at ${d.storeName} was set up with this email address. Confirm only if it was you: confirming lets that account see the orders placed with this address.`
+					: "An Oja account was set up with this email address. Confirm only if it was you.",
 				"Confirm email",
-				"The link works once, for 24 hours.",
+				"The link works once, for 24 hours. If you did not create this account, ignore this email and nothing changes.",
 			);
 		}
 		case "password_reset": {

@@ -296,6 +296,23 @@ describe("concurrent requests", () => {
 	});
 });
 
+describe("a flood of requests for one account", () => {
+	it("sends at most five links an hour, answering every request the same", async () => {
+		const m = await signUpMerchant({ email: address("flood") });
+		for (let i = 0; i < 8; i++) await jsonOf(await postJson("/v1/auth/password-reset", { email: m.email }), 202);
+		const minted = async () =>
+			(
+				await testDb().execute<{ n: number }>(sql`
+					SELECT count(*)::int AS n FROM account_tokens t JOIN users u ON u.id = t.user_id
+					WHERE u.email = ${m.email} AND t.purpose = 'reset_password'`)
+			).rows[0]?.n ?? 0;
+		await eventually(async () => ((await minted()) >= 5 ? true : undefined));
+		await new Promise((r) => setTimeout(r, 1500));
+		expect(await minted()).toBe(5);
+		await inbox(m.email, 5);
+	});
+});
+
 describe("shopper accounts", () => {
 	async function shopperAt(slug: string, email: string): Promise<string> {
 		const body = await jsonOf<{ accessToken: string }>(

@@ -161,6 +161,21 @@ describe("endpoints", () => {
 });
 
 describe("delivery", () => {
+	it("takes up a delivery whose queue message was lost (the cron finds it stranded)", async () => {
+		const shop = await openShop([5]);
+		const name = hookName("stranded");
+		const endpoint = await createEndpoint(shop.m, hookUrl(name), ["order.created"]);
+		await placeOrder(shop);
+		const first = await settled(shop.m, endpoint.id);
+		// As if its message had been dead-lettered before any attempt: pending, overdue, nothing queued.
+		await testDb().execute(sql`UPDATE webhook_deliveries SET status = 'pending', attempts = 0,
+			next_attempt_at = now() - interval '10 minutes' WHERE id = ${first.id} AND store_id = ${shop.m.storeId}`);
+		const messaging = (env as unknown as { MESSAGING: { tick(): Promise<{ deliveriesRequeued: number }> } }).MESSAGING;
+		expect((await messaging.tick()).deliveriesRequeued).toBeGreaterThanOrEqual(1);
+		await eventually(async () => ((await received(name)).length >= 2 ? true : undefined));
+		expect((await settled(shop.m, endpoint.id)).status).toBe("succeeded");
+	});
+
 	it("delivers an order event that the README's snippet verifies; a replay older than 5 minutes fails it", async () => {
 		const shop = await openShop([5]);
 		const name = hookName("order");

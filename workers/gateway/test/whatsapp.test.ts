@@ -510,6 +510,29 @@ describe("outbound sends", () => {
 		);
 	});
 
+	it("sends a message the cron finds stranded (claimed by a consumer that died, or never queued)", async () => {
+		const ch = await whatsappShop();
+		const waId = newWaId();
+		await customerSays(ch, waId, { type: "text", body: "how much is the gele" });
+		await received(ch, waId, 1);
+		// As if the first attempt's consumer died holding the claim, and another reply never reached the queue.
+		await testDb().execute(sql`UPDATE conversation_messages SET status = 'sending', claimed_until = now() - interval '1 minute', wamid = NULL
+			WHERE store_id = ${ch.shop.m.storeId} AND direction = 'out'`);
+		const messaging = (env as unknown as { MESSAGING: { tick(): Promise<{ requeued: number }> } }).MESSAGING;
+		expect((await messaging.tick()).requeued).toBeGreaterThanOrEqual(1);
+		const again = await received(ch, waId, 2);
+		expect(textOf(again[1])).toBe(textOf(again[0]));
+		await eventually(async () => {
+			const r = await testDb().execute<{ status: string }>(sql`SELECT status FROM conversation_messages
+				WHERE store_id = ${ch.shop.m.storeId} AND direction = 'out'`);
+			return r.rows.every((m) => m.status === "sent") ? true : undefined;
+		});
+		// Nothing left stranded: a second tick finds nothing of this store's.
+		await messaging.tick();
+		await new Promise((r) => setTimeout(r, 1500));
+		expect(await sentTo(ch, waId)).toHaveLength(2);
+	});
+
 	it("applies delivery statuses forward only, whatever order they arrive in", async () => {
 		const ch = await whatsappShop();
 		const waId = newWaId();

@@ -1,6 +1,6 @@
 import { hashPassword, opaqueToken, sha256Hex } from "@oja/auth";
 import { ProblemError, problem, type UserPrincipal } from "@oja/contracts";
-import type { Database } from "@oja/db";
+import { type Database, vetoReason } from "@oja/db";
 import type { EmailMessage } from "@oja/email";
 import { sql } from "drizzle-orm";
 import { assertLiveSession } from "./sessions.ts";
@@ -43,6 +43,10 @@ const subjectSql = (s: Subject) =>
  * that locks the subject's row first: two requests at once then run one after the other, and
  * the second's UPDATE (a fresh snapshot) retires the first's token, so only the newest link works.
  */
+/** Links one account may be sent per purpose per hour. */
+const TOKENS_PER_HOUR = 5;
+const THROTTLED = "account_email_throttled";
+
 async function issueToken(db: Database, subject: Subject, purpose: Purpose): Promise<{ token: string; hash: string }> {
 	const token = opaqueToken(purpose === "verify_email" ? "ev" : "pr");
 	const hash = await sha256Hex(token);
@@ -53,6 +57,11 @@ async function issueToken(db: Database, subject: Subject, purpose: Purpose): Pro
 		subject.kind === "user"
 			? db.execute(sql`SELECT id FROM users WHERE id = ${subject.userId} FOR UPDATE`)
 			: db.execute(sql`SELECT id FROM customers WHERE id = ${subject.customerId} AND store_id = ${subject.storeId} FOR UPDATE`),
+		// At most a few links per account and purpose an hour, whoever asks and from however many
+		// addresses: each request emails the owner and retires their previous link.
+		db.execute(sql`SELECT oja_assert(
+			(SELECT count(*) FROM account_tokens WHERE ${subjectSql(subject)} AND purpose = ${purpose}
+				AND created_at > now() - interval '1 hour') < ${TOKENS_PER_HOUR}, ${THROTTLED})`),
 		db.execute(sql`UPDATE account_tokens SET used_at = now()
 			WHERE ${subjectSql(subject)} AND purpose = ${purpose} AND used_at IS NULL`),
 		db.execute(sql`INSERT INTO account_tokens (token_hash, purpose, user_id, store_id, customer_id, expires_at)
@@ -72,7 +81,16 @@ async function sendAccountEmail(
 	to: { email: string; name: string },
 	store: { slug: string; name: string } | null,
 ): Promise<void> {
-	const { token, hash } = await issueToken(deps.db, subject, purpose);
+	let issued: { token: string; hash: string };
+	try {
+		issued = await issueToken(deps.db, subject, purpose);
+	} catch (error) {
+		if (vetoReason(error) !== THROTTLED) throw error;
+		// Answered 202 like every request; the owner's inbox is not flooded.
+		deps.log({ level: "warn", msg: "account_email.throttled", purpose, subject: subject.kind });
+		return;
+	}
+	const { token, hash } = issued;
 	const page = purpose === "verify_email" ? "verify-email" : "reset-password";
 	const path = store ? `/s/${store.slug}/account/${page}` : `/account/${page}`;
 	const data = { name: to.name, storeName: store?.name ?? null, link: link(deps.baseUrl, path, token) };

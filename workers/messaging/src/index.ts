@@ -41,7 +41,7 @@ import { orderNoticeFor } from "./notifications.ts";
 import { orderEmailsFor } from "./order-emails.ts";
 import { consumeOutbound } from "./outbound.ts";
 import { strandedSends } from "./threads.ts";
-import { consumeWebhookDeliveries, consumeWebhookEvents } from "./webhook-delivery.ts";
+import { consumeWebhookDeliveries, consumeWebhookEvents, strandedDeliveries } from "./webhook-delivery.ts";
 import {
 	createEndpoint,
 	deleteEndpoint,
@@ -280,13 +280,20 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 	}
 
 	/** The cron: sends that were claimed by a consumer that died, or never reached the queue, go back on it. */
-	async tick(): Promise<{ requeued: number }> {
-		const ids = await strandedSends(createDb(this.env));
-		for (let i = 0; i < ids.length; i += 100) {
-			await this.env.WHATSAPP_OUTBOUND.sendBatch(ids.slice(i, i + 100).map((id) => ({ body: { id } })));
+	async tick(): Promise<{ requeued: number; deliveriesRequeued: number }> {
+		const db = createDb(this.env);
+		const [sends, deliveries] = await Promise.all([strandedSends(db), strandedDeliveries(db)]);
+		for (let i = 0; i < sends.length; i += 100) {
+			await this.env.WHATSAPP_OUTBOUND.sendBatch(sends.slice(i, i + 100).map((id) => ({ body: { id } })));
 		}
-		if (ids.length > 0) log({ level: "warn", msg: "whatsapp.sends_requeued", count: ids.length });
-		return { requeued: ids.length };
+		for (let i = 0; i < deliveries.length; i += 100) {
+			await this.env.WEBHOOK_DELIVERY.sendBatch(
+				deliveries.slice(i, i + 100).map((id) => ({ body: { id }, contentType: "json" as const })),
+			);
+		}
+		if (sends.length > 0) log({ level: "warn", msg: "whatsapp.sends_requeued", count: sends.length });
+		if (deliveries.length > 0) log({ level: "warn", msg: "webhook.deliveries_requeued", count: deliveries.length });
+		return { requeued: sends.length, deliveriesRequeued: deliveries.length };
 	}
 
 	override async scheduled(): Promise<void> {

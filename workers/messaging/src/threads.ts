@@ -237,7 +237,7 @@ export async function applyStatus(
 export async function strandedSends(db: Database, limit = 500): Promise<string[]> {
 	const result = await db.execute<{ id: string }>(sql`
 		SELECT id FROM conversation_messages
-		WHERE direction = 'out' AND (
+		WHERE direction = 'out' AND status IN ('queued', 'sending') AND (
 			(status = 'sending' AND claimed_until < now()) OR
 			(status = 'queued' AND created_at < now() - interval '2 minutes')
 		)

@@ -299,3 +299,18 @@ async function post(url: string, headers: Record<string, string>, body: string, 
 	}
 	return { ok: false, status: null, error: "too-many-redirects" };
 }
+
+/**
+ * Deliveries nobody is working on: due for over five minutes with no attempt running (their
+ * queue message was dead-lettered after repeated database errors, or never sent), or claimed by
+ * an attempt whose lease lapsed a minute ago. The cron queues them again; the claim keeps a
+ * duplicate message harmless.
+ */
+export async function strandedDeliveries(db: Database, limit = 500): Promise<string[]> {
+	const result = await db.execute<{ id: string }>(sql`
+		SELECT id FROM webhook_deliveries
+		WHERE status IN ('pending', 'sending') AND next_attempt_at < now() - interval '5 minutes'
+			AND (status = 'pending' OR claimed_until < now() - interval '1 minute')
+		ORDER BY next_attempt_at LIMIT ${limit}`);
+	return result.rows.map((r) => r.id);
+}

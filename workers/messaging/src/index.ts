@@ -25,7 +25,7 @@ import {
 	type WhatsAppChannel,
 	WhatsAppChannelInput,
 } from "@oja/contracts";
-import { createDb } from "@oja/db";
+import { createDb, type Database } from "@oja/db";
 import { dohResolver } from "@oja/dns";
 import { type EmailMessage, ResendClient } from "@oja/email";
 import { consumeBatch } from "@oja/events";
@@ -119,6 +119,17 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 		return this.env.CONVERSATION.get(this.env.CONVERSATION.idFromName(`${storeId}:${waId}`));
 	}
 
+	/**
+	 * A conversation of this store, with its Durable Object: another store's id is a 404, the
+	 * same as none, before anything else is read or done.
+	 */
+	async #owned(db: Database, storeId: string, conversationId: unknown) {
+		const id = parseOrThrow(ConversationId, conversationId, "conversation id");
+		const conversation = await getConversation(db, storeId, id);
+		if (!conversation) throw notFound();
+		return { id, conversation, object: this.#conversation(storeId, conversation.waId) };
+	}
+
 	async putWhatsAppChannel(access: StoreAccess, input: unknown, ctx: RequestContext): Promise<Result<WhatsAppChannel>> {
 		return runRpc(ctx.requestId, WORKER, async () =>
 			putChannel(createDb(this.env), this.#secretKey(), access.storeId, parseOrThrow(WhatsAppChannelInput, input), this.#graph()),
@@ -141,13 +152,7 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 
 	async getConversation(access: StoreAccess, conversationId: unknown, ctx: RequestContext): Promise<Result<ConversationView>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
-			const found = await getConversation(
-				createDb(this.env),
-				access.storeId,
-				parseOrThrow(ConversationId, conversationId, "conversation id"),
-			);
-			if (!found) throw notFound();
-			return found;
+			return (await this.#owned(createDb(this.env), access.storeId, conversationId)).conversation;
 		});
 	}
 
@@ -159,9 +164,8 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 	): Promise<Result<MessageList>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
 			const db = createDb(this.env);
-			const id = parseOrThrow(ConversationId, conversationId, "conversation id");
 			// Existence in this store first: another store's conversation id is a 404, not an empty page.
-			if (!(await getConversation(db, access.storeId, id))) throw notFound();
+			const { id } = await this.#owned(db, access.storeId, conversationId);
 			return listMessages(db, access.storeId, id, parseOrThrow(MessageListQuery, query, "query"));
 		});
 	}
@@ -189,12 +193,10 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 	): Promise<Result<{ messageId: string; conversation: ConversationView }>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
 			const db = createDb(this.env);
-			const id = parseOrThrow(ConversationId, conversationId, "conversation id");
 			const { text } = parseOrThrow(StaffReplyInput, input);
-			const conversation = await getConversation(db, access.storeId, id);
-			if (!conversation) throw notFound();
+			const { id, conversation, object } = await this.#owned(db, access.storeId, conversationId);
 			const key = keyOf(idempotencyKey) ?? ctx.requestId;
-			const sent = await this.#conversation(access.storeId, conversation.waId).staffReply(
+			const sent = await object.staffReply(
 				access.storeId,
 				conversation.waId,
 				id,
@@ -222,7 +224,6 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 	): Promise<Result<ConversationView>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
 			const db = createDb(this.env);
-			const id = parseOrThrow(ConversationId, conversationId, "conversation id");
 			const { userId } = parseOrThrow(AssignInput, input);
 			const assignee = userId ?? access.userId;
 			if (!assignee) {
@@ -232,8 +233,7 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 					}),
 				);
 			}
-			const conversation = await getConversation(db, access.storeId, id);
-			if (!conversation) throw notFound();
+			const { id, conversation, object } = await this.#owned(db, access.storeId, conversationId);
 			// Only a member of this store can hold its conversations (identity's memberships, read-only).
 			const member = await db.execute(
 				sql`SELECT 1 FROM memberships WHERE store_id = ${access.storeId} AND user_id = ${assignee}`,
@@ -245,7 +245,7 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 					}),
 				);
 			}
-			await this.#conversation(access.storeId, conversation.waId).assign(access.storeId, conversation.waId, assignee);
+			await object.assign(access.storeId, conversation.waId, assignee);
 			return (await getConversation(db, access.storeId, id)) as ConversationView;
 		});
 	}
@@ -257,10 +257,8 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 	): Promise<Result<ConversationView>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
 			const db = createDb(this.env);
-			const id = parseOrThrow(ConversationId, conversationId, "conversation id");
-			const conversation = await getConversation(db, access.storeId, id);
-			if (!conversation) throw notFound();
-			await this.#conversation(access.storeId, conversation.waId).release(access.storeId, conversation.waId);
+			const { id, conversation, object } = await this.#owned(db, access.storeId, conversationId);
+			await object.release(access.storeId, conversation.waId);
 			return (await getConversation(db, access.storeId, id)) as ConversationView;
 		});
 	}

@@ -67,6 +67,14 @@ export const DOMAIN_WORKERS: WorkerManifest[] = [
 		database: false,
 		calls: ["catalog", "commerce", "payments"],
 	},
+	// The merchant web app (for now the account pages behind merchants' emails), forwarded likewise.
+	{
+		dir: "dashboard",
+		name: "oja-dashboard",
+		config: "workers/dashboard/wrangler.toml",
+		envInterface: "DashboardBindings",
+		database: false,
+	},
 ];
 
 export const ALL_WORKERS: WorkerManifest[] = [GATEWAY, ...DOMAIN_WORKERS];

@@ -250,4 +250,12 @@ const textDecoder = new TextDecoder();
 const textEncoder = new TextEncoder();
 
 export { clientAddress, ipv6Prefix64 } from "./client-address.ts";
-export { CUSTOM_DOMAIN_HEADER, normalisedHost, PLATFORM_PATHS, routesToStorefront, STORE_PATH } from "./routing.ts";
+export {
+	CUSTOM_DOMAIN_HEADER,
+	DASHBOARD_PATH,
+	normalisedHost,
+	PLATFORM_PATHS,
+	routesToDashboard,
+	routesToStorefront,
+	STORE_PATH,
+} from "./routing.ts";

@@ -15,6 +15,8 @@ export const CUSTOM_DOMAIN_HEADER = "x-oja-custom-domain";
 export const PLATFORM_PATHS = /^\/(?:v1\/|health|openapi\.json|docs|\.well-known\/|webhooks\/)/;
 /** The shopper pages on a platform host. */
 export const STORE_PATH = /^\/s(?:\/|$)/;
+/** The merchant web app (the dashboard Worker) on a platform host; on a store's domain these are its shoppers' pages. */
+export const DASHBOARD_PATH = /^\/account(?:\/|$)/;
 
 /** The host as custom-domain mappings key it: lowercase, no trailing dot. */
 export function normalisedHost(url: URL): string {
@@ -29,4 +31,9 @@ export function normalisedHost(url: URL): string {
 export function routesToStorefront(url: URL, platformHosts: readonly string[]): boolean {
 	if (STORE_PATH.test(url.pathname)) return true;
 	return !isPlatformHost(normalisedHost(url), platformHosts) && !PLATFORM_PATHS.test(url.pathname);
+}
+
+/** Whether a request is the dashboard's: `/account/…` on a platform host (call after routesToStorefront). */
+export function routesToDashboard(url: URL, platformHosts: readonly string[]): boolean {
+	return DASHBOARD_PATH.test(url.pathname) && isPlatformHost(normalisedHost(url), platformHosts);
 }

@@ -1,7 +1,7 @@
 import { parseHostList } from "@oja/contracts";
 import { describe, expect, it } from "vitest";
 import { clientAddress } from "../src/client-address.ts";
-import { routesToStorefront } from "../src/routing.ts";
+import { routesToDashboard, routesToStorefront } from "../src/routing.ts";
 
 const platform = parseHostList("oja.dev,www.oja.dev,127.0.0.1,localhost");
 const storefront = (url: string) => routesToStorefront(new URL(url), platform);
@@ -55,5 +55,28 @@ describe("clientAddress", () => {
 		expect(clientAddress("2001:db8::1")).toBe("2001:db8:0:0::/64");
 		expect(clientAddress("2001:DB8:0001:0002:3:4:5:6")).toBe("2001:db8:1:2::/64");
 		expect(clientAddress(undefined)).toBe("local");
+	});
+});
+
+describe("routesToDashboard", () => {
+	const dashboard = (url: string) => !storefront(url) && routesToDashboard(new URL(url), platform);
+
+	it("sends /account/… on a platform host to the dashboard", () => {
+		for (const url of [
+			"https://oja.dev/account/reset-password",
+			"http://127.0.0.1:8787/account/verify-email",
+			"https://oja.dev/account",
+		]) {
+			expect(dashboard(url), url).toBe(true);
+		}
+	});
+
+	it("leaves a store's /account/… to the storefront and other paths to the gateway", () => {
+		expect(dashboard("https://shop.example.com/account/reset-password")).toBe(false);
+		expect(storefront("https://shop.example.com/account/reset-password")).toBe(true);
+		expect(dashboard("https://oja.dev/s/demo/account/reset-password")).toBe(false);
+		for (const url of ["https://oja.dev/accounts", "https://oja.dev/v1/account/x", "https://oja.dev/"]) {
+			expect(dashboard(url), url).toBe(false);
+		}
 	});
 });

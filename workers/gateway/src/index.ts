@@ -1,5 +1,5 @@
 import { parseHostList } from "@oja/contracts";
-import { routesToStorefront } from "@oja/edge-cache";
+import { routesToDashboard, routesToStorefront } from "@oja/edge-cache";
 import { app } from "./app.ts";
 
 let platformHosts: string[] | undefined;
@@ -7,10 +7,13 @@ let platformHosts: string[] | undefined;
 export default {
 	// Shopper pages (/s/… and merchants' own domains) are the storefront Worker's: the gateway
 	// is the one public route and hands them over, unchanged, on a service binding (see
-	// docs/architecture.md, "The storefront Worker"). Everything else is the API's.
+	// docs/architecture.md, "The storefront Worker"). So is the merchant web app (/account/… on
+	// Oja's own hosts) to the dashboard Worker. Everything else is the API's.
 	fetch(request, env, ctx) {
 		platformHosts ??= parseHostList(env.PLATFORM_HOSTS);
-		if (routesToStorefront(new URL(request.url), platformHosts)) return env.STOREFRONT.fetch(request);
+		const url = new URL(request.url);
+		if (routesToStorefront(url, platformHosts)) return env.STOREFRONT.fetch(request);
+		if (routesToDashboard(url, platformHosts)) return env.DASHBOARD.fetch(request);
 		return app.fetch(request, env, ctx);
 	},
 	// The gateway has no cron trigger of its own: in production ops' cron sweeps the outbox.

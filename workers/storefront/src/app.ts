@@ -42,6 +42,8 @@ app.use((c, next) => {
 app.use("/s/:slug/cart/*", publicLimit);
 app.use("/s/:slug/checkout", publicLimit);
 app.use("/s/:slug/orders/*", publicLimit);
+// The account pages read the store on every request (never cached).
+app.use("/s/:slug/account/*", publicLimit);
 
 app.route("/", storefrontPageRoutes);
 

@@ -1,6 +1,7 @@
 import { ProblemError, problem } from "@oja/contracts";
 import { type CacheScope, CUSTOM_DOMAIN_HEADER, edgeCached as sharedEdgeCache } from "@oja/edge-cache";
 import { type Context, Hono } from "hono";
+import { accountPageRoutes } from "./account-pages.tsx";
 import type { StorefrontEnv } from "./app-env.ts";
 import { cartPageRoutes } from "./cart-pages.tsx";
 import { limitPublic } from "./http.ts";
@@ -123,4 +124,5 @@ export const storefrontPageRoutes = new Hono<StorefrontEnv>()
 			}),
 		),
 	)
-	.route("/", cartPageRoutes);
+	.route("/", cartPageRoutes)
+	.route("/", accountPageRoutes);

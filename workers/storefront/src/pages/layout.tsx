@@ -6,7 +6,8 @@ import type { Child } from "hono/jsx";
 // do everything, and the little script on product pages only makes the variant picker
 // instant. Styles are inline (one request per page on a slow network) and mobile-first.
 
-const STYLES = `
+/** The pages' inline styles, exported for the CSP hash of pages that send one (the account pages). */
+export const STYLES = `
 *,*::before,*::after{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;background:#fafaf7}
 a{color:#0b5d3b}
@@ -64,10 +65,12 @@ export interface LayoutProps {
 	og: OpenGraph;
 	query?: string;
 	collections: { handle: string; title: string }[];
+	/** More for <head> (the account pages' robots tag and their form's styles). */
+	head?: Child;
 	children: Child;
 }
 
-export function Layout({ store, base, title, og, query, collections, children }: LayoutProps) {
+export function Layout({ store, base, title, og, query, collections, head, children }: LayoutProps) {
 	return (
 		<>
 			{raw("<!doctype html>")}
@@ -89,6 +92,7 @@ export function Layout({ store, base, title, og, query, collections, children }:
 					{og.price ? <meta property="product:price:currency" content={og.price.currency} /> : null}
 					<meta name="twitter:card" content={og.image ? "summary_large_image" : "summary"} />
 					<style>{raw(STYLES)}</style>
+					{head}
 				</head>
 				<body>
 					<a class="skip" href="#main">

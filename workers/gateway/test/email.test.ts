@@ -5,6 +5,7 @@
 // recipient would see in their inbox (the sandbox's recorded emails).
 import { env } from "cloudflare:workers";
 import { sha256Hex } from "@oja/auth";
+import { hostKey } from "@oja/contracts";
 import {
 	declareBouncing,
 	injectFailure,
@@ -13,7 +14,17 @@ import {
 	type RecordedEmail,
 	signWebhook,
 } from "@oja/resend-sandbox/admin";
-import { asMerchant, eventually, gateway, jsonOf, postJson, problemOf, signUpMerchant, testDb } from "@oja/test-helpers";
+import {
+	asMerchant,
+	eventually,
+	gateway,
+	gatewayAt,
+	jsonOf,
+	postJson,
+	problemOf,
+	signUpMerchant,
+	testDb,
+} from "@oja/test-helpers";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { cartWith, checkout, checkoutBody, openShop } from "./commerce-fixtures.ts";
@@ -48,6 +59,63 @@ async function logOf(key: string) {
 }
 
 const accountKey = async (token: string) => `acct:${await sha256Hex(token)}`;
+
+/** The link in an account email, as the recipient would click it. */
+const linkIn = (email: RecordedEmail | undefined): URL => {
+	const match = /(https?:\/\/\S+#token=(?:ev|pr)_[A-Za-z0-9_-]+)/.exec(email?.text ?? "");
+	if (!match?.[1]) throw new Error("no account link in the email");
+	return new URL(match[1]);
+};
+
+/** A CSP hash source, computed here independently of the pages' own code. */
+async function cspHash(text: string): Promise<string> {
+	const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+	return `'sha256-${btoa(String.fromCharCode(...digest))}'`;
+}
+
+/**
+ * Opens the page an emailed link points to (a browser sends no fragment, so neither does this;
+ * `host` stands in for a store's own domain) and checks what a browser relies on: 200 HTML with
+ * the form and a note for browsers without JavaScript, never stored, no Referer, and a CSP whose
+ * hashes allow exactly its one inline script and its styles. Returns the page, and the endpoint
+ * its script POSTs the token to.
+ */
+async function openAccountPage(link: URL, kind: "verify-email" | "reset-password", host?: string) {
+	expect(link.hash).toMatch(/^#token=/);
+	const res = await gatewayAt(
+		host ? `https://${host}${link.pathname.replace(/^\/s\/[^/]+/, "")}` : `${link.origin}${link.pathname}`,
+	);
+	expect(res.status).toBe(200);
+	expect(res.headers.get("content-type")).toContain("text/html");
+	expect(res.headers.get("cache-control")).toBe("no-store");
+	expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+	expect(res.headers.get("x-cache")).toBeNull();
+	const csp = res.headers.get("content-security-policy") ?? "";
+	for (const part of ["default-src 'none'", "connect-src 'self'", "base-uri 'none'", "frame-ancestors 'none'"]) {
+		expect(csp).toContain(part);
+	}
+	const html = await res.text();
+	expect(html.startsWith("<!doctype html>")).toBe(true);
+	const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1] ?? "");
+	const styles = [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => m[1] ?? "");
+	expect(scripts).toHaveLength(1);
+	expect(/script-src ([^;]+)/.exec(csp)?.[1]).toBe(await cspHash(scripts[0] ?? ""));
+	expect(/style-src ([^;]+)/.exec(csp)?.[1]?.split(" ")).toEqual(await Promise.all(styles.map(cspHash)));
+	// Inline style attributes would be refused by that CSP.
+	expect(html).not.toMatch(/<[^>]+\sstyle=/);
+	expect(html).toContain(`data-kind="${kind}"`);
+	expect(html).toMatch(/<form id="account-form" method="post"[^>]* hidden(?:="")?>/);
+	expect(html).toContain("<noscript>");
+	expect(html).toContain('<input type="hidden" name="token" value=""/>');
+	if (kind === "reset-password") {
+		expect(html).toContain('<label for="password">New password</label>');
+		expect(html).toMatch(/<input id="password" name="password" type="password" autocomplete="new-password" minlength="10"/);
+		expect(html).toContain('<label for="confirm">');
+	}
+	const api = /data-api="([^"]+)"/.exec(html)?.[1];
+	if (!api) throw new Error("the form names no endpoint");
+	return { html, api };
+}
 
 describe("order emails", () => {
 	it("confirm a pay-on-delivery order to the customer and the owner, then announce shipping, escaped", async () => {
@@ -197,6 +265,14 @@ describe("merchant accounts", () => {
 		expect(email?.subject).toBe("Confirm your email for Oja");
 		expect(email?.text).toContain("http://127.0.0.1:8787/account/verify-email#token=ev_");
 		const token = tokenIn(email);
+		// The link opens the dashboard's page, whose script POSTs the token where the form says.
+		const page = await openAccountPage(linkIn(email), "verify-email");
+		expect(page.api).toBe("/v1/auth/email-verification/confirm");
+		expect(page.html).toContain("<title>Confirm your email · Oja</title>");
+		const missing = await gatewayAt("http://127.0.0.1:8787/account/nowhere");
+		expect([missing.status, missing.headers.get("content-type")]).toEqual([404, "text/html; charset=UTF-8"]);
+		const noStore = await gatewayAt("http://127.0.0.1:8787/s/no-such-store/account/verify-email");
+		expect([noStore.status, noStore.headers.get("cache-control")]).toEqual([404, "no-store"]);
 
 		expect(
 			(await problemOf(await postJson("/v1/auth/email-verification/confirm", { token: `ev_${"A".repeat(43)}` }), 400)).code,
@@ -206,8 +282,8 @@ describe("merchant accounts", () => {
 			(await problemOf(await postJson("/v1/auth/password-reset/confirm", { token, password: "another good password" }), 400))
 				.code,
 		).toBe("invalid-token");
-		expect(await jsonOf(await postJson("/v1/auth/email-verification/confirm", { token }))).toEqual({ verified: true });
-		expect((await problemOf(await postJson("/v1/auth/email-verification/confirm", { token }), 410)).code).toBe("token-used");
+		expect(await jsonOf(await postJson(page.api, { token }))).toEqual({ verified: true });
+		expect((await problemOf(await postJson(page.api, { token }), 410)).code).toBe("token-used");
 		const rows = await testDb().execute<{ verified: boolean }>(
 			sql`SELECT email_verified_at IS NOT NULL AS verified FROM users WHERE email = ${m.email}`,
 		);
@@ -237,11 +313,11 @@ describe("merchant accounts", () => {
 		expect(email?.text).toContain("http://127.0.0.1:8787/account/reset-password#token=pr_");
 		expect(await listEmails(admin(), { to: nobody })).toEqual([]);
 		const token = tokenIn(email);
+		const page = await openAccountPage(linkIn(email), "reset-password");
+		expect(page.api).toBe("/v1/auth/password-reset/confirm");
 
-		await problemOf(await postJson("/v1/auth/password-reset/confirm", { token, password: "short" }), 422);
-		expect(
-			await jsonOf(await postJson("/v1/auth/password-reset/confirm", { token, password: "a brand new passphrase" })),
-		).toEqual({
+		await problemOf(await postJson(page.api, { token, password: "short" }), 422);
+		expect(await jsonOf(await postJson(page.api, { token, password: "a brand new passphrase" }))).toEqual({
 			reset: true,
 		});
 		expect(
@@ -341,10 +417,18 @@ describe("shopper accounts", () => {
 		expect(verify?.subject).toBe("Confirm your email for Ada's Fabrics");
 		expect(verify?.text).toContain(`http://127.0.0.1:8787/s/${a.slug}/account/verify-email#token=ev_`);
 		const token = tokenIn(verify);
+		// The link opens store A's page, on the platform and on A's own domain alike.
+		const page = await openAccountPage(linkIn(verify), "verify-email");
+		expect(page.api).toBe(`/v1/storefront/${a.slug}/account/email-verification/confirm`);
+		expect(page.html).toContain("for your Ada&#39;s Fabrics account");
+		const domain = `shop-${a.slug}.example.ng`;
+		await env.STOREFRONT_VERSIONS.put(hostKey(domain), a.slug);
+		expect((await openAccountPage(linkIn(verify), "verify-email", domain)).api).toBe(page.api);
+		await problemOf(await gatewayAt(`https://${domain}/account/nowhere`), 404);
 		expect(
 			(await problemOf(await postJson(`/v1/storefront/${b.slug}/account/email-verification/confirm`, { token }), 400)).code,
 		).toBe("invalid-token");
-		await jsonOf(await postJson(`/v1/storefront/${a.slug}/account/email-verification/confirm`, { token }));
+		await jsonOf(await postJson(page.api, { token }));
 		const verified = await testDb().execute<{ store_id: string; verified: boolean }>(
 			sql`SELECT store_id, email_verified_at IS NOT NULL AS verified FROM customers WHERE email = ${shopper}`,
 		);
@@ -357,7 +441,11 @@ describe("shopper accounts", () => {
 		const unknown = await postJson(`/v1/storefront/${a.slug}/account/password-reset`, { email: address("stranger") });
 		expect(await jsonOf(unknown, 202)).toEqual({ accepted: true });
 		await jsonOf(await postJson(`/v1/storefront/${a.slug}/account/password-reset`, { email: shopper }), 202);
-		const reset = tokenIn((await inbox(shopper, 2))[1]);
+		const resetEmail = (await inbox(shopper, 2))[1];
+		const reset = tokenIn(resetEmail);
+		const resetPage = await openAccountPage(linkIn(resetEmail), "reset-password");
+		expect(resetPage.api).toBe(`/v1/storefront/${a.slug}/account/password-reset/confirm`);
+		expect((await openAccountPage(linkIn(resetEmail), "reset-password", domain)).api).toBe(resetPage.api);
 		const confirm = (slug: string) =>
 			postJson(`/v1/storefront/${slug}/account/password-reset/confirm`, { token: reset, password: "new shopper passphrase" });
 		expect((await problemOf(await confirm(b.slug), 400)).code).toBe("invalid-token");

@@ -2,9 +2,12 @@
 // the demo storefront served by the Oja Workers on workerd, searches, opens a product, picks a
 // variant, adds it to the cart, checks out with pay on delivery and watches the order page
 // change live when the merchant fulfils it through the API; pays online on the Paystack
-// sandbox's hosted page and watches the order turn paid; and once without JavaScript.
+// sandbox's hosted page and watches the order turn paid; and once without JavaScript. A merchant
+// opens a password-reset link (the dashboard's page), sets a new password and signs in with it.
 // Screenshots land in test-results/.
 import { mkdir } from "node:fs/promises";
+import { neon, neonConfig } from "@neondatabase/serverless";
+import { opaqueToken, sha256Hex } from "@oja/auth";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack } from "../../scripts/local-stack.ts";
@@ -17,9 +20,10 @@ const disposers: (() => Promise<void>)[] = [];
 let browser: Browser;
 let base: string;
 let gatewayUrl: string;
+let stack: Awaited<ReturnType<typeof startStack>>;
 
 beforeAll(async () => {
-	const stack = await startStack({ databaseUrl: process.env.DATABASE_URL || undefined, database: "oja_browser" }, disposers);
+	stack = await startStack({ databaseUrl: process.env.DATABASE_URL || undefined, database: "oja_browser" }, disposers);
 	gatewayUrl = stack.gatewayUrl;
 	base = `${stack.gatewayUrl}/s/${DEMO.storeSlug}`;
 	browser = await chromium.launch({
@@ -180,6 +184,91 @@ describe("storefront in Chromium", () => {
 		await page.waitForURL(/\/cart$/);
 		expect(await page.locator("tbody tr").count()).toBe(1);
 		await page.screenshot({ path: `${ARTEFACTS}/storefront-no-js.png`, fullPage: true });
+		await context.close();
+	});
+});
+
+describe("account pages in Chromium", () => {
+	/** A new merchant and the reset link identity would email them (this stack has no email sandbox; email.test.ts reads real emails). */
+	async function merchantWithResetLink(): Promise<{ email: string; link: string }> {
+		const tag = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+		const email = `reset-${tag}@example.com`;
+		const signup = await fetch(`${gatewayUrl}/v1/auth/signup`, {
+			method: "POST",
+			headers: { "content-type": "application/json" },
+			body: JSON.stringify({
+				email,
+				password: "correct horse battery",
+				name: "Ada Obi",
+				storeName: "Ada's",
+				storeSlug: `ada-${tag}`,
+			}),
+		});
+		expect(signup.status).toBe(201);
+		const token = opaqueToken("pr");
+		neonConfig.fetchEndpoint = stack.sqlEndpoint;
+		await neon(stack.databaseUrl).query(
+			`INSERT INTO account_tokens (token_hash, purpose, user_id, expires_at)
+			SELECT $1, 'reset_password', id, now() + interval '1 hour' FROM users WHERE email = $2`,
+			[await sha256Hex(token), email],
+		);
+		return { email, link: `${gatewayUrl}/account/reset-password#token=${token}` };
+	}
+
+	const login = (email: string, password: string) =>
+		fetch(`${gatewayUrl}/v1/auth/login`, {
+			method: "POST",
+			headers: { "content-type": "application/json" },
+			body: JSON.stringify({ email, password }),
+		});
+
+	it("a merchant opens the reset link, sets a new password and signs in with it; the link then is used", async () => {
+		const { email, link } = await merchantWithResetLink();
+		const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+		const refused: string[] = [];
+		page.on("console", (m) => {
+			if (/Content Security Policy/i.test(m.text())) refused.push(m.text());
+		});
+		await page.goto(link);
+		// The script took the token and removed it from the address bar.
+		await expect.poll(() => page.url()).toBe(`${gatewayUrl}/account/reset-password`);
+		expect(await page.locator("h1").textContent()).toBe("Choose a new password");
+		await page.getByLabel("New password", { exact: true }).fill("a brand new passphrase");
+		await page.getByLabel("New password again").fill("a different passphrase");
+		await page.getByRole("button", { name: "Set new password" }).click();
+		expect(await page.getByRole("alert").textContent()).toBe("The two passwords are not the same.");
+		await page.getByLabel("New password again").fill("a brand new passphrase");
+		await page.getByRole("button", { name: "Set new password" }).click();
+		await expect.poll(() => page.locator("#account-done").isVisible(), { timeout: 15_000 }).toBe(true);
+		expect(await page.locator("#account-done h2").textContent()).toBe("Your password is changed");
+		expect(await page.locator("#account-form").isHidden()).toBe(true);
+		await page.screenshot({ path: `${ARTEFACTS}/account-reset-done.png`, fullPage: true });
+		expect(refused).toEqual([]);
+
+		expect((await login(email, "a brand new passphrase")).status).toBe(200);
+		expect((await login(email, "correct horse battery")).status).toBe(401);
+
+		// The same link again (a new document: from the page itself only the fragment would change).
+		await page.goto("about:blank");
+		await page.goto(link);
+		await page.getByLabel("New password", { exact: true }).fill("yet another passphrase");
+		await page.getByLabel("New password again").fill("yet another passphrase");
+		await page.getByRole("button", { name: "Set new password" }).click();
+		await expect.poll(() => page.locator("#account-failed").isVisible(), { timeout: 15_000 }).toBe(true);
+		expect(await page.locator("#account-failed-text").textContent()).toBe("This link was already used; ask for a new email.");
+		await page.close();
+	});
+
+	it("without JavaScript the page says what to do instead of showing a form that cannot work", async () => {
+		const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
+		const page = await context.newPage();
+		await page.goto(`${base}/account/verify-email#token=ev_${"A".repeat(43)}`);
+		expect(await page.locator("h1").textContent()).toBe("Confirm your email");
+		const note = page.locator("p.notice");
+		expect(await note.isVisible()).toBe(true);
+		expect(await note.textContent()).toContain("This page needs JavaScript");
+		await page.screenshot({ path: `${ARTEFACTS}/account-no-js.png`, fullPage: true });
+		expect(await page.locator("#account-form").isHidden()).toBe(true);
 		await context.close();
 	});
 });

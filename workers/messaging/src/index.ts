@@ -37,6 +37,7 @@ import { getChannel, putChannel } from "./channels.ts";
 import { applyResendEvent, consumeEmail, ResendWebhookEvent } from "./email.ts";
 import { consumeInbound } from "./inbound.ts";
 import { getConversation, listConversations, listMessages, markRead } from "./inbox.ts";
+import { payoutEmailsFor } from "./merchant-notices.ts";
 import { orderNoticeFor } from "./notifications.ts";
 import { orderEmailsFor } from "./order-emails.ts";
 import { consumeOutbound } from "./outbound.ts";
@@ -433,13 +434,15 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 						cartReminder: (storeId, waId, reminder) => this.#conversation(storeId, waId).cartReminder(storeId, waId, reminder),
 					});
 					// Queued under keys derived from the event id: a redelivery sends nothing twice.
+					const send = async (messages: EmailMessage[]) => {
+						await this.env.EMAIL.sendBatch(messages.map((body) => ({ body, contentType: "json" as const })));
+					};
 					await orderEmailsFor(event, {
 						db,
 						order: (storeId, orderId, ctx) => this.env.COMMERCE.orderForNotice(storeId, orderId, ctx),
-						send: async (messages: EmailMessage[]) => {
-							await this.env.EMAIL.sendBatch(messages.map((body) => ({ body, contentType: "json" as const })));
-						},
+						send,
 					});
+					await payoutEmailsFor(event, { db, send });
 					return [];
 				},
 			});

@@ -2,14 +2,14 @@ import type { Order, RequestContext, Result } from "@oja/contracts";
 import type { Database } from "@oja/db";
 import type { EmailMessage, OrderEmailData } from "@oja/email";
 import type { AnyTypedEnvelope } from "@oja/events";
-import { sql } from "drizzle-orm";
+import { storeNoticeRecipient } from "./merchant-notices.ts";
 
 // oja-messaging-events → order emails: the confirmation to the customer (when the order has an
 // email) and a new-order notice to the store's owner when an order is confirmed (paid online, or
 // placed for pay on delivery); the shipping notice when fulfilment reaches `fulfilled`. Each is
 // queued on oja-email under `<event id>:<role>`, so a redelivered event queues the same keys and
 // the email consumer sends each once. The owner's address is read from identity's users and
-// memberships (read-only). Payouts have no domain event yet, so there is no payout email.
+// memberships (read-only), as for every merchant notice (merchant-notices.ts: payouts, webhooks).
 
 export interface OrderEmailDeps {
 	db: Database;
@@ -39,13 +39,7 @@ function kindOf(event: AnyTypedEnvelope): { storeId: string; orderId: string; ki
 export async function orderEmailsFor(event: AnyTypedEnvelope, deps: OrderEmailDeps): Promise<number> {
 	const wanted = kindOf(event);
 	if (!wanted) return 0;
-	const found = await deps.db.execute<{ name: string; owner_email: string | null }>(sql`
-		SELECT s.name, (
-			SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
-			WHERE m.store_id = s.id AND m.role = 'owner' ORDER BY m.created_at LIMIT 1
-		) AS owner_email
-		FROM stores s WHERE s.id = ${wanted.storeId}`);
-	const store = found.rows[0];
+	const store = await storeNoticeRecipient(deps.db, wanted.storeId);
 	if (!store) return 0;
 	const order = await deps.order(wanted.storeId, wanted.orderId, { requestId: `evt-${event.id.slice(-26)}` });
 	if (!order.ok) throw new Error(`order unreadable: ${order.problem.status}`);
@@ -81,8 +75,8 @@ export async function orderEmailsFor(event: AnyTypedEnvelope, deps: OrderEmailDe
 			template: wanted.kind === "confirmed" ? "order_confirmation" : "shipping_notice",
 		});
 	}
-	if (wanted.kind === "confirmed" && store.owner_email) {
-		messages.push({ ...base, key: `${event.id}:merchant`, to: store.owner_email, template: "merchant_new_order" });
+	if (wanted.kind === "confirmed" && store.ownerEmail) {
+		messages.push({ ...base, key: `${event.id}:merchant`, to: store.ownerEmail, template: "merchant_new_order" });
 	}
 	if (messages.length > 0) await deps.send(messages);
 	return messages.length;

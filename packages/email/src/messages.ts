@@ -55,11 +55,12 @@ export const WebhookDisabledEmailData = z.object({
 	storeName: text(200),
 	storeId: text(40),
 	endpointId: text(40),
+	/** The endpoint's URL without its query string (which may carry the receiver's token). */
 	url: z.url().max(2048),
 	failingSince: z.iso.datetime({ offset: true }),
 	disabledAt: z.iso.datetime({ offset: true }),
-	/** The last attempt's error code (e.g. http-500, timeout): never a response body. */
-	lastError: text(100),
+	/** Oja's own words, with the last attempt's error code (e.g. http-500): never a response body. */
+	reason: text(300),
 });
 export type WebhookDisabledEmailData = z.infer<typeof WebhookDisabledEmailData>;
 

@@ -4,6 +4,7 @@
 // messaging Worker accepts, via WEBHOOK_ALLOWED_HOSTS). Retries run at once here
 // (WEBHOOK_RETRY_SCALE=0); the schedule itself is unit-tested in packages/webhooks.
 import { env } from "cloudflare:workers";
+import { listEmails, type RecordedEmail } from "@oja/resend-sandbox/admin";
 import { asMerchant, eventually, gateway, jsonOf, problemOf, type TestMerchant, testDb } from "@oja/test-helpers";
 import { verifyOjaWebhook } from "@oja/webhooks";
 import { sql } from "drizzle-orm";
@@ -100,6 +101,16 @@ function settled(m: TestMerchant, endpointId: string, eventType = "order.created
 
 const headersOf = (r: Received) => new Headers(r.headers);
 
+const messaging = () =>
+	(env as unknown as { MESSAGING: { tick(): Promise<{ deliveriesRequeued: number; disabledNotices: number }> } }).MESSAGING;
+
+/** The "endpoint disabled" notices the owner has received (accepted sends). */
+async function disabledNotices(m: TestMerchant): Promise<RecordedEmail[]> {
+	return (await listEmails(env.TEST_RESEND_ADMIN, { to: m.email })).filter(
+		(e) => e.id !== null && e.tags.some((t) => t.value === "merchant_webhook_disabled"),
+	);
+}
+
 describe("endpoints", () => {
 	it("creates (secret shown once), lists and reads without the secret, deletes", async () => {
 		const { m } = await openShop([1]);
@@ -170,8 +181,7 @@ describe("delivery", () => {
 		// As if its message had been dead-lettered before any attempt: pending, overdue, nothing queued.
 		await testDb().execute(sql`UPDATE webhook_deliveries SET status = 'pending', attempts = 0,
 			next_attempt_at = now() - interval '10 minutes' WHERE id = ${first.id} AND store_id = ${shop.m.storeId}`);
-		const messaging = (env as unknown as { MESSAGING: { tick(): Promise<{ deliveriesRequeued: number }> } }).MESSAGING;
-		expect((await messaging.tick()).deliveriesRequeued).toBeGreaterThanOrEqual(1);
+		expect((await messaging().tick()).deliveriesRequeued).toBeGreaterThanOrEqual(1);
 		await eventually(async () => ((await received(name)).length >= 2 ? true : undefined));
 		expect((await settled(shop.m, endpoint.id)).status).toBe("succeeded");
 	});
@@ -276,7 +286,7 @@ describe("delivery", () => {
 		const shop = await openShop([5]);
 		const name = hookName("disable");
 		await script(name, [{ status: 410 }]);
-		const endpoint = await createEndpoint(shop.m, hookUrl(name), ["order.created"]);
+		const endpoint = await createEndpoint(shop.m, `${hookUrl(name)}?token=receiver-secret`, ["order.created"]);
 		// A day of failures, compressed: the clock started 25 hours ago.
 		await testDb().execute(
 			sql`UPDATE webhook_endpoints SET failing_since = now() - interval '25 hours' WHERE id = ${endpoint.id}`,
@@ -288,6 +298,23 @@ describe("delivery", () => {
 		expect(disabled.status).toBe("disabled");
 		expect(disabled.disabledAt).not.toBeNull();
 		expect(disabled.disabledReason).toMatch(/24 hours.*http-410/);
+
+		// The owner is told once: which URL (without its query string), since when, how to re-enable.
+		const [notice] = await eventually(
+			async () => ((await disabledNotices(shop.m)).length > 0 ? disabledNotices(shop.m) : undefined),
+			15_000,
+			"the disabled notice",
+		);
+		expect(notice?.subject).toBe(`Webhook endpoint disabled: ${hookUrl(name)}`);
+		expect(notice?.text).toContain(`since ${disabled.failingSince}, so Oja disabled it at ${disabled.disabledAt}.`);
+		expect(notice?.text).toContain(`POST /v1/stores/${shop.m.storeId}/webhook-endpoints/${endpoint.id}/enable`);
+		expect(`${notice?.subject}${notice?.text}${notice?.html}`).not.toContain("receiver-secret");
+		// The cron finds nothing left to tell; told again after a crash before the mark, it is the same email.
+		expect((await messaging().tick()).disabledNotices).toBe(0);
+		await testDb().execute(sql`UPDATE webhook_endpoints SET disabled_notice_at = NULL WHERE id = ${endpoint.id}`);
+		expect((await messaging().tick()).disabledNotices).toBe(1);
+		await new Promise((r) => setTimeout(r, 1500));
+		expect(await disabledNotices(shop.m)).toHaveLength(1);
 		const refused = await problemOf(
 			await asMerchant(shop.m, "POST", `${base(shop.m)}/${endpoint.id}/deliveries/${failed.id}/redeliver`),
 			409,

@@ -37,7 +37,7 @@ import { getChannel, putChannel } from "./channels.ts";
 import { applyResendEvent, consumeEmail, ResendWebhookEvent } from "./email.ts";
 import { consumeInbound } from "./inbound.ts";
 import { getConversation, listConversations, listMessages, markRead } from "./inbox.ts";
-import { payoutEmailsFor } from "./merchant-notices.ts";
+import { type NoticeDeps, notifyDisabledEndpoints, payoutEmailsFor } from "./merchant-notices.ts";
 import { orderNoticeFor } from "./notifications.ts";
 import { orderEmailsFor } from "./order-emails.ts";
 import { consumeOutbound } from "./outbound.ts";
@@ -278,10 +278,27 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 		);
 	}
 
-	/** The cron: sends that were claimed by a consumer that died, or never reached the queue, go back on it. */
-	async tick(): Promise<{ requeued: number; deliveriesRequeued: number }> {
+	/** Merchant notices go out on oja-email like every other email. */
+	#notices(db: Database): NoticeDeps {
+		return {
+			db,
+			send: async (messages: EmailMessage[]) => {
+				await this.env.EMAIL.sendBatch(messages.map((body) => ({ body, contentType: "json" as const })));
+			},
+		};
+	}
+
+	/**
+	 * The cron: sends that were claimed by a consumer that died, or never reached the queue, go
+	 * back on it; disabled webhook endpoints whose owner was not told yet are notified.
+	 */
+	async tick(): Promise<{ requeued: number; deliveriesRequeued: number; disabledNotices: number }> {
 		const db = createDb(this.env);
-		const [sends, deliveries] = await Promise.all([strandedSends(db), strandedDeliveries(db)]);
+		const [sends, deliveries, disabledNotices] = await Promise.all([
+			strandedSends(db),
+			strandedDeliveries(db),
+			notifyDisabledEndpoints(this.#notices(db)),
+		]);
 		for (let i = 0; i < sends.length; i += 100) {
 			await this.env.WHATSAPP_OUTBOUND.sendBatch(sends.slice(i, i + 100).map((id) => ({ body: { id } })));
 		}
@@ -292,7 +309,7 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 		}
 		if (sends.length > 0) log({ level: "warn", msg: "whatsapp.sends_requeued", count: sends.length });
 		if (deliveries.length > 0) log({ level: "warn", msg: "webhook.deliveries_requeued", count: deliveries.length });
-		return { requeued: sends.length, deliveriesRequeued: deliveries.length };
+		return { requeued: sends.length, deliveriesRequeued: deliveries.length, disabledNotices };
 	}
 
 	override async scheduled(): Promise<void> {
@@ -434,15 +451,12 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 						cartReminder: (storeId, waId, reminder) => this.#conversation(storeId, waId).cartReminder(storeId, waId, reminder),
 					});
 					// Queued under keys derived from the event id: a redelivery sends nothing twice.
-					const send = async (messages: EmailMessage[]) => {
-						await this.env.EMAIL.sendBatch(messages.map((body) => ({ body, contentType: "json" as const })));
-					};
+					const notices = this.#notices(db);
 					await orderEmailsFor(event, {
-						db,
+						...notices,
 						order: (storeId, orderId, ctx) => this.env.COMMERCE.orderForNotice(storeId, orderId, ctx),
-						send,
 					});
-					await payoutEmailsFor(event, { db, send });
+					await payoutEmailsFor(event, notices);
 					return [];
 				},
 			});
@@ -458,6 +472,7 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 				resolver: this.#resolver(),
 				policy: this.#webhookPolicy(),
 				retryScale: this.#retryScale(),
+				notifyDisabled: (storeId, endpointId) => notifyDisabledEndpoints(this.#notices(db), { storeId, endpointId }),
 			});
 		} else {
 			log({ level: "error", msg: "queue.unknown", queue: batch.queue });

@@ -64,3 +64,74 @@ export async function payoutEmailsFor(event: AnyTypedEnvelope, deps: NoticeDeps)
 	await deps.send([message]);
 	return 1;
 }
+
+/** The URL as a notice shows it: no query string or fragment (they may carry the receiver's token). */
+export function displayUrl(url: string): string {
+	try {
+		const u = new URL(url);
+		return `${u.origin}${u.pathname}`;
+	} catch {
+		return "(invalid URL)";
+	}
+}
+
+const ISO = (column: string) => sql.raw(`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
+
+/**
+ * Emails the owner of each disabled endpoint not yet told about its current disable (one
+ * endpoint's, right after its delivery disabled it; all that are due, from the cron), then marks
+ * them told. The key is the endpoint and its disable time: a repeat (crash before the mark, the
+ * cron racing the delivery) queues the same key, which the email consumer sends once; a later
+ * disable after re-enabling is a new notice.
+ */
+export async function notifyDisabledEndpoints(
+	deps: NoticeDeps,
+	only?: { storeId: string; endpointId: string },
+	limit = 100,
+): Promise<number> {
+	const due = await deps.db.execute<{
+		id: string;
+		store_id: string;
+		url: string;
+		disabled_reason: string | null;
+		failing_since: string | null;
+		disabled_at: string;
+		disabled_key: string;
+	}>(sql`
+		SELECT id, store_id, url, disabled_reason, ${ISO("failing_since")} AS failing_since, ${ISO("disabled_at")} AS disabled_at,
+			(extract(epoch FROM disabled_at) * 1000000)::bigint::text AS disabled_key
+		FROM webhook_endpoints
+		WHERE disabled_at IS NOT NULL AND disabled_notice_at IS NULL
+			${only ? sql`AND store_id = ${only.storeId} AND id = ${only.endpointId}` : sql``}
+		ORDER BY disabled_at LIMIT ${limit}`);
+	let sent = 0;
+	for (const e of due.rows) {
+		const store = await storeNoticeRecipient(deps.db, e.store_id);
+		if (store?.ownerEmail) {
+			await deps.send([
+				{
+					key: `${e.id}:disabled:${e.disabled_key}`,
+					storeId: e.store_id,
+					to: store.ownerEmail,
+					template: "merchant_webhook_disabled",
+					data: {
+						storeName: store.name,
+						storeId: e.store_id,
+						endpointId: e.id,
+						url: displayUrl(e.url),
+						failingSince: e.failing_since ?? e.disabled_at,
+						disabledAt: e.disabled_at,
+						reason: (e.disabled_reason ?? "Every delivery failed for 24 hours.").slice(0, 300),
+					},
+				},
+			]);
+			sent++;
+		}
+		// Marked only for the disable just told (a re-enable and new disable since is told again).
+		await deps.db.execute(sql`
+			UPDATE webhook_endpoints SET disabled_notice_at = now()
+			WHERE id = ${e.id} AND store_id = ${e.store_id} AND disabled_notice_at IS NULL
+				AND (extract(epoch FROM disabled_at) * 1000000)::bigint::text = ${e.disabled_key}`);
+	}
+	return sent;
+}

@@ -96,6 +96,8 @@ export interface DeliveryDeps extends WebhookDeps {
 	policy: UrlPolicy;
 	/** Multiplies the retry schedule; 0 in tests. */
 	retryScale: number;
+	/** Emails the store's owner that this endpoint was just disabled (the cron catches up on failures). */
+	notifyDisabled?: (storeId: string, endpointId: string) => Promise<unknown>;
 	fetch?: typeof fetch;
 }
 
@@ -208,7 +210,7 @@ async function deliverOne(id: string, deps: DeliveryDeps): Promise<number | null
 		return null;
 	}
 	// The endpoint's failure clock starts at its first failure since a success; 24 hours of it
-	// disables the endpoint (recorded on it, and logged for the notice to the merchant).
+	// disables the endpoint (recorded on it; its owner is emailed once, below or by the cron).
 	const endpoint = await db.execute<{ disabled_now: boolean; failing_since: string }>(sql`
 		UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, now()),
 			disabled_at = CASE WHEN disabled_at IS NULL AND failing_since <= now() - ${DISABLE_AFTER}::interval THEN now() ELSE disabled_at END,
@@ -233,6 +235,19 @@ async function deliverOne(id: string, deps: DeliveryDeps): Promise<number | null
 			duration_ms = ${durationMs}, error = ${outcome.error ?? `http-${outcome.status}`}, claimed_until = NULL,
 			next_attempt_at = now() + make_interval(secs => ${delay ?? 0})
 		WHERE id = ${row.id} AND store_id = ${row.store_id}`);
+	if (disabledNow && deps.notifyDisabled) {
+		// Not this delivery's failure if it cannot be sent now: the endpoint stays "not yet told",
+		// and the messaging cron sends it.
+		await deps.notifyDisabled(row.store_id, row.endpoint_id).catch((error: unknown) =>
+			deps.log({
+				level: "warn",
+				msg: "webhook.disabled_notice_deferred",
+				endpointId: row.endpoint_id,
+				storeId: row.store_id,
+				error: error instanceof Error ? error.name : "unknown",
+			}),
+		);
+	}
 	return delay;
 }
 

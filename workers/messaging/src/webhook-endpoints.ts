@@ -151,10 +151,11 @@ export async function rotateSecret(db: Database, key: string, storeId: string, i
 	return { ...endpointOf(row), secret };
 }
 
-/** Turns a disabled endpoint back on with a clean failure record. */
+/** Turns a disabled endpoint back on with a clean failure record (a later disable is a new notice). */
 export async function enableEndpoint(db: Database, storeId: string, id: string): Promise<WebhookEndpoint> {
 	const result = await db.execute<EndpointRow>(sql`
-		UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = NULL, failing_since = NULL, updated_at = now()
+		UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = NULL, failing_since = NULL, disabled_notice_at = NULL,
+			updated_at = now()
 		WHERE store_id = ${storeId} AND id = ${id}
 		RETURNING ${ENDPOINT_COLUMNS}`);
 	const row = result.rows[0];

@@ -36,6 +36,14 @@ interface Delivery {
 	lastAttemptAt: string | null;
 	nextAttemptAt: string | null;
 }
+interface Attempt {
+	attempt: number;
+	status: "succeeded" | "failed";
+	responseStatus: number | null;
+	durationMs: number;
+	error: string | null;
+	attemptedAt: string;
+}
 interface Received {
 	method: string;
 	headers: Record<string, string>;
@@ -237,6 +245,19 @@ describe("delivery", () => {
 		expect(new Set(requests.map((r) => r.headers["oja-event-id"])).size).toBe(1);
 		expect(new Set(requests.map((r) => r.body)).size).toBe(1);
 		for (const r of requests) expect(await verifyOjaWebhook(endpoint.secret, headersOf(r), r.body)).toBe(true);
+		// The log keeps every attempt, not only the last: number, outcome, code, duration.
+		const attempts = await jsonOf<{ items: Attempt[] }>(
+			await asMerchant(shop.m, "GET", `${base(shop.m)}/${endpoint.id}/deliveries/${delivery.id}/attempts`),
+		);
+		expect(attempts.items.map((a) => [a.attempt, a.status, a.responseStatus, a.error])).toEqual([
+			[1, "failed", 500, "http-500"],
+			[2, "failed", 503, "http-503"],
+			[3, "succeeded", 200, null],
+		]);
+		for (const a of attempts.items) {
+			expect(a.durationMs).toBeGreaterThanOrEqual(0);
+			expect(Date.parse(a.attemptedAt)).toBeGreaterThan(0);
+		}
 		// A success clears the endpoint's failure clock.
 		expect((await jsonOf<Endpoint>(await asMerchant(shop.m, "GET", `${base(shop.m)}/${endpoint.id}`))).failingSince).toBeNull();
 	});
@@ -253,6 +274,11 @@ describe("delivery", () => {
 		const failed = await settled(shop.m, endpoint.id);
 		expect(failed).toMatchObject({ status: "failed", attempts: 10, responseStatus: 500, error: "http-500", nextAttemptAt: null });
 		expect(await received(name)).toHaveLength(10);
+		const failedAttempts = await jsonOf<{ items: Attempt[] }>(
+			await asMerchant(shop.m, "GET", `${base(shop.m)}/${endpoint.id}/deliveries/${failed.id}/attempts`),
+		);
+		expect(failedAttempts.items.map((a) => a.attempt)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+		expect(failedAttempts.items.every((a) => a.status === "failed" && a.responseStatus === 500)).toBe(true);
 		const afterFailure = await jsonOf<Endpoint>(await asMerchant(shop.m, "GET", `${base(shop.m)}/${endpoint.id}`));
 		expect(afterFailure.failingSince).not.toBeNull();
 		expect(afterFailure.status).toBe("enabled");
@@ -438,6 +464,8 @@ describe("tenancy", () => {
 		await placeOrder(a);
 		const deliveredA = await settled(a.m, endpointA.id);
 		expect(deliveredA.status).toBe("succeeded");
+		const attemptsA = `${base(a.m)}/${endpointA.id}/deliveries/${deliveredA.id}/attempts`;
+		expect((await jsonOf<{ items: Attempt[] }>(await asMerchant(a.m, "GET", attemptsA))).items).toHaveLength(1);
 
 		// B, in its own store's paths, naming A's ids.
 		const inB = `${base(b.m)}/${endpointA.id}`;
@@ -447,6 +475,8 @@ describe("tenancy", () => {
 			["POST", `${inB}/rotate-secret`],
 			["POST", `${inB}/enable`],
 			["GET", `${inB}/deliveries`],
+			["GET", `${inB}/deliveries/${deliveredA.id}/attempts`],
+			["GET", `${base(b.m)}/${endpointB.id}/deliveries/${deliveredA.id}/attempts`],
 			["POST", `${inB}/deliveries/${deliveredA.id}/redeliver`],
 			["POST", `${base(b.m)}/${endpointB.id}/deliveries/${deliveredA.id}/redeliver`],
 		] as const) {
@@ -455,6 +485,7 @@ describe("tenancy", () => {
 		// B in A's store at all.
 		await problemOf(await asMerchant(b.m, "GET", base(a.m)), 404);
 		await problemOf(await asMerchant(b.m, "GET", `${base(a.m)}/${endpointA.id}/deliveries`), 404);
+		await problemOf(await asMerchant(b.m, "GET", attemptsA), 404);
 		expect((await jsonOf<Endpoint>(await asMerchant(a.m, "GET", `${base(a.m)}/${endpointA.id}`))).status).toBe("enabled");
 
 		// A's order went to A's endpoint only.

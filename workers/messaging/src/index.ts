@@ -17,6 +17,7 @@ import {
 	StaffReplyInput,
 	type StoreAccess,
 	type WebhookDelivery,
+	type WebhookDeliveryAttemptList,
 	type WebhookDeliveryList,
 	WebhookDeliveryListQuery,
 	type WebhookEndpoint,
@@ -50,6 +51,7 @@ import {
 	endpointNotFound,
 	getDelivery,
 	getEndpoint,
+	listAttempts,
 	listDeliveries,
 	listEndpoints,
 	redeliver,
@@ -379,6 +381,25 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 			// Another store's endpoint is a 404, not an empty log.
 			if (!(await getEndpoint(db, access.storeId, id))) throw endpointNotFound();
 			return listDeliveries(db, access.storeId, id, parsed);
+		});
+	}
+
+	/** One delivery's attempts (status, response code, duration); another store's delivery is a 404. */
+	async listWebhookDeliveryAttempts(
+		access: StoreAccess,
+		endpointId: unknown,
+		deliveryId: unknown,
+		ctx: RequestContext,
+	): Promise<Result<WebhookDeliveryAttemptList>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const found = await listAttempts(
+				createDb(this.env),
+				access.storeId,
+				parseOrThrow(EndpointId, endpointId, "endpoint id"),
+				parseOrThrow(DeliveryId, deliveryId, "delivery id"),
+			);
+			if (!found) throw new ProblemError(problem("not-found", "No such delivery."));
+			return found;
 		});
 	}
 

@@ -476,6 +476,7 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 					await orderEmailsFor(event, {
 						...notices,
 						order: (storeId, orderId, ctx) => this.env.COMMERCE.orderForNotice(storeId, orderId, ctx),
+						publicBaseUrl: this.env.PUBLIC_BASE_URL,
 					});
 					await payoutEmailsFor(event, notices);
 					return [];

@@ -8,13 +8,18 @@ import { storeNoticeRecipient } from "./merchant-notices.ts";
 // email) and a new-order notice to the store's owner when an order is confirmed (paid online, or
 // placed for pay on delivery); the shipping notice when fulfilment reaches `fulfilled`. Each is
 // queued on oja-email under `<event id>:<role>`, so a redelivered event queues the same keys and
-// the email consumer sends each once. The owner's address is read from identity's users and
-// memberships (read-only), as for every merchant notice (merchant-notices.ts: payouts, webhooks).
+// the email consumer sends each once. The customer's emails link to their order page with the
+// order's token (commerce makes the path; messaging never holds the secret). The owner's address
+// is read from identity's users and memberships (read-only), as for every merchant notice
+// (merchant-notices.ts: payouts, webhooks).
 
 export interface OrderEmailDeps {
 	db: Database;
-	order: (storeId: string, orderId: string, ctx: RequestContext) => Promise<Result<Order>>;
+	/** Commerce's orderForNotice: the order, and its shopper page's path with the order's token. */
+	order: (storeId: string, orderId: string, ctx: RequestContext) => Promise<Result<Order & { shopperPath?: string | null }>>;
 	send: (messages: EmailMessage[]) => Promise<void>;
+	/** Where the storefront is (PUBLIC_BASE_URL): the shopper's link is made absolute on it. */
+	publicBaseUrl: string;
 }
 
 type Kind = "confirmed" | "shipped";
@@ -33,6 +38,17 @@ function kindOf(event: AnyTypedEnvelope): { storeId: string; orderId: string; ki
 				: null;
 		default:
 			return null;
+	}
+}
+
+function shopperLink(publicBaseUrl: string, path: string | null): string | null {
+	if (!path?.startsWith("/s/")) return null;
+	try {
+		const origin = new URL(publicBaseUrl);
+		const url = new URL(path, origin);
+		return url.origin === origin.origin && /^https?:$/.test(url.protocol) ? url.href : null;
+	} catch {
+		return null;
 	}
 }
 
@@ -61,15 +77,19 @@ export async function orderEmailsFor(event: AnyTypedEnvelope, deps: OrderEmailDe
 		totalMinor: o.totalMinor,
 		paymentMethod: o.paymentMethod,
 		deliveryName: o.delivery.name,
-		// No page shows an order to a shopper without its order token (a capability issued at
-		// checkout, not put in email), and the merchant dashboard is not built yet.
+		// The merchant's notice has none: the dashboard is not built yet, and the shopper's link is
+		// the shopper's capability, not the merchant's.
 		link: null,
 	};
+	// The customer's: their order page with its token, which commerce made (messaging never holds
+	// the token secret). Only an http(s) URL on the storefront's origin, else no link.
+	const customerLink = shopperLink(deps.publicBaseUrl, o.shopperPath ?? null);
 	const messages: EmailMessage[] = [];
 	const base = { storeId: wanted.storeId, data };
 	if (o.customer.email) {
 		messages.push({
 			...base,
+			data: { ...data, link: customerLink },
 			key: `${event.id}:customer`,
 			to: o.customer.email,
 			template: wanted.kind === "confirmed" ? "order_confirmation" : "shipping_notice",

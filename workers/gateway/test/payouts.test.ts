@@ -378,6 +378,24 @@ describe("a payout", () => {
 		await statusEventually(m, p.id, "paid");
 		expect(await balance(m)).toMatchObject({ availableMinor: 60_000, inTransitMinor: 0 });
 	});
+	it("Paystack refuses the transfer: failed at once, the money back, one payout.failed and one email to the owner", async () => {
+		const { m, account } = await fundedStore(100_000);
+		await injectFailure(admin(), { path: "/transfer", method: "POST", status: 400 });
+		const p = await jsonOf<PayoutBody>(await requestPayout(m, { amountMinor: 25_000, payoutAccountId: account.id }), 201);
+		expect(p.status).toBe("failed");
+		expect(p.failureReason).toMatch(/^transfer refused: /);
+		expect(await balance(m)).toMatchObject({ availableMinor: 100_000, inTransitMinor: 0 });
+		expect((await payoutEvents(p.id)).map((e) => [e.type, e.payload.outcome, e.payload.reason])).toEqual([
+			["payout.failed", "failed", p.failureReason],
+		]);
+		const [notice] = await payoutEmails(m, 1);
+		expect(notice?.subject).toBe("Payout of NGN 250.00 failed");
+		expect(notice?.text).toContain(`account ending ${account.accountNumberLast4} failed (${p.failureReason}).`);
+		// Retrying a payout that already failed changes nothing and emits nothing.
+		await env.PAYMENTS.retryPendingPayouts({ ignoreBackoff: true });
+		expect(await payoutEvents(p.id)).toHaveLength(1);
+	});
+
 	it("a lost webhook: the reconciliation applies Paystack's outcome, and the late webhook is a duplicate", async () => {
 		const { m, account } = await fundedStore(100_000);
 		const p = await jsonOf<PayoutBody>(await requestPayout(m, { amountMinor: 70_000, payoutAccountId: account.id }), 201);

@@ -306,6 +306,22 @@ describe("delivery", () => {
 		expect(page2.items.map((d) => d.id)).toEqual([failed.id]);
 		expect(page2.nextCursor).toBeNull();
 		expect((await deliveries(shop.m, endpoint.id, "?status=failed")).items.map((d) => d.id)).toEqual([failed.id]);
+
+		// Bounded: a delivery that somehow reached its 31st attempt (claims that lapsed, say) keeps
+		// only its newest 25 attempts.
+		await testDb().execute(sql`
+			UPDATE webhook_deliveries SET status = 'pending', attempts = 30, next_attempt_at = now() - interval '10 minutes'
+			WHERE id = ${failed.id}`);
+		expect((await messaging().tick()).deliveriesRequeued).toBeGreaterThanOrEqual(1);
+		await eventually(async () => {
+			const d = (await deliveries(shop.m, endpoint.id)).items.find((x) => x.id === failed.id);
+			return d?.status === "succeeded" ? d : undefined;
+		});
+		const kept = await jsonOf<{ items: Attempt[] }>(
+			await asMerchant(shop.m, "GET", `${base(shop.m)}/${endpoint.id}/deliveries/${failed.id}/attempts`),
+		);
+		expect(kept.items.map((a) => a.attempt)).toEqual([7, 8, 9, 10, 31]);
+		expect(kept.items.at(-1)).toMatchObject({ status: "succeeded", responseStatus: 200, error: null });
 	});
 
 	it("disables an endpoint that has failed for 24 hours, records why, and refuses redelivery until it is enabled", async () => {

@@ -87,5 +87,22 @@ export type WebhookDeliveryListQuery = z.infer<typeof WebhookDeliveryListQuery>;
 export const WebhookDeliveryList = z.object({ items: z.array(WebhookDelivery), nextCursor: z.string().nullable() });
 export type WebhookDeliveryList = z.infer<typeof WebhookDeliveryList>;
 
+/** Attempts kept per delivery (the newest): the automatic schedule makes at most ten. */
+export const MAX_WEBHOOK_ATTEMPTS_KEPT = 25;
+
+export const WebhookDeliveryAttempt = z.object({
+	attempt: z.number().int().min(1).describe("1 for the first attempt; the delivery's `attempts` counts them"),
+	status: z.enum(["succeeded", "failed"]),
+	responseStatus: z.number().int().nullable().describe("The HTTP status the endpoint answered, if it answered"),
+	durationMs: z.number().int().describe("From sending the request to its answer (or the failure)"),
+	error: z.string().nullable().describe("Why it failed (timeout, refused-address, http-500…); never the response body"),
+	attemptedAt: isoDateTime,
+});
+export type WebhookDeliveryAttempt = z.infer<typeof WebhookDeliveryAttempt>;
+export const WebhookDeliveryAttemptList = z.object({
+	items: z.array(WebhookDeliveryAttempt).describe(`Oldest first; the newest ${MAX_WEBHOOK_ATTEMPTS_KEPT} are kept`),
+});
+export type WebhookDeliveryAttemptList = z.infer<typeof WebhookDeliveryAttemptList>;
+
 export const WebhookEndpointParams = z.object({ storeId: prefixedId("st"), endpointId: prefixedId("whe") });
 export const WebhookDeliveryParams = WebhookEndpointParams.extend({ deliveryId: prefixedId("whd") });

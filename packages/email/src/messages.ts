@@ -36,6 +36,34 @@ export const AccountEmailData = z.object({
 });
 export type AccountEmailData = z.infer<typeof AccountEmailData>;
 
+/** A payout's outcome, to the store's owner: the bank only by name and last four digits. */
+export const PayoutEmailData = z.object({
+	storeName: text(200),
+	payoutId: text(40),
+	amountMinor: minor.positive(),
+	currency: z.string().regex(/^[A-Z]{3}$/),
+	bankName: text(200).nullable(),
+	accountLast4: z.string().regex(/^[0-9]{4}$/),
+	/** paid, or why the money came back: failed (refused or failed) or reversed. */
+	outcome: z.enum(["paid", "failed", "reversed"]),
+	reason: text(200).nullable(),
+});
+export type PayoutEmailData = z.infer<typeof PayoutEmailData>;
+
+/** A merchant webhook endpoint Oja stopped delivering to after a day of failures. */
+export const WebhookDisabledEmailData = z.object({
+	storeName: text(200),
+	storeId: text(40),
+	endpointId: text(40),
+	/** The endpoint's URL without its query string (which may carry the receiver's token). */
+	url: z.url().max(2048),
+	failingSince: z.iso.datetime({ offset: true }),
+	disabledAt: z.iso.datetime({ offset: true }),
+	/** Oja's own words, with the last attempt's error code (e.g. http-500): never a response body. */
+	reason: text(300),
+});
+export type WebhookDisabledEmailData = z.infer<typeof WebhookDisabledEmailData>;
+
 const Base = z.object({
 	key: z.string().regex(/^[\x21-\x7e]{8,200}$/),
 	/** The store the email is about; null for platform emails (a merchant's own account). */
@@ -47,6 +75,9 @@ export const EmailMessage = z.discriminatedUnion("template", [
 	Base.extend({ template: z.literal("order_confirmation"), data: OrderEmailData }),
 	Base.extend({ template: z.literal("shipping_notice"), data: OrderEmailData }),
 	Base.extend({ template: z.literal("merchant_new_order"), data: OrderEmailData }),
+	Base.extend({ template: z.literal("merchant_payout_completed"), data: PayoutEmailData }),
+	Base.extend({ template: z.literal("merchant_payout_failed"), data: PayoutEmailData }),
+	Base.extend({ template: z.literal("merchant_webhook_disabled"), data: WebhookDisabledEmailData }),
 	Base.extend({ template: z.literal("email_verification"), data: AccountEmailData }),
 	Base.extend({ template: z.literal("password_reset"), data: AccountEmailData }),
 ]);

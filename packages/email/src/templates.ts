@@ -1,4 +1,4 @@
-import type { AccountEmailData, EmailMessage, OrderEmailData } from "./messages.ts";
+import type { AccountEmailData, EmailMessage, OrderEmailData, PayoutEmailData, WebhookDisabledEmailData } from "./messages.ts";
 
 // Every template renders HTML and plain text from the same data. Everything interpolated into
 // HTML goes through escapeHtml (names, product titles and store names are merchant or shopper
@@ -102,6 +102,40 @@ function accountEmail(d: AccountEmailData, subject: string, intro: string, actio
 	return { subject: oneLine(subject), html, text };
 }
 
+/** Plain paragraphs, the same words in both parts. */
+function noticeEmail(subject: string, storeName: string, paragraphs: string[]): RenderedEmail {
+	const html = layout(
+		subject,
+		`<h1 style="font-size:1.3rem">${escapeHtml(storeName)}</h1>${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join("")}`,
+	);
+	return { subject: oneLine(subject), html, text: [storeName, "", ...paragraphs.flatMap((p) => [p, ""])].join("\n").trimEnd() };
+}
+
+function payoutEmail(d: PayoutEmailData): RenderedEmail {
+	const amount = formatMoney(d.amountMinor, d.currency);
+	const account = `${d.bankName ?? "your bank"} account ending ${d.accountLast4}`;
+	if (d.outcome === "paid") {
+		return noticeEmail(`Payout of ${amount} sent to your bank`, d.storeName, [
+			`Your payout of ${amount} to your ${account} has been paid.`,
+			`Payout ${d.payoutId}. Banks usually show it within a few hours.`,
+		]);
+	}
+	const what = d.outcome === "reversed" ? "was reversed" : "failed";
+	return noticeEmail(`Payout of ${amount} ${what}`, d.storeName, [
+		`Your payout of ${amount} to your ${account} ${what}${d.reason ? ` (${d.reason})` : ""}.`,
+		`The money is back in your available balance. Check the payout account, then request the payout again.`,
+		`Payout ${d.payoutId}.`,
+	]);
+}
+
+function webhookDisabledEmail(d: WebhookDisabledEmailData): RenderedEmail {
+	return noticeEmail(`Webhook endpoint disabled: ${d.url}`, d.storeName, [
+		`Every delivery to your webhook endpoint ${d.url} has failed since ${d.failingSince}, so Oja disabled it at ${d.disabledAt}. ${d.reason}`,
+		"Events that happen while it is disabled are not delivered to it; its delivery log shows every attempt.",
+		`When the endpoint answers with a 2xx again, re-enable it: POST /v1/stores/${d.storeId}/webhook-endpoints/${d.endpointId}/enable (then redeliver any delivery you need from its log).`,
+	]);
+}
+
 export function renderEmail(message: EmailMessage): RenderedEmail {
 	switch (message.template) {
 		case "order_confirmation": {
@@ -131,6 +165,11 @@ export function renderEmail(message: EmailMessage): RenderedEmail {
 				"Open the order",
 			);
 		}
+		case "merchant_payout_completed":
+		case "merchant_payout_failed":
+			return payoutEmail(message.data);
+		case "merchant_webhook_disabled":
+			return webhookDisabledEmail(message.data);
 		case "email_verification": {
 			const d = message.data;
 			return accountEmail(

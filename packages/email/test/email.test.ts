@@ -79,6 +79,47 @@ describe("templates", () => {
 		).toThrow();
 	});
 
+	it("render payout notices in naira from kobo with the bank's name and last 4 digits only, escaped", () => {
+		const data = {
+			storeName: "Ada's <Shop>",
+			payoutId: "po_01JABCDEFGHJKMNPQRSTVWXYZ0",
+			amountMinor: 12_345_678,
+			currency: "NGN",
+			bankName: "Guaranty Trust Bank",
+			accountLast4: "0123",
+			outcome: "paid" as const,
+			reason: null,
+		};
+		const paid = renderEmail({
+			key: "evt_0000001:merchant",
+			storeId: "st_1",
+			to: "a@example.com",
+			template: "merchant_payout_completed",
+			data,
+		});
+		expect(paid.subject).toBe("Payout of NGN 123,456.78 sent to your bank");
+		expect(paid.text).toContain("Your payout of NGN 123,456.78 to your Guaranty Trust Bank account ending 0123 has been paid.");
+		expect(paid.html).toContain("Ada&#39;s &lt;Shop&gt;");
+		const failed = renderEmail({
+			key: "evt_0000002:merchant",
+			storeId: "st_1",
+			to: "a@example.com",
+			template: "merchant_payout_failed",
+			data: { ...data, outcome: "reversed", reason: "transfer reversed" },
+		});
+		expect(failed.subject).toBe("Payout of NGN 123,456.78 was reversed");
+		expect(failed.text).toContain("The money is back in your available balance.");
+		expect(() =>
+			EmailMessage.parse({
+				key: "evt_0000003:merchant",
+				storeId: "st_1",
+				to: "a@example.com",
+				template: "merchant_payout_failed",
+				data: { ...data, accountLast4: "0123456789" },
+			}),
+		).toThrow();
+	});
+
 	it("format money by the currency's minor units and hash addresses case-insensitively", async () => {
 		expect(formatMoney(123_456, "NGN")).toBe("NGN 1,234.56");
 		expect(formatMoney(500, "JPY")).toBe("JPY 500");

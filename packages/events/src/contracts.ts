@@ -20,6 +20,16 @@ const DeliveryProgress = z.object({
 	occurredAt: z.string(),
 });
 
+const PayoutOutcome = z.object({
+	storeId: z.string(),
+	payoutId: z.string(),
+	payoutAccountId: z.string(),
+	amountMinor: z.number().int().positive(),
+	currency: z.string().length(3),
+	bankName: z.string().max(200).nullable(),
+	accountLast4: z.string().regex(/^[0-9]{4}$/),
+});
+
 export const EVENT_PAYLOADS = {
 	"identity.store.created": z.object({
 		storeId: z.string(),
@@ -118,6 +128,16 @@ export const EVENT_PAYLOADS = {
 		itemCount: z.number().int(),
 		subtotalMinor: z.number().int(),
 		currency: z.string().length(3),
+	}),
+	// Payments: a payout's final outcome, appended in the same batch as the status change (and its
+	// ledger entry) that makes it, so a change that did not happen emits nothing. What the bank
+	// account shows is only its bank's name and last four digits. Amounts in minor units.
+	"payout.completed": PayoutOutcome,
+	// Refused or failed by Paystack (pending|processing → failed), or reversed, before or after it
+	// was paid: either way the money is back in the store's available balance.
+	"payout.failed": PayoutOutcome.extend({
+		outcome: z.enum(["failed", "reversed"]),
+		reason: z.string().max(200).nullable(),
 	}),
 	"identity.user.created": z.object({
 		userId: z.string(),

@@ -32,9 +32,14 @@ export const EVENT_SUBSCRIPTIONS = {
 		type === "identity.store.updated",
 	/** oja-order-events → commerce Worker: live order pages, the store feed, courier booking. */
 	ORDER_EVENTS: ({ type }: RoutedEvent) => type.startsWith("order."),
-	/** oja-messaging-events → messaging Worker: order notices and cart reminders to customers who chat on WhatsApp. */
+	/**
+	 * oja-messaging-events → messaging Worker: order notices and cart reminders to customers who
+	 * chat on WhatsApp, order emails, and payout notices to the merchant.
+	 */
 	MESSAGING_EVENTS: ({ type, payload }: RoutedEvent) =>
 		type === "order.paid" ||
+		type === "payout.completed" ||
+		type === "payout.failed" ||
 		(type === "order.created" && (payload as { paymentMethod?: unknown } | null)?.paymentMethod === "pay_on_delivery") ||
 		(type === "order.status_changed" && (payload as { field?: unknown } | null)?.field === "fulfilmentStatus") ||
 		(type === "cart.abandoned" && typeof (payload as { phone?: unknown } | null)?.phone === "string"),

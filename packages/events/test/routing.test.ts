@@ -33,6 +33,9 @@ describe("event routing", () => {
 		expect(queuesFor("delivery.completed", {})).toEqual(["EVENTS", "WEBHOOK_EVENTS"]);
 		expect(queuesFor("cart.abandoned", {})).toEqual(["EVENTS", "WEBHOOK_EVENTS"]);
 		expect(queuesFor("identity.user.created", {})).toEqual(["EVENTS"]);
+		// Payout notices are the merchant's email, not a webhook subscription.
+		expect(queuesFor("payout.completed", {})).toEqual(["EVENTS", "MESSAGING_EVENTS"]);
+		expect(queuesFor("payout.failed", {})).toEqual(["EVENTS", "MESSAGING_EVENTS"]);
 	});
 
 	it("sends merchants' webhooks only events that exist", () => {

@@ -49,6 +49,7 @@ import { consumeDeliveryEvents } from "./delivery-events.ts";
 import { listDeliveryOptions, putDeliveryOptions } from "./delivery-options.ts";
 import { createDiscount, deleteDiscount, getDiscount, listDiscounts, updateDiscount } from "./discounts.ts";
 import { liveFetch, pushOrderChanges } from "./live.ts";
+import { orderToken } from "./order-token.ts";
 import { verifyOrderToken } from "./order-view.ts";
 import { cancelOrder, expireDueOrders, fulfilOrder, listOrders, loadOrder, markDelivered } from "./orders.ts";
 import { applyOnlinePayment, recordCashCollected } from "./payments.ts";
@@ -339,15 +340,30 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 	}
 
 	/** One order, for a notice or a payment link sent in a chat. */
-	async orderForNotice(storeId: unknown, orderId: unknown, ctx: RequestContext): Promise<Result<Order>> {
+	/**
+	 * An order for a notice (messaging's WhatsApp notices and order emails), with the path of the
+	 * shopper's order page carrying its capability token (`?token=`; the storefront moves it into
+	 * the order's cookie). The token is derived here, where ORDER_TOKEN_SECRET lives, and only if
+	 * it is still the order's (a rotated secret derives another): else no path, never a dead link.
+	 */
+	async orderForNotice(
+		storeId: unknown,
+		orderId: unknown,
+		ctx: RequestContext,
+	): Promise<Result<Order & { shopperPath: string | null }>> {
 		return runRpc(ctx.requestId, WORKER, async () => {
-			const order = await loadOrder(
-				createDb(this.env),
-				parseOrThrow(StoreId, storeId, "store id"),
-				parseOrThrow(orderIdSchema, orderId, "order id"),
-			);
+			const store = parseOrThrow(StoreId, storeId, "store id");
+			const id = parseOrThrow(orderIdSchema, orderId, "order id");
+			const db = createDb(this.env);
+			const order = await loadOrder(db, store, id);
 			if (!order) throw new ProblemError(problem("not-found", "No such order."));
-			return order;
+			const [found] = (await db.execute<{ slug: string }>(sql`SELECT slug FROM stores WHERE id = ${store}`)).rows;
+			const token = await orderToken(this.env.ORDER_TOKEN_SECRET ?? "", id).catch(() => null);
+			const shopperPath =
+				found && token && (await verifyOrderToken(db, store, id, token))
+					? `/s/${encodeURIComponent(found.slug)}/orders/${id}?token=${token}`
+					: null;
+			return { ...order, shopperPath };
 		});
 	}
 

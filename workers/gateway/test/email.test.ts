@@ -145,9 +145,30 @@ describe("order emails", () => {
 		expect(confirmation?.text).toContain("Pay NGN 25,000.00 on delivery.");
 		expect(confirmation?.tags).toEqual([{ name: "template", value: "order_confirmation" }]);
 
+		// The customer's link is their order page with its token (a capability for this order only):
+		// followed, it moves the token into the order's cookie and out of the URL.
+		const link = /View your order: (\S+)/.exec(confirmation?.text ?? "")?.[1] ?? "";
+		const url = new URL(link);
+		expect(url.pathname).toBe(`/s/${shop.m.slug}/orders/${placed.order.id}`);
+		const token = url.searchParams.get("token") ?? "";
+		expect(token).toMatch(/^otk_[A-Za-z0-9_-]{43}$/);
+		expect(confirmation?.html).toContain(`href="${link}"`);
+		const followed = await gateway(`${url.pathname}${url.search}`, { redirect: "manual" });
+		expect(followed.status).toBe(303);
+		expect(followed.headers.get("location")).toBe(url.pathname);
+		const cookie = followed.headers.getSetCookie().find((c) => c.startsWith(`oja_order_${placed.order.id}=`)) ?? "";
+		expect(cookie).toMatch(/HttpOnly/i);
+		const orderPage = await gateway(url.pathname, { headers: { cookie: cookie.split(";")[0] ?? "" } });
+		expect(orderPage.status).toBe(200);
+		expect(await orderPage.text()).toContain(`#${placed.order.number}`);
+		// A wrong token is a 404, as for an order that does not exist.
+		expect((await gateway(`${url.pathname}?token=otk_${"A".repeat(43)}`, { redirect: "manual" })).status).toBe(404);
+
 		const [notice] = await inbox(shop.m.email);
 		expect(notice?.subject).toBe(`New order #${placed.order.number} at Ada's Fabrics`);
 		expect(notice?.text).toContain(`Chioma O'Neil placed order #${placed.order.number}.`);
+		// The owner's notice does not carry the shopper's capability.
+		expect(`${notice?.text}${notice?.html}`).not.toContain("token=");
 
 		const lineId = placed.order.lines[0]?.id;
 		await jsonOf(
@@ -159,6 +180,7 @@ describe("order emails", () => {
 		const emails = await inbox(customer, 2);
 		expect(emails[1]?.subject).toBe(`Ada's Fabrics: order #${placed.order.number} is on its way`);
 		expect(emails[1]?.html).toContain("Gele &amp; Wrap");
+		expect(emails[1]?.text).toContain(`Track your order: ${link}`);
 
 		// Logged by address hash only, under the event id: one row per email, all sent, tenant-scoped.
 		const rows = await testDb().execute<{ template: string; status: string; to_hash: string }>(
@@ -170,6 +192,13 @@ describe("order emails", () => {
 			["shipping_notice", "sent"],
 		]);
 		expect(rows.rows.every((r) => /^[0-9a-f]{64}$/.test(r.to_hash))).toBe(true);
+
+		// The token opens its own order only: on another order of the same store it is a 404.
+		const other = await jsonOf<{ order: { id: string } }>(
+			await checkout(shop.m.slug, (await cartWith(shop.m.slug, [[product.variants[0]?.id ?? "", 1]])).id, checkoutBody(shop)),
+			201,
+		);
+		expect((await gateway(`/s/${shop.m.slug}/orders/${other.order.id}?token=${token}`, { redirect: "manual" })).status).toBe(404);
 	});
 });
 

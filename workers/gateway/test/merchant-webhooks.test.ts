@@ -4,6 +4,7 @@
 // messaging Worker accepts, via WEBHOOK_ALLOWED_HOSTS). Retries run at once here
 // (WEBHOOK_RETRY_SCALE=0); the schedule itself is unit-tested in packages/webhooks.
 import { env } from "cloudflare:workers";
+import { listEmails, type RecordedEmail } from "@oja/resend-sandbox/admin";
 import { asMerchant, eventually, gateway, jsonOf, problemOf, type TestMerchant, testDb } from "@oja/test-helpers";
 import { verifyOjaWebhook } from "@oja/webhooks";
 import { sql } from "drizzle-orm";
@@ -34,6 +35,14 @@ interface Delivery {
 	redeliveryOf: string | null;
 	lastAttemptAt: string | null;
 	nextAttemptAt: string | null;
+}
+interface Attempt {
+	attempt: number;
+	status: "succeeded" | "failed";
+	responseStatus: number | null;
+	durationMs: number;
+	error: string | null;
+	attemptedAt: string;
 }
 interface Received {
 	method: string;
@@ -99,6 +108,16 @@ function settled(m: TestMerchant, endpointId: string, eventType = "order.created
 }
 
 const headersOf = (r: Received) => new Headers(r.headers);
+
+const messaging = () =>
+	(env as unknown as { MESSAGING: { tick(): Promise<{ deliveriesRequeued: number; disabledNotices: number }> } }).MESSAGING;
+
+/** The "endpoint disabled" notices the owner has received (accepted sends). */
+async function disabledNotices(m: TestMerchant): Promise<RecordedEmail[]> {
+	return (await listEmails(env.TEST_RESEND_ADMIN, { to: m.email })).filter(
+		(e) => e.id !== null && e.tags.some((t) => t.value === "merchant_webhook_disabled"),
+	);
+}
 
 describe("endpoints", () => {
 	it("creates (secret shown once), lists and reads without the secret, deletes", async () => {
@@ -170,8 +189,7 @@ describe("delivery", () => {
 		// As if its message had been dead-lettered before any attempt: pending, overdue, nothing queued.
 		await testDb().execute(sql`UPDATE webhook_deliveries SET status = 'pending', attempts = 0,
 			next_attempt_at = now() - interval '10 minutes' WHERE id = ${first.id} AND store_id = ${shop.m.storeId}`);
-		const messaging = (env as unknown as { MESSAGING: { tick(): Promise<{ deliveriesRequeued: number }> } }).MESSAGING;
-		expect((await messaging.tick()).deliveriesRequeued).toBeGreaterThanOrEqual(1);
+		expect((await messaging().tick()).deliveriesRequeued).toBeGreaterThanOrEqual(1);
 		await eventually(async () => ((await received(name)).length >= 2 ? true : undefined));
 		expect((await settled(shop.m, endpoint.id)).status).toBe("succeeded");
 	});
@@ -227,6 +245,19 @@ describe("delivery", () => {
 		expect(new Set(requests.map((r) => r.headers["oja-event-id"])).size).toBe(1);
 		expect(new Set(requests.map((r) => r.body)).size).toBe(1);
 		for (const r of requests) expect(await verifyOjaWebhook(endpoint.secret, headersOf(r), r.body)).toBe(true);
+		// The log keeps every attempt, not only the last: number, outcome, code, duration.
+		const attempts = await jsonOf<{ items: Attempt[] }>(
+			await asMerchant(shop.m, "GET", `${base(shop.m)}/${endpoint.id}/deliveries/${delivery.id}/attempts`),
+		);
+		expect(attempts.items.map((a) => [a.attempt, a.status, a.responseStatus, a.error])).toEqual([
+			[1, "failed", 500, "http-500"],
+			[2, "failed", 503, "http-503"],
+			[3, "succeeded", 200, null],
+		]);
+		for (const a of attempts.items) {
+			expect(a.durationMs).toBeGreaterThanOrEqual(0);
+			expect(Date.parse(a.attemptedAt)).toBeGreaterThan(0);
+		}
 		// A success clears the endpoint's failure clock.
 		expect((await jsonOf<Endpoint>(await asMerchant(shop.m, "GET", `${base(shop.m)}/${endpoint.id}`))).failingSince).toBeNull();
 	});
@@ -243,6 +274,11 @@ describe("delivery", () => {
 		const failed = await settled(shop.m, endpoint.id);
 		expect(failed).toMatchObject({ status: "failed", attempts: 10, responseStatus: 500, error: "http-500", nextAttemptAt: null });
 		expect(await received(name)).toHaveLength(10);
+		const failedAttempts = await jsonOf<{ items: Attempt[] }>(
+			await asMerchant(shop.m, "GET", `${base(shop.m)}/${endpoint.id}/deliveries/${failed.id}/attempts`),
+		);
+		expect(failedAttempts.items.map((a) => a.attempt)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+		expect(failedAttempts.items.every((a) => a.status === "failed" && a.responseStatus === 500)).toBe(true);
 		const afterFailure = await jsonOf<Endpoint>(await asMerchant(shop.m, "GET", `${base(shop.m)}/${endpoint.id}`));
 		expect(afterFailure.failingSince).not.toBeNull();
 		expect(afterFailure.status).toBe("enabled");
@@ -270,13 +306,29 @@ describe("delivery", () => {
 		expect(page2.items.map((d) => d.id)).toEqual([failed.id]);
 		expect(page2.nextCursor).toBeNull();
 		expect((await deliveries(shop.m, endpoint.id, "?status=failed")).items.map((d) => d.id)).toEqual([failed.id]);
+
+		// Bounded: a delivery that somehow reached its 31st attempt (claims that lapsed, say) keeps
+		// only its newest 25 attempts.
+		await testDb().execute(sql`
+			UPDATE webhook_deliveries SET status = 'pending', attempts = 30, next_attempt_at = now() - interval '10 minutes'
+			WHERE id = ${failed.id}`);
+		expect((await messaging().tick()).deliveriesRequeued).toBeGreaterThanOrEqual(1);
+		await eventually(async () => {
+			const d = (await deliveries(shop.m, endpoint.id)).items.find((x) => x.id === failed.id);
+			return d?.status === "succeeded" ? d : undefined;
+		});
+		const kept = await jsonOf<{ items: Attempt[] }>(
+			await asMerchant(shop.m, "GET", `${base(shop.m)}/${endpoint.id}/deliveries/${failed.id}/attempts`),
+		);
+		expect(kept.items.map((a) => a.attempt)).toEqual([7, 8, 9, 10, 31]);
+		expect(kept.items.at(-1)).toMatchObject({ status: "succeeded", responseStatus: 200, error: null });
 	});
 
 	it("disables an endpoint that has failed for 24 hours, records why, and refuses redelivery until it is enabled", async () => {
 		const shop = await openShop([5]);
 		const name = hookName("disable");
 		await script(name, [{ status: 410 }]);
-		const endpoint = await createEndpoint(shop.m, hookUrl(name), ["order.created"]);
+		const endpoint = await createEndpoint(shop.m, `${hookUrl(name)}?token=receiver-secret`, ["order.created"]);
 		// A day of failures, compressed: the clock started 25 hours ago.
 		await testDb().execute(
 			sql`UPDATE webhook_endpoints SET failing_since = now() - interval '25 hours' WHERE id = ${endpoint.id}`,
@@ -288,6 +340,23 @@ describe("delivery", () => {
 		expect(disabled.status).toBe("disabled");
 		expect(disabled.disabledAt).not.toBeNull();
 		expect(disabled.disabledReason).toMatch(/24 hours.*http-410/);
+
+		// The owner is told once: which URL (without its query string), since when, how to re-enable.
+		const [notice] = await eventually(
+			async () => ((await disabledNotices(shop.m)).length > 0 ? disabledNotices(shop.m) : undefined),
+			15_000,
+			"the disabled notice",
+		);
+		expect(notice?.subject).toBe(`Webhook endpoint disabled: ${hookUrl(name)}`);
+		expect(notice?.text).toContain(`since ${disabled.failingSince}, so Oja disabled it at ${disabled.disabledAt}.`);
+		expect(notice?.text).toContain(`POST /v1/stores/${shop.m.storeId}/webhook-endpoints/${endpoint.id}/enable`);
+		expect(`${notice?.subject}${notice?.text}${notice?.html}`).not.toContain("receiver-secret");
+		// The cron finds nothing left to tell; told again after a crash before the mark, it is the same email.
+		expect((await messaging().tick()).disabledNotices).toBe(0);
+		await testDb().execute(sql`UPDATE webhook_endpoints SET disabled_notice_at = NULL WHERE id = ${endpoint.id}`);
+		expect((await messaging().tick()).disabledNotices).toBe(1);
+		await new Promise((r) => setTimeout(r, 1500));
+		expect(await disabledNotices(shop.m)).toHaveLength(1);
 		const refused = await problemOf(
 			await asMerchant(shop.m, "POST", `${base(shop.m)}/${endpoint.id}/deliveries/${failed.id}/redeliver`),
 			409,
@@ -411,6 +480,8 @@ describe("tenancy", () => {
 		await placeOrder(a);
 		const deliveredA = await settled(a.m, endpointA.id);
 		expect(deliveredA.status).toBe("succeeded");
+		const attemptsA = `${base(a.m)}/${endpointA.id}/deliveries/${deliveredA.id}/attempts`;
+		expect((await jsonOf<{ items: Attempt[] }>(await asMerchant(a.m, "GET", attemptsA))).items).toHaveLength(1);
 
 		// B, in its own store's paths, naming A's ids.
 		const inB = `${base(b.m)}/${endpointA.id}`;
@@ -420,6 +491,8 @@ describe("tenancy", () => {
 			["POST", `${inB}/rotate-secret`],
 			["POST", `${inB}/enable`],
 			["GET", `${inB}/deliveries`],
+			["GET", `${inB}/deliveries/${deliveredA.id}/attempts`],
+			["GET", `${base(b.m)}/${endpointB.id}/deliveries/${deliveredA.id}/attempts`],
 			["POST", `${inB}/deliveries/${deliveredA.id}/redeliver`],
 			["POST", `${base(b.m)}/${endpointB.id}/deliveries/${deliveredA.id}/redeliver`],
 		] as const) {
@@ -428,6 +501,7 @@ describe("tenancy", () => {
 		// B in A's store at all.
 		await problemOf(await asMerchant(b.m, "GET", base(a.m)), 404);
 		await problemOf(await asMerchant(b.m, "GET", `${base(a.m)}/${endpointA.id}/deliveries`), 404);
+		await problemOf(await asMerchant(b.m, "GET", attemptsA), 404);
 		expect((await jsonOf<Endpoint>(await asMerchant(a.m, "GET", `${base(a.m)}/${endpointA.id}`))).status).toBe("enabled");
 
 		// A's order went to A's endpoint only.

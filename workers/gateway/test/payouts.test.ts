@@ -3,6 +3,7 @@ import { newId } from "@oja/db";
 import { saleEntry, settlementEntry } from "@oja/ledger";
 import { postEntry } from "@oja/ledger/sql";
 import { injectFailure, listTransfers, sendEvent, type WebhookDelivery } from "@oja/paystack-sandbox/admin";
+import { listEmails, type RecordedEmail } from "@oja/resend-sandbox/admin";
 import { asMerchant, eventually, gateway, jsonOf, problemOf, signUpMerchant, type TestMerchant, testDb } from "@oja/test-helpers";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
@@ -109,6 +110,23 @@ async function entriesOf(payoutId: string): Promise<string[]> {
 	return rows.rows.map((r) => r.external_ref);
 }
 
+/** The payout notices the store's owner has received (accepted sends), once there are `count`. */
+async function payoutEmails(m: TestMerchant, count: number): Promise<RecordedEmail[]> {
+	const read = async () =>
+		(await listEmails(env.TEST_RESEND_ADMIN, { to: m.email })).filter(
+			(e) => e.id !== null && e.tags.some((t) => t.value.startsWith("merchant_payout_")),
+		);
+	return eventually(async () => ((await read()).length >= count ? read() : undefined), 15_000, `${count} payout email(s)`);
+}
+
+/** The payout events in the outbox for a payout (each appended with the change that made it). */
+async function payoutEvents(payoutId: string): Promise<{ type: string; payload: Record<string, unknown> }[]> {
+	const rows = await db.execute<{ type: string; payload: Record<string, unknown> }>(
+		sql`SELECT type, payload FROM outbox WHERE aggregate_id = ${payoutId} ORDER BY sequence`,
+	);
+	return rows.rows;
+}
+
 /** A store with `amount` available and one payout account. */
 async function fundedStore(amount: number): Promise<{ m: TestMerchant; account: Account }> {
 	const m = await signUpMerchant();
@@ -180,6 +198,27 @@ describe("a payout", () => {
 		expect(await entriesOf(created.id)).toEqual([`payout:${created.id}`, `payout:${created.id}:completed`]);
 		expect((await env.LEDGER.verify()).ok).toBe(true);
 
+		// payout.completed, committed with the change, and one email to the owner: naira from kobo,
+		// the bank by name and last 4 digits only.
+		expect(await payoutEvents(created.id)).toEqual([
+			{
+				type: "payout.completed",
+				payload: expect.objectContaining({ storeId: m.storeId, amountMinor: 200_000, accountLast4: account.accountNumberLast4 }),
+			},
+		]);
+		const [notice] = await payoutEmails(m, 1);
+		expect(notice?.subject).toBe("Payout of NGN 2,000.00 sent to your bank");
+		expect(notice?.text).toContain(
+			`Your payout of NGN 2,000.00 to your Guaranty Trust Bank account ending ${account.accountNumberLast4} has been paid.`,
+		);
+		expect(notice?.tags).toEqual([{ name: "template", value: "merchant_payout_completed" }]);
+		expect(`${notice?.text}${notice?.html}`).not.toMatch(/\d{10}/);
+		// The event delivered again (the relay sends it twice): still one email.
+		await db.execute(sql`UPDATE outbox SET published_at = NULL, claimed_until = NULL WHERE aggregate_id = ${created.id}`);
+		expect((await env.OPS.relayOutbox()).published).toBeGreaterThanOrEqual(1);
+		await new Promise((r) => setTimeout(r, 2_500));
+		expect(await payoutEmails(m, 1)).toHaveLength(1);
+
 		const list = await jsonOf<{ items: PayoutBody[]; nextCursor: string | null }>(
 			await asMerchant(m, "GET", `/v1/stores/${m.storeId}/payouts`),
 		);
@@ -215,6 +254,26 @@ describe("a payout", () => {
 		expect(await entriesOf(a.id)).toEqual([`payout:${a.id}`, `payout:${a.id}:returned`]);
 		expect(await entriesOf(c.id)).toEqual([`payout:${c.id}`, `payout:${c.id}:completed`, `payout:${c.id}:returned`]);
 		expect((await env.LEDGER.verify()).ok).toBe(true);
+
+		// One event per applied move, none for the ignored late success; an email for each.
+		const types = async (id: string) => (await payoutEvents(id)).map((e) => [e.type, e.payload.outcome]);
+		expect(await types(a.id)).toEqual([["payout.failed", "failed"]]);
+		expect(await types(b.id)).toEqual([["payout.failed", "reversed"]]);
+		expect(await types(c.id)).toEqual([
+			["payout.completed", undefined],
+			["payout.failed", "reversed"],
+		]);
+		const emails = await payoutEmails(m, 4);
+		expect(emails.map((e) => e.subject).sort()).toEqual([
+			"Payout of NGN 1,000.00 failed",
+			"Payout of NGN 1,000.00 sent to your bank",
+			"Payout of NGN 1,000.00 was reversed",
+			"Payout of NGN 1,000.00 was reversed",
+		]);
+		const failed = emails.find((e) => e.subject.endsWith("failed"));
+		expect(failed?.tags).toEqual([{ name: "template", value: "merchant_payout_failed" }]);
+		expect(failed?.text).toContain(`account ending ${account.accountNumberLast4} failed (transfer failed).`);
+		expect(failed?.text).toContain("The money is back in your available balance.");
 	});
 
 	it("the database refuses an illegal transition whatever the code does", async () => {
@@ -242,6 +301,8 @@ describe("a payout", () => {
 		);
 		expect(Number(events.rows[0]?.n)).toBe(1);
 		expect(await balance(m)).toMatchObject({ availableMinor: 0, inTransitMinor: 0 });
+		// The copies that changed nothing emitted nothing.
+		expect((await payoutEvents(p.id)).map((e) => e.type)).toEqual(["payout.completed"]);
 	});
 
 	it("20 concurrent payouts against a balance that covers exactly 3: three payouts, 17 × 409, available 0", async () => {
@@ -317,6 +378,24 @@ describe("a payout", () => {
 		await statusEventually(m, p.id, "paid");
 		expect(await balance(m)).toMatchObject({ availableMinor: 60_000, inTransitMinor: 0 });
 	});
+	it("Paystack refuses the transfer: failed at once, the money back, one payout.failed and one email to the owner", async () => {
+		const { m, account } = await fundedStore(100_000);
+		await injectFailure(admin(), { path: "/transfer", method: "POST", status: 400 });
+		const p = await jsonOf<PayoutBody>(await requestPayout(m, { amountMinor: 25_000, payoutAccountId: account.id }), 201);
+		expect(p.status).toBe("failed");
+		expect(p.failureReason).toMatch(/^transfer refused: /);
+		expect(await balance(m)).toMatchObject({ availableMinor: 100_000, inTransitMinor: 0 });
+		expect((await payoutEvents(p.id)).map((e) => [e.type, e.payload.outcome, e.payload.reason])).toEqual([
+			["payout.failed", "failed", p.failureReason],
+		]);
+		const [notice] = await payoutEmails(m, 1);
+		expect(notice?.subject).toBe("Payout of NGN 250.00 failed");
+		expect(notice?.text).toContain(`account ending ${account.accountNumberLast4} failed (${p.failureReason}).`);
+		// Retrying a payout that already failed changes nothing and emits nothing.
+		await env.PAYMENTS.retryPendingPayouts({ ignoreBackoff: true });
+		expect(await payoutEvents(p.id)).toHaveLength(1);
+	});
+
 	it("a lost webhook: the reconciliation applies Paystack's outcome, and the late webhook is a duplicate", async () => {
 		const { m, account } = await fundedStore(100_000);
 		const p = await jsonOf<PayoutBody>(await requestPayout(m, { amountMinor: 70_000, payoutAccountId: account.id }), 201);

@@ -17,6 +17,7 @@ import {
 	StaffReplyInput,
 	type StoreAccess,
 	type WebhookDelivery,
+	type WebhookDeliveryAttemptList,
 	type WebhookDeliveryList,
 	WebhookDeliveryListQuery,
 	type WebhookEndpoint,
@@ -37,6 +38,7 @@ import { getChannel, putChannel } from "./channels.ts";
 import { applyResendEvent, consumeEmail, ResendWebhookEvent } from "./email.ts";
 import { consumeInbound } from "./inbound.ts";
 import { getConversation, listConversations, listMessages, markRead } from "./inbox.ts";
+import { type NoticeDeps, notifyDisabledEndpoints, payoutEmailsFor } from "./merchant-notices.ts";
 import { orderNoticeFor } from "./notifications.ts";
 import { orderEmailsFor } from "./order-emails.ts";
 import { consumeOutbound } from "./outbound.ts";
@@ -49,6 +51,7 @@ import {
 	endpointNotFound,
 	getDelivery,
 	getEndpoint,
+	listAttempts,
 	listDeliveries,
 	listEndpoints,
 	redeliver,
@@ -277,10 +280,27 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 		);
 	}
 
-	/** The cron: sends that were claimed by a consumer that died, or never reached the queue, go back on it. */
-	async tick(): Promise<{ requeued: number; deliveriesRequeued: number }> {
+	/** Merchant notices go out on oja-email like every other email. */
+	#notices(db: Database): NoticeDeps {
+		return {
+			db,
+			send: async (messages: EmailMessage[]) => {
+				await this.env.EMAIL.sendBatch(messages.map((body) => ({ body, contentType: "json" as const })));
+			},
+		};
+	}
+
+	/**
+	 * The cron: sends that were claimed by a consumer that died, or never reached the queue, go
+	 * back on it; disabled webhook endpoints whose owner was not told yet are notified.
+	 */
+	async tick(): Promise<{ requeued: number; deliveriesRequeued: number; disabledNotices: number }> {
 		const db = createDb(this.env);
-		const [sends, deliveries] = await Promise.all([strandedSends(db), strandedDeliveries(db)]);
+		const [sends, deliveries, disabledNotices] = await Promise.all([
+			strandedSends(db),
+			strandedDeliveries(db),
+			notifyDisabledEndpoints(this.#notices(db)),
+		]);
 		for (let i = 0; i < sends.length; i += 100) {
 			await this.env.WHATSAPP_OUTBOUND.sendBatch(sends.slice(i, i + 100).map((id) => ({ body: { id } })));
 		}
@@ -291,7 +311,7 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 		}
 		if (sends.length > 0) log({ level: "warn", msg: "whatsapp.sends_requeued", count: sends.length });
 		if (deliveries.length > 0) log({ level: "warn", msg: "webhook.deliveries_requeued", count: deliveries.length });
-		return { requeued: sends.length, deliveriesRequeued: deliveries.length };
+		return { requeued: sends.length, deliveriesRequeued: deliveries.length, disabledNotices };
 	}
 
 	override async scheduled(): Promise<void> {
@@ -364,6 +384,25 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 		});
 	}
 
+	/** One delivery's attempts (status, response code, duration); another store's delivery is a 404. */
+	async listWebhookDeliveryAttempts(
+		access: StoreAccess,
+		endpointId: unknown,
+		deliveryId: unknown,
+		ctx: RequestContext,
+	): Promise<Result<WebhookDeliveryAttemptList>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const found = await listAttempts(
+				createDb(this.env),
+				access.storeId,
+				parseOrThrow(EndpointId, endpointId, "endpoint id"),
+				parseOrThrow(DeliveryId, deliveryId, "delivery id"),
+			);
+			if (!found) throw new ProblemError(problem("not-found", "No such delivery."));
+			return found;
+		});
+	}
+
 	/** A new delivery of the same event to the same endpoint, queued now. */
 	async redeliverWebhook(
 		access: StoreAccess,
@@ -433,13 +472,13 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 						cartReminder: (storeId, waId, reminder) => this.#conversation(storeId, waId).cartReminder(storeId, waId, reminder),
 					});
 					// Queued under keys derived from the event id: a redelivery sends nothing twice.
+					const notices = this.#notices(db);
 					await orderEmailsFor(event, {
-						db,
+						...notices,
 						order: (storeId, orderId, ctx) => this.env.COMMERCE.orderForNotice(storeId, orderId, ctx),
-						send: async (messages: EmailMessage[]) => {
-							await this.env.EMAIL.sendBatch(messages.map((body) => ({ body, contentType: "json" as const })));
-						},
+						publicBaseUrl: this.env.PUBLIC_BASE_URL,
 					});
+					await payoutEmailsFor(event, notices);
 					return [];
 				},
 			});
@@ -455,6 +494,7 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 				resolver: this.#resolver(),
 				policy: this.#webhookPolicy(),
 				retryScale: this.#retryScale(),
+				notifyDisabled: (storeId, endpointId) => notifyDisabledEndpoints(this.#notices(db), { storeId, endpointId }),
 			});
 		} else {
 			log({ level: "error", msg: "queue.unknown", queue: batch.queue });

@@ -2,19 +2,24 @@ import type { Order, RequestContext, Result } from "@oja/contracts";
 import type { Database } from "@oja/db";
 import type { EmailMessage, OrderEmailData } from "@oja/email";
 import type { AnyTypedEnvelope } from "@oja/events";
-import { sql } from "drizzle-orm";
+import { storeNoticeRecipient } from "./merchant-notices.ts";
 
 // oja-messaging-events → order emails: the confirmation to the customer (when the order has an
 // email) and a new-order notice to the store's owner when an order is confirmed (paid online, or
 // placed for pay on delivery); the shipping notice when fulfilment reaches `fulfilled`. Each is
 // queued on oja-email under `<event id>:<role>`, so a redelivered event queues the same keys and
-// the email consumer sends each once. The owner's address is read from identity's users and
-// memberships (read-only). Payouts have no domain event yet, so there is no payout email.
+// the email consumer sends each once. The customer's emails link to their order page with the
+// order's token (commerce makes the path; messaging never holds the secret). The owner's address
+// is read from identity's users and memberships (read-only), as for every merchant notice
+// (merchant-notices.ts: payouts, webhooks).
 
 export interface OrderEmailDeps {
 	db: Database;
-	order: (storeId: string, orderId: string, ctx: RequestContext) => Promise<Result<Order>>;
+	/** Commerce's orderForNotice: the order, and its shopper page's path with the order's token. */
+	order: (storeId: string, orderId: string, ctx: RequestContext) => Promise<Result<Order & { shopperPath?: string | null }>>;
 	send: (messages: EmailMessage[]) => Promise<void>;
+	/** Where the storefront is (PUBLIC_BASE_URL): the shopper's link is made absolute on it. */
+	publicBaseUrl: string;
 }
 
 type Kind = "confirmed" | "shipped";
@@ -36,16 +41,21 @@ function kindOf(event: AnyTypedEnvelope): { storeId: string; orderId: string; ki
 	}
 }
 
+function shopperLink(publicBaseUrl: string, path: string | null): string | null {
+	if (!path?.startsWith("/s/")) return null;
+	try {
+		const origin = new URL(publicBaseUrl);
+		const url = new URL(path, origin);
+		return url.origin === origin.origin && /^https?:$/.test(url.protocol) ? url.href : null;
+	} catch {
+		return null;
+	}
+}
+
 export async function orderEmailsFor(event: AnyTypedEnvelope, deps: OrderEmailDeps): Promise<number> {
 	const wanted = kindOf(event);
 	if (!wanted) return 0;
-	const found = await deps.db.execute<{ name: string; owner_email: string | null }>(sql`
-		SELECT s.name, (
-			SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
-			WHERE m.store_id = s.id AND m.role = 'owner' ORDER BY m.created_at LIMIT 1
-		) AS owner_email
-		FROM stores s WHERE s.id = ${wanted.storeId}`);
-	const store = found.rows[0];
+	const store = await storeNoticeRecipient(deps.db, wanted.storeId);
 	if (!store) return 0;
 	const order = await deps.order(wanted.storeId, wanted.orderId, { requestId: `evt-${event.id.slice(-26)}` });
 	if (!order.ok) throw new Error(`order unreadable: ${order.problem.status}`);
@@ -67,22 +77,26 @@ export async function orderEmailsFor(event: AnyTypedEnvelope, deps: OrderEmailDe
 		totalMinor: o.totalMinor,
 		paymentMethod: o.paymentMethod,
 		deliveryName: o.delivery.name,
-		// No page shows an order to a shopper without its order token (a capability issued at
-		// checkout, not put in email), and the merchant dashboard is not built yet.
+		// The merchant's notice has none: the dashboard is not built yet, and the shopper's link is
+		// the shopper's capability, not the merchant's.
 		link: null,
 	};
+	// The customer's: their order page with its token, which commerce made (messaging never holds
+	// the token secret). Only an http(s) URL on the storefront's origin, else no link.
+	const customerLink = shopperLink(deps.publicBaseUrl, o.shopperPath ?? null);
 	const messages: EmailMessage[] = [];
 	const base = { storeId: wanted.storeId, data };
 	if (o.customer.email) {
 		messages.push({
 			...base,
+			data: { ...data, link: customerLink },
 			key: `${event.id}:customer`,
 			to: o.customer.email,
 			template: wanted.kind === "confirmed" ? "order_confirmation" : "shipping_notice",
 		});
 	}
-	if (wanted.kind === "confirmed" && store.owner_email) {
-		messages.push({ ...base, key: `${event.id}:merchant`, to: store.owner_email, template: "merchant_new_order" });
+	if (wanted.kind === "confirmed" && store.ownerEmail) {
+		messages.push({ ...base, key: `${event.id}:merchant`, to: store.ownerEmail, template: "merchant_new_order" });
 	}
 	if (messages.length > 0) await deps.send(messages);
 	return messages.length;

@@ -1,3 +1,4 @@
+import { MAX_WEBHOOK_ATTEMPTS_KEPT } from "@oja/contracts";
 import { type Database, newId } from "@oja/db";
 import { type AddressResolver, DnsLookupError } from "@oja/dns";
 import { backoffSeconds, parseEnvelope, type RetryPolicy } from "@oja/events";
@@ -13,7 +14,9 @@ import { openSecret } from "./webhook-endpoints.ts";
 //  - oja-webhook-delivery: one message per attempt. The row is claimed first, so a duplicate
 //    message sends nothing. The attempt count lives on the row and a retry is a new message
 //    with that attempt's delay (Queues cap delays at 12 h and retries at 100, and reset a
-//    message's count on re-enqueue); after the last attempt the delivery is failed.
+//    message's count on re-enqueue); after the last attempt the delivery is failed. Each
+//    attempt's outcome is a row of webhook_delivery_attempts, written in the batch that updates
+//    the delivery (the newest 25 per delivery are kept).
 // Every attempt resolves the host and refuses private addresses, and re-checks each redirect:
 // the merchant controls the URL and its DNS, so an address checked at creation proves nothing.
 
@@ -96,6 +99,8 @@ export interface DeliveryDeps extends WebhookDeps {
 	policy: UrlPolicy;
 	/** Multiplies the retry schedule; 0 in tests. */
 	retryScale: number;
+	/** Emails the store's owner that this endpoint was just disabled (the cron catches up on failures). */
+	notifyDisabled?: (storeId: string, endpointId: string) => Promise<unknown>;
 	fetch?: typeof fetch;
 }
 
@@ -135,6 +140,29 @@ export async function consumeWebhookDeliveries(batch: MessageBatch<unknown>, dep
 	}
 }
 
+/**
+ * The attempt's row in the delivery log, for the batch that records its outcome on the delivery
+ * (both or neither), and the trim that keeps a delivery's newest attempts only. No bodies: the
+ * error is Oja's own code, bounded.
+ */
+function attemptRows(
+	db: Database,
+	row: { id: string; store_id: string; attempts: number },
+	attempt: { ok: boolean; status: number | null; error: string | null; durationMs: number; startedAt: number },
+) {
+	return [
+		db.execute(sql`
+			INSERT INTO webhook_delivery_attempts (store_id, delivery_id, attempt, status, response_status, duration_ms, error, attempted_at)
+			VALUES (${row.store_id}, ${row.id}, ${row.attempts}, ${attempt.ok ? "succeeded" : "failed"}, ${attempt.status},
+				${Math.max(0, Math.round(attempt.durationMs))}, ${attempt.error?.slice(0, 100) ?? null},
+				${new Date(attempt.startedAt).toISOString()}::timestamptz)
+			ON CONFLICT (delivery_id, attempt) DO NOTHING`),
+		db.execute(sql`
+			DELETE FROM webhook_delivery_attempts
+			WHERE store_id = ${row.store_id} AND delivery_id = ${row.id} AND attempt <= ${row.attempts - MAX_WEBHOOK_ATTEMPTS_KEPT}`),
+	] as const;
+}
+
 type Claimed = {
 	id: string;
 	store_id: string;
@@ -172,9 +200,13 @@ async function deliverOne(id: string, deps: DeliveryDeps): Promise<number | null
 		return held.rows[0]?.status === "sending" ? CLAIM_SECONDS : null;
 	}
 	if (row.disabled) {
-		await db.execute(sql`
-			UPDATE webhook_deliveries SET status = 'failed', error = 'endpoint-disabled', claimed_until = NULL
-			WHERE id = ${row.id} AND store_id = ${row.store_id}`);
+		// Nothing was sent; the claim counted an attempt, so the log shows why it went nowhere.
+		await db.batch([
+			db.execute(sql`
+				UPDATE webhook_deliveries SET status = 'failed', error = 'endpoint-disabled', claimed_until = NULL
+				WHERE id = ${row.id} AND store_id = ${row.store_id}`),
+			...attemptRows(db, row, { ok: false, status: null, error: "endpoint-disabled", durationMs: 0, startedAt: Date.now() }),
+		]);
 		return null;
 	}
 	const secrets = [await openSecret(deps.secretKey, row.store_id, row.endpoint_id, row.secret_sealed)];
@@ -184,6 +216,12 @@ async function deliverOne(id: string, deps: DeliveryDeps): Promise<number | null
 	const started = Date.now();
 	const outcome = await post(row.url, await webhookHeaders(secrets, row.event_id, row.body), row.body, deps);
 	const durationMs = Date.now() - started;
+	const attempt = {
+		...outcome,
+		error: outcome.ok ? null : (outcome.error ?? `http-${outcome.status}`),
+		durationMs,
+		startedAt: started,
+	};
 	deps.log({
 		level: outcome.ok ? "info" : "warn",
 		msg: "webhook.attempt",
@@ -204,11 +242,12 @@ async function deliverOne(id: string, deps: DeliveryDeps): Promise<number | null
 			db.execute(sql`
 				UPDATE webhook_endpoints SET failing_since = NULL
 				WHERE id = ${row.endpoint_id} AND store_id = ${row.store_id} AND failing_since IS NOT NULL`),
+			...attemptRows(db, row, attempt),
 		]);
 		return null;
 	}
 	// The endpoint's failure clock starts at its first failure since a success; 24 hours of it
-	// disables the endpoint (recorded on it, and logged for the notice to the merchant).
+	// disables the endpoint (recorded on it; its owner is emailed once, below or by the cron).
 	const endpoint = await db.execute<{ disabled_now: boolean; failing_since: string }>(sql`
 		UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, now()),
 			disabled_at = CASE WHEN disabled_at IS NULL AND failing_since <= now() - ${DISABLE_AFTER}::interval THEN now() ELSE disabled_at END,
@@ -228,11 +267,27 @@ async function deliverOne(id: string, deps: DeliveryDeps): Promise<number | null
 		});
 	}
 	const delay = disabledNow ? null : nextRetryDelaySeconds(row.attempts, { scale: deps.retryScale });
-	await db.execute(sql`
-		UPDATE webhook_deliveries SET status = ${delay === null ? "failed" : "pending"}, response_status = ${outcome.status},
-			duration_ms = ${durationMs}, error = ${outcome.error ?? `http-${outcome.status}`}, claimed_until = NULL,
-			next_attempt_at = now() + make_interval(secs => ${delay ?? 0})
-		WHERE id = ${row.id} AND store_id = ${row.store_id}`);
+	await db.batch([
+		db.execute(sql`
+			UPDATE webhook_deliveries SET status = ${delay === null ? "failed" : "pending"}, response_status = ${outcome.status},
+				duration_ms = ${durationMs}, error = ${attempt.error}, claimed_until = NULL,
+				next_attempt_at = now() + make_interval(secs => ${delay ?? 0})
+			WHERE id = ${row.id} AND store_id = ${row.store_id}`),
+		...attemptRows(db, row, attempt),
+	]);
+	if (disabledNow && deps.notifyDisabled) {
+		// Not this delivery's failure if it cannot be sent now: the endpoint stays "not yet told",
+		// and the messaging cron sends it.
+		await deps.notifyDisabled(row.store_id, row.endpoint_id).catch((error: unknown) =>
+			deps.log({
+				level: "warn",
+				msg: "webhook.disabled_notice_deferred",
+				endpointId: row.endpoint_id,
+				storeId: row.store_id,
+				error: error instanceof Error ? error.name : "unknown",
+			}),
+		);
+	}
 	return delay;
 }
 

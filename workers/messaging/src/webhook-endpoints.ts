@@ -5,6 +5,7 @@ import {
 	ProblemError,
 	problem,
 	type WebhookDelivery,
+	type WebhookDeliveryAttemptList,
 	type WebhookDeliveryList,
 	type WebhookDeliveryListQuery,
 	type WebhookEndpoint,
@@ -151,10 +152,11 @@ export async function rotateSecret(db: Database, key: string, storeId: string, i
 	return { ...endpointOf(row), secret };
 }
 
-/** Turns a disabled endpoint back on with a clean failure record. */
+/** Turns a disabled endpoint back on with a clean failure record (a later disable is a new notice). */
 export async function enableEndpoint(db: Database, storeId: string, id: string): Promise<WebhookEndpoint> {
 	const result = await db.execute<EndpointRow>(sql`
-		UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = NULL, failing_since = NULL, updated_at = now()
+		UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = NULL, failing_since = NULL, disabled_notice_at = NULL,
+			updated_at = now()
 		WHERE store_id = ${storeId} AND id = ${id}
 		RETURNING ${ENDPOINT_COLUMNS}`);
 	const row = result.rows[0];
@@ -254,6 +256,49 @@ export async function getDelivery(db: Database, storeId: string, id: string): Pr
 		SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE store_id = ${storeId} AND id = ${id}`);
 	const row = result.rows[0];
 	return row ? deliveryOf(row) : null;
+}
+
+/**
+ * One delivery's attempts, oldest first; null when the delivery is not this store's and
+ * endpoint's (the same 404 as none). Both reads are scoped by store id.
+ */
+export async function listAttempts(
+	db: Database,
+	storeId: string,
+	endpointId: string,
+	deliveryId: string,
+): Promise<WebhookDeliveryAttemptList | null> {
+	const result = await db.execute<{
+		found: boolean;
+		attempt: number | null;
+		status: "succeeded" | "failed" | null;
+		response_status: number | null;
+		duration_ms: number | null;
+		error: string | null;
+		attempted_at: string | null;
+	}>(sql`
+		SELECT true AS found, a.attempt, a.status, a.response_status, a.duration_ms, a.error, ${ISO("a.attempted_at")} AS attempted_at
+		FROM webhook_deliveries d
+		LEFT JOIN webhook_delivery_attempts a ON a.delivery_id = d.id AND a.store_id = d.store_id
+		WHERE d.store_id = ${storeId} AND d.endpoint_id = ${endpointId} AND d.id = ${deliveryId}
+		ORDER BY a.attempt`);
+	if (result.rows.length === 0) return null;
+	return {
+		items: result.rows.flatMap((r) =>
+			r.attempt === null || r.status === null || r.attempted_at === null
+				? []
+				: [
+						{
+							attempt: r.attempt,
+							status: r.status,
+							responseStatus: r.response_status,
+							durationMs: r.duration_ms ?? 0,
+							error: r.error,
+							attemptedAt: r.attempted_at,
+						},
+					],
+		),
+	};
 }
 
 /**

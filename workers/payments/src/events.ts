@@ -9,6 +9,7 @@ import {
 	type RefundEvent,
 } from "@oja/paystack";
 import { sql } from "drizzle-orm";
+import type { PublishEvents } from "./payouts.ts";
 import { type RefundEventDeps, refundEvent } from "./refund-events.ts";
 import { isTransferEvent, type TransferOutcome, transferEvent } from "./transfer-events.ts";
 
@@ -27,6 +28,8 @@ export interface EventDeps extends Partial<Pick<RefundEventDeps, "applyRefundOut
 	submitRefund?: (refundId: string) => Promise<unknown>;
 	retry: RetryPolicy;
 	log?: (line: Record<string, unknown>) => void;
+	/** Sends the payout events a transfer outcome appended (payout.completed / payout.failed). */
+	publish?: PublishEvents;
 }
 
 export type EventOutcome = "paid" | "duplicate" | "review" | "ignored" | "retried" | "refunded" | TransferOutcome;

@@ -185,6 +185,7 @@ export default class PaymentsService extends PayoutRpc {
 			applyRefundOutcome: (outcome, ctx) => this.env.COMMERCE.applyRefundOutcome(outcome, ctx),
 			submitRefund: (refundId) => submitRefund(db, this.provider(), refundId, log),
 			retry: { baseDelaySeconds: Number(this.env.QUEUE_RETRY_BASE_SECONDS ?? 5), maxDelaySeconds: 15 * 60 },
+			publish: this.publishEvents(),
 		});
 	}
 

@@ -1,5 +1,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import {
+	errorLogRecord,
 	idempotencyKey as IdempotencyKey,
 	type Payout,
 	type PayoutAccount,
@@ -19,13 +20,14 @@ import {
 	type StoreAccess,
 } from "@oja/contracts";
 import { createDb } from "@oja/db";
-import type { RetryPolicy } from "@oja/events";
+import { publishClaimed, type RetryPolicy } from "@oja/events";
 import { PaystackClient } from "@oja/paystack";
 import {
 	createPayoutAccount,
 	getPayout,
 	listPayoutAccounts,
 	listPayouts,
+	type PublishEvents,
 	requestPayout,
 	retryPendingPayouts,
 } from "./payouts.ts";
@@ -59,6 +61,26 @@ export class PayoutRpc extends WorkerEntrypoint<PaymentsEnv> {
 	/** Backoff between attempts to start a pending payout's transfer. */
 	protected payoutRetry(): RetryPolicy {
 		return { baseDelaySeconds: Number(this.env.PAYOUT_RETRY_BASE_SECONDS ?? 30), maxDelaySeconds: 60 * 60 };
+	}
+
+	/**
+	 * Sends the payout events a committed batch appended (claimed for this relay), awaited so a
+	 * notice is on its queue when the write returns. A failure is logged, never thrown: the events
+	 * are committed, and the ops sweep sends them once the claim lapses.
+	 */
+	protected publishEvents(): PublishEvents {
+		return async (rows) => {
+			if (rows.length === 0) return;
+			await publishClaimed({
+				db: createDb(this.env),
+				queues: { EVENTS: this.env.EVENTS, MESSAGING_EVENTS: this.env.MESSAGING_EVENTS },
+				rows,
+			}).catch((error: unknown) =>
+				console.error(
+					JSON.stringify({ level: "error", msg: "outbox.relay_failed", worker: WORKER, error: errorLogRecord(error) }),
+				),
+			);
+		};
 	}
 
 	async createPayoutAccount(access: StoreAccess, input: unknown, ctx: RequestContext): Promise<Result<PayoutAccount>> {
@@ -96,6 +118,8 @@ export class PayoutRpc extends WorkerEntrypoint<PaymentsEnv> {
 					requestId: ctx.requestId,
 				},
 				this.payoutRetry(),
+				undefined,
+				this.publishEvents(),
 			);
 		});
 	}
@@ -120,9 +144,14 @@ export class PayoutRpc extends WorkerEntrypoint<PaymentsEnv> {
 		options: { ignoreBackoff?: boolean } = {},
 	): Promise<{ attempted: number; started: number; stillPending: number; failed: number }> {
 		if (!this.env.PAYSTACK_SECRET_KEY) return { attempted: 0, started: 0, stillPending: 0, failed: 0 };
-		return retryPendingPayouts(createDb(this.env), this.paystack(), this.payoutRetry(), {
-			ignoreBackoff: options.ignoreBackoff === true,
-		});
+		return retryPendingPayouts(
+			createDb(this.env),
+			this.paystack(),
+			this.payoutRetry(),
+			{ ignoreBackoff: options.ignoreBackoff === true },
+			undefined,
+			this.publishEvents(),
+		);
 	}
 
 	/**
@@ -136,6 +165,7 @@ export class PayoutRpc extends WorkerEntrypoint<PaymentsEnv> {
 			this.paystack(),
 			{ olderThanSeconds: Math.max(0, options.olderThanSeconds ?? 3600) },
 			(line) => console.log(JSON.stringify(line)),
+			this.publishEvents(),
 		);
 	}
 

@@ -11,7 +11,7 @@ import {
 	problem,
 } from "@oja/contracts";
 import { type Database, isUniqueViolation, newId, pgConstraint, pgErrorCode, vetoReason } from "@oja/db";
-import { backoffSeconds, type RetryPolicy } from "@oja/events";
+import { appendEvent, backoffSeconds, type ClaimForRelay, type OutboxRow, type RetryPolicy } from "@oja/events";
 import { payoutEntry, payoutReturnedEntry } from "@oja/ledger";
 import { postEntrySql, storeBalance } from "@oja/ledger/sql";
 import { type PaymentProvider, PaymentRejectedError, PaymentUnavailableError } from "@oja/paystack";
@@ -32,6 +32,15 @@ import { type SQL, sql } from "drizzle-orm";
 export type Log = (line: Record<string, unknown>) => void;
 const defaultLog: Log = (line) => console.log(JSON.stringify(line));
 
+/**
+ * Sends the events a committed batch appended (already claimed for this relay) to their queues.
+ * Never throws: a failed send leaves them in the outbox, and the ops sweep sends them once the
+ * claim lapses. The default sends nothing now and leaves them all to the sweep.
+ */
+export type PublishEvents = (rows: OutboxRow[]) => Promise<void>;
+export const publishLater: PublishEvents = async () => {};
+const RELAY_CLAIM: ClaimForRelay = { claimSeconds: 30 };
+
 /** Paystack transfer references are lowercase [a-z0-9_-]: our ULIDs lowercased stay unique. */
 export const referenceOf = (payoutId: string) => payoutId.toLowerCase();
 /** A reference Oja made for a payout (so an unknown one is ours not recorded yet, not someone else's). */
@@ -51,6 +60,8 @@ export interface PayoutRow {
 	failure_reason: string | null;
 	request_hash: string;
 	recipient_code: string;
+	bank_name: string | null;
+	account_last4: string;
 	attempts: number;
 	created_at: string;
 	updated_at: string;
@@ -59,7 +70,7 @@ export interface PayoutRow {
 }
 
 const PAYOUT_COLUMNS = sql`p.id, p.store_id, p.payout_account_id, p.amount_minor::text AS amount_minor, p.currency, p.reference,
-	p.status, p.transfer_code, p.failure_reason, p.request_hash, a.recipient_code, p.attempts,
+	p.status, p.transfer_code, p.failure_reason, p.request_hash, a.recipient_code, a.bank_name, a.account_last4, p.attempts,
 	${iso(sql`p.created_at`)} AS created_at, ${iso(sql`p.updated_at`)} AS updated_at,
 	${iso(sql`p.completed_at`)} AS completed_at`;
 
@@ -77,6 +88,41 @@ export function payoutOf(row: PayoutRow): Payout {
 		updatedAt: row.updated_at,
 		completedAt: row.completed_at,
 	};
+}
+
+/**
+ * The payout.completed / payout.failed event for the batch that moves `row` to `to`: in the
+ * same batch, so it commits with the status change or not at all (a vetoed move emits nothing).
+ */
+export function payoutOutcomeEvent(
+	db: Database,
+	row: PayoutRow,
+	to: "paid" | "failed" | "reversed",
+	reason: string | null,
+	requestId: string | null,
+) {
+	const base = {
+		storeId: row.store_id,
+		payoutId: row.id,
+		payoutAccountId: row.payout_account_id,
+		amountMinor: Number(row.amount_minor),
+		currency: row.currency,
+		bankName: row.bank_name,
+		accountLast4: row.account_last4,
+	};
+	return appendEvent(
+		db,
+		to === "paid"
+			? { type: "payout.completed", storeId: row.store_id, aggregateId: row.id, payload: base }
+			: {
+					type: "payout.failed",
+					storeId: row.store_id,
+					aggregateId: row.id,
+					payload: { ...base, outcome: to, reason: reason?.slice(0, 200) ?? null },
+				},
+		requestId,
+		RELAY_CLAIM,
+	);
 }
 
 /** One payout by a condition (always scoped by the caller: store id or our reference). */
@@ -235,6 +281,7 @@ export async function requestPayout(
 	req: PayoutRequest,
 	retry: RetryPolicy,
 	log: Log = defaultLog,
+	publish: PublishEvents = publishLater,
 ): Promise<PayoutRequested> {
 	const { storeId, input } = req;
 	const requestHash = await sha256Hex(JSON.stringify([input.amountMinor, input.payoutAccountId]));
@@ -294,7 +341,7 @@ export async function requestPayout(
 	log({ level: "info", msg: "payout.requested", payoutId, storeId, requestId: req.requestId });
 	const row = await readPayout(db, sql`p.id = ${payoutId} AND p.store_id = ${storeId}`);
 	if (!row) throw new Error("payout vanished after commit");
-	return { payout: payoutOf(await attemptTransfer(db, provider, row, retry, log, req.requestId)), replayed: false };
+	return { payout: payoutOf(await attemptTransfer(db, provider, row, retry, log, req.requestId, publish)), replayed: false };
 }
 
 /** The same key again: the same payout (as it is now), or 422 if the body differs. */
@@ -328,6 +375,7 @@ export async function attemptTransfer(
 	retry: RetryPolicy,
 	log: Log = defaultLog,
 	requestId: string | null = null,
+	publish: PublishEvents = publishLater,
 ): Promise<PayoutRow> {
 	if (row.status !== "pending") return row;
 	const started = Date.now();
@@ -347,7 +395,7 @@ export async function attemptTransfer(
 		log({ level: "info", msg: "payout.transfer_started", payoutId: row.id, ms: Date.now() - started, requestId });
 	} catch (error) {
 		if (error instanceof PaymentRejectedError && error.code !== "reference_conflict") {
-			await failRefused(db, row, error.code, requestId);
+			await failRefused(db, row, error.code, requestId, publish);
 			log({ level: "warn", msg: "payout.transfer_refused", payoutId: row.id, code: error.code, requestId });
 		} else {
 			// Unreachable, an unreadable answer, or (never expected) our reference already used for
@@ -373,26 +421,35 @@ export async function attemptTransfer(
 }
 
 /** Paystack refused the transfer outright: nothing left the balance, so the money returns. */
-async function failRefused(db: Database, row: PayoutRow, code: string, requestId: string | null): Promise<void> {
+async function failRefused(
+	db: Database,
+	row: PayoutRow,
+	code: string,
+	requestId: string | null,
+	publish: PublishEvents,
+): Promise<void> {
 	const entry = payoutReturnedEntry({
 		storeId: row.store_id,
 		currency: row.currency,
 		payoutId: row.id,
 		amountMinor: BigInt(row.amount_minor),
 	});
+	const reason = `transfer refused: ${code}`.slice(0, 200);
 	try {
-		await db.batch([
+		const results = await db.batch([
 			db.execute(sql`
 				WITH changed AS (
-					UPDATE payouts SET status = 'failed', failure_reason = ${`transfer refused: ${code}`.slice(0, 200)},
+					UPDATE payouts SET status = 'failed', failure_reason = ${reason},
 						completed_at = now(), updated_at = now()
 					WHERE id = ${row.id} AND status = 'pending' RETURNING id
 				)
 				SELECT oja_assert(EXISTS (SELECT 1 FROM changed), 'payout-moved-on')`),
 			db.execute(postEntrySql(entry, requestId)),
+			payoutOutcomeEvent(db, row, "failed", reason, requestId),
 		]);
+		await publish(results[2].rows as OutboxRow[]);
 	} catch (error) {
-		// A webhook or another attempt moved it on first: theirs stands.
+		// A webhook or another attempt moved it on first: theirs stands (and its event with it).
 		if (vetoReason(error) !== "payout-moved-on") throw error;
 	}
 }
@@ -410,6 +467,7 @@ export async function retryPendingPayouts(
 	retry: RetryPolicy,
 	options: { limit?: number; ignoreBackoff?: boolean } = {},
 	log: Log = defaultLog,
+	publish: PublishEvents = publishLater,
 ): Promise<{ attempted: number; started: number; stillPending: number; failed: number }> {
 	const result = await db.execute<PayoutRow>(sql`
 		SELECT ${PAYOUT_COLUMNS} FROM payouts p JOIN payout_accounts a ON a.id = p.payout_account_id
@@ -418,7 +476,7 @@ export async function retryPendingPayouts(
 	const counts = { attempted: 0, started: 0, stillPending: 0, failed: 0 };
 	for (const row of result.rows) {
 		counts.attempted++;
-		const after = await attemptTransfer(db, provider, row, retry, log);
+		const after = await attemptTransfer(db, provider, row, retry, log, null, publish);
 		if (after.status === "pending") counts.stillPending++;
 		else if (after.status === "failed") counts.failed++;
 		else counts.started++;

@@ -1,10 +1,19 @@
 import type { RequestContext } from "@oja/contracts";
 import { type Database, vetoReason } from "@oja/db";
+import type { OutboxRow } from "@oja/events";
 import { type EntryDraft, payoutCompletedEntry, payoutReturnedEntry } from "@oja/ledger";
 import { postEntrySql } from "@oja/ledger/sql";
 import { type PaymentProvider, type PaystackWebhookEvent, TRANSFER_EVENTS, type TransferEvent } from "@oja/paystack";
 import { sql } from "drizzle-orm";
-import { type Log, PAYOUT_REFERENCE, type PayoutRow, readPayout } from "./payouts.ts";
+import {
+	type Log,
+	PAYOUT_REFERENCE,
+	type PayoutRow,
+	type PublishEvents,
+	payoutOutcomeEvent,
+	publishLater,
+	readPayout,
+} from "./payouts.ts";
 
 // transfer.success / transfer.failed / transfer.reversed from the oja-paystack-events queue.
 // Each is applied at most once: its payment_events row (`transfer.<outcome>:<reference>`)
@@ -19,7 +28,8 @@ import { type Log, PAYOUT_REFERENCE, type PayoutRow, readPayout } from "./payout
 //   paid → reversed                 a return from paystack_clearing (the money came back after
 //                                   it had left): available again
 // anything else (success after a failure or reversal, a reversal after a failure, …) is
-// recorded as `ignored` and changes nothing. Nothing is believed from the webhook alone: the
+// recorded as `ignored` and changes nothing. A move that applies appends payout.completed (to
+// paid) or payout.failed (to failed or reversed) in the same batch; an ignored one emits nothing. Nothing is believed from the webhook alone: the
 // transfer is verified with Paystack, and its amount and currency must be the payout's.
 
 export type TransferOutcome = "paid" | "failed" | "reversed" | "duplicate" | "ignored";
@@ -69,7 +79,7 @@ async function recorded(db: Database, eventKey: string): Promise<boolean> {
 }
 
 export async function transferEvent(
-	deps: { db: Database; provider: PaymentProvider; log?: Log },
+	deps: { db: Database; provider: PaymentProvider; log?: Log; publish?: PublishEvents },
 	event: TransferEvent,
 	ctx: RequestContext,
 ): Promise<TransferOutcome> {
@@ -101,7 +111,7 @@ export async function transferEvent(
 		return "ignored";
 	}
 
-	return applyTransferOutcome(db, row, event.event, event.data.transfer_code, ctx.requestId, log);
+	return applyTransferOutcome(db, row, event.event, event.data.transfer_code, ctx.requestId, log, deps.publish);
 }
 
 /**
@@ -116,6 +126,7 @@ export async function applyTransferOutcome(
 	transferCode: string,
 	requestId: string | null,
 	log: Log,
+	publish: PublishEvents = publishLater,
 ): Promise<TransferOutcome> {
 	const eventKey = `${name}:${start.reference}`;
 	const to = STATUS_FOR[name];
@@ -140,7 +151,7 @@ export async function applyTransferOutcome(
 		}
 		const failure = to === "paid" ? null : `transfer ${to}`;
 		try {
-			await db.batch([
+			const results = await db.batch([
 				db.execute(sql`
 					WITH changed AS (
 						UPDATE payouts SET status = ${to}, transfer_code = coalesce(transfer_code, ${transferCode}),
@@ -153,8 +164,10 @@ export async function applyTransferOutcome(
 				db.execute(sql`
 					INSERT INTO payment_events (provider, event_key, event, store_id, outcome)
 					VALUES ('paystack', ${eventKey}, ${name}, ${row.store_id}, ${to})`),
+				payoutOutcomeEvent(db, row, to, failure, requestId),
 			]);
 			log({ level: "info", msg: "payout.transfer_outcome", payoutId: row.id, from: row.status, to, requestId: requestId });
+			await publish(results[3].rows as OutboxRow[]);
 			return to;
 		} catch (error) {
 			if (await recorded(db, eventKey)) return "duplicate";
@@ -176,6 +189,7 @@ export async function reconcileProcessingPayouts(
 	provider: PaymentProvider,
 	options: { olderThanSeconds: number; limit?: number },
 	log: Log,
+	publish: PublishEvents = publishLater,
 ): Promise<{ checked: number; applied: number }> {
 	const rows = await db.execute<{ id: string; store_id: string }>(sql`
 		SELECT id, store_id FROM payouts
@@ -195,7 +209,7 @@ export async function reconcileProcessingPayouts(
 				await db.execute(sql`UPDATE payouts SET updated_at = now() WHERE id = ${row.id} AND status = 'processing'`);
 				continue;
 			}
-			const outcome = await applyTransferOutcome(db, row, name, verified.transferCode, null, log);
+			const outcome = await applyTransferOutcome(db, row, name, verified.transferCode, null, log, publish);
 			if (outcome !== "duplicate" && outcome !== "ignored") counts.applied++;
 			log({ level: "info", msg: "payout.reconciled", payoutId: row.id, outcome });
 		} catch (error) {

@@ -23,7 +23,8 @@ import { OrderPage, type PaymentNote } from "./pages/order.tsx";
 
 // The shopper's cart, checkout and order pages. The cart is the commerce Worker's Durable
 // Object; the cookie holds only its id. The order page is readable with the order's token,
-// kept in a cookie set when the order was placed. None of these pages is ever cached.
+// kept in a cookie set when the order was placed, or when the shopper follows the link in their
+// order email (`?token=`, moved into the cookie by a redirect). None of these pages is ever cached.
 
 const CART_COOKIE = "oja_cart";
 const cartIdSchema = prefixedId("cart");
@@ -300,6 +301,15 @@ export const cartPageRoutes = new Hono<StorefrontEnv>()
 			const id = orderIdSchema.safeParse(c.req.param("orderId"));
 			if (!id.success) throw new ProblemError(problem("not-found", "No such order."));
 			const { store, collections } = await storeAndNav(c, page);
+			const offered = c.req.query("token");
+			if (offered !== undefined) {
+				// The link in the shopper's order email: a token that is this order's goes into the order's
+				// cookie, and out of the address bar (history, Referer) by a redirect; any other is a 404.
+				unwrap(await c.env.COMMERCE.storefrontOrder(store.id, id.data, offered, ctxOf(c)));
+				setCookie(c, `oja_order_${id.data}`, offered, cookieOptions(page, 90 * 24 * 3600));
+				c.header("referrer-policy", "no-referrer");
+				return c.redirect(`${page.base}/orders/${id.data}`, 303);
+			}
 			const token = getCookie(c, `oja_order_${id.data}`) ?? "";
 			const order = unwrap(await c.env.COMMERCE.storefrontOrder(store.id, id.data, token, ctxOf(c)));
 			// Back from Paystack's page (?reference=…): what happened there, until the webhook lands.

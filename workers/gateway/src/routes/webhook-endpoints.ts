@@ -2,6 +2,7 @@ import {
 	CreateWebhookEndpointInput,
 	StoreIdParam,
 	WebhookDelivery,
+	WebhookDeliveryAttemptList,
 	WebhookDeliveryList,
 	WebhookDeliveryListQuery,
 	WebhookDeliveryParams,
@@ -131,6 +132,26 @@ export const webhookEndpointRoutes = routeGroup()
 		[storeRoute("webhooks:manage")],
 		async (c, { params, query }) =>
 			sendResult(c, await c.env.MESSAGING.listWebhookDeliveries(storeAccessOf(c), params.endpointId, query, rpcContext(c))),
+	)
+	.declare(
+		{
+			method: "get",
+			path: "/v1/stores/:storeId/webhook-endpoints/:endpointId/deliveries/:deliveryId/attempts",
+			operationId: "listWebhookDeliveryAttempts",
+			summary: "Every attempt of one delivery, oldest first: attempt number, status, response code, duration, error",
+			description:
+				"The newest 25 attempts of a delivery are kept (the automatic schedule makes at most ten). Response bodies are never stored.",
+			tags: TAGS,
+			params: WebhookDeliveryParams,
+			responses: { 200: { description: "The delivery's attempts", schema: WebhookDeliveryAttemptList } },
+			problems: [...PROBLEMS],
+		},
+		[storeRoute("webhooks:manage")],
+		async (c, { params }) =>
+			sendResult(
+				c,
+				await c.env.MESSAGING.listWebhookDeliveryAttempts(storeAccessOf(c), params.endpointId, params.deliveryId, rpcContext(c)),
+			),
 	)
 	.declare(
 		{

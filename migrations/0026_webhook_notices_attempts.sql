@@ -6,6 +6,10 @@
 -- that did not go out (a crash between the two). Enabling the endpoint clears it.
 ALTER TABLE "webhook_endpoints" ADD COLUMN "disabled_notice_at" timestamp with time zone;
 --> statement-breakpoint
+-- Endpoints disabled before this migration count as told: their owners dealt with them (or not)
+-- long ago, and a first cron after deploying must not email them about old failures.
+UPDATE "webhook_endpoints" SET "disabled_notice_at" = "disabled_at" WHERE "disabled_at" IS NOT NULL;
+--> statement-breakpoint
 CREATE INDEX "webhook_endpoints_notice_due_idx" ON "webhook_endpoints" USING btree ("disabled_at")
 	WHERE "disabled_at" IS NOT NULL AND "disabled_notice_at" IS NULL;
 --> statement-breakpoint

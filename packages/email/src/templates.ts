@@ -129,7 +129,7 @@ function payoutEmail(d: PayoutEmailData): RenderedEmail {
 }
 
 function webhookDisabledEmail(d: WebhookDisabledEmailData): RenderedEmail {
-	return noticeEmail(`Webhook endpoint disabled: ${d.url}`, d.storeName, [
+	return noticeEmail("A webhook endpoint was disabled", d.storeName, [
 		`Every delivery to your webhook endpoint ${d.url} has failed since ${d.failingSince}, so Oja disabled it at ${d.disabledAt}. ${d.reason}`,
 		"Events that happen while it is disabled are not delivered to it; its delivery log shows every attempt.",
 		`When the endpoint answers with a 2xx again, re-enable it: POST /v1/stores/${d.storeId}/webhook-endpoints/${d.endpointId}/enable (then redeliver any delivery you need from its log).`,

@@ -341,13 +341,16 @@ describe("delivery", () => {
 		expect(disabled.disabledAt).not.toBeNull();
 		expect(disabled.disabledReason).toMatch(/24 hours.*http-410/);
 
-		// The owner is told once: which URL (without its query string), since when, how to re-enable.
+		// The owner is told once: which endpoint (origin and first path segment only: receivers keep
+		// secrets in the path and the query), since when, how to re-enable.
 		const [notice] = await eventually(
 			async () => ((await disabledNotices(shop.m)).length > 0 ? disabledNotices(shop.m) : undefined),
 			15_000,
 			"the disabled notice",
 		);
-		expect(notice?.subject).toBe(`Webhook endpoint disabled: ${hookUrl(name)}`);
+		expect(notice?.subject).toBe("A webhook endpoint was disabled");
+		expect(notice?.text).toContain(`your webhook endpoint ${RECEIVER()}/hooks/… has failed`);
+		expect(`${notice?.subject}${notice?.text}${notice?.html}`).not.toContain(name);
 		expect(notice?.text).toContain(`since ${disabled.failingSince}, so Oja disabled it at ${disabled.disabledAt}.`);
 		expect(notice?.text).toContain(`POST /v1/stores/${shop.m.storeId}/webhook-endpoints/${endpoint.id}/enable`);
 		expect(`${notice?.subject}${notice?.text}${notice?.html}`).not.toContain("receiver-secret");

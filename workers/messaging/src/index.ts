@@ -5,6 +5,7 @@ import {
 	ConversationListQuery,
 	type Conversation as ConversationView,
 	CreateWebhookEndpointInput,
+	errorLogRecord,
 	type MessageList,
 	MessageListQuery,
 	ProblemError,
@@ -296,11 +297,7 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 	 */
 	async tick(): Promise<{ requeued: number; deliveriesRequeued: number; disabledNotices: number }> {
 		const db = createDb(this.env);
-		const [sends, deliveries, disabledNotices] = await Promise.all([
-			strandedSends(db),
-			strandedDeliveries(db),
-			notifyDisabledEndpoints(this.#notices(db)),
-		]);
+		const [sends, deliveries] = await Promise.all([strandedSends(db), strandedDeliveries(db)]);
 		for (let i = 0; i < sends.length; i += 100) {
 			await this.env.WHATSAPP_OUTBOUND.sendBatch(sends.slice(i, i + 100).map((id) => ({ body: { id } })));
 		}
@@ -311,6 +308,13 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 		}
 		if (sends.length > 0) log({ level: "warn", msg: "whatsapp.sends_requeued", count: sends.length });
 		if (deliveries.length > 0) log({ level: "warn", msg: "webhook.deliveries_requeued", count: deliveries.length });
+		// Last, and on its own: a broken email queue must not stop the requeues above, next minute either.
+		let disabledNotices = 0;
+		try {
+			disabledNotices = await notifyDisabledEndpoints(this.#notices(db));
+		} catch (error) {
+			log({ level: "error", msg: "webhook.disabled_notices_failed", error: errorLogRecord(error) });
+		}
 		return { requeued: sends.length, deliveriesRequeued: deliveries.length, disabledNotices };
 	}
 

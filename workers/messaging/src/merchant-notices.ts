@@ -65,11 +65,17 @@ export async function payoutEmailsFor(event: AnyTypedEnvelope, deps: NoticeDeps)
 	return 1;
 }
 
-/** The URL as a notice shows it: no query string or fragment (they may carry the receiver's token). */
+/**
+ * The URL as a notice shows it: its origin and the first path segment only. Receivers put their
+ * secret in the query (many) or in the path (Discord, Slack, Zapier hooks), and an email travels
+ * through the provider's logs, previews and lock screens; the endpoint id names it exactly.
+ */
 export function displayUrl(url: string): string {
 	try {
 		const u = new URL(url);
-		return `${u.origin}${u.pathname}`;
+		const [first, ...rest] = u.pathname.split("/").filter(Boolean);
+		if (first === undefined) return u.origin;
+		return `${u.origin}/${first}${rest.length > 0 || u.search || u.hash ? "/…" : ""}`;
 	} catch {
 		return "(invalid URL)";
 	}

@@ -1,5 +1,21 @@
 import { type Database, schema } from "@oja/db";
 
+/**
+ * What is kept of a dead letter's body. An email's link carries a working capability (an order
+ * token that never expires, a password-reset token) that Postgres otherwise holds only hashed:
+ * the token is cut from it. Nothing replays dead letters; an operator reads them to see why.
+ */
+function keptBody(queue: string, body: unknown): unknown {
+	if (!queue.startsWith("oja-email")) return body ?? null;
+	return JSON.parse(
+		JSON.stringify(body ?? null, (key, value) => (key === "link" && typeof value === "string" ? redactToken(value) : value)),
+	);
+}
+
+function redactToken(link: string): string {
+	return link.replace(/([?#&]token=)[^&#]*/g, "$1[redacted]");
+}
+
 /** Records every dead-lettered message; the DLQ's own retries make this at-least-once too. */
 export async function recordDeadLetters(db: Database, batch: MessageBatch<unknown>): Promise<void> {
 	if (batch.messages.length === 0) return;
@@ -9,7 +25,7 @@ export async function recordDeadLetters(db: Database, batch: MessageBatch<unknow
 			messageId: m.id,
 			queue: batch.queue,
 			eventId: body && typeof body === "object" && typeof body.id === "string" ? body.id : null,
-			body: m.body ?? null,
+			body: keptBody(batch.queue, m.body),
 			attempts: m.attempts,
 		};
 	});

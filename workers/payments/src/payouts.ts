@@ -107,7 +107,7 @@ export function payoutOutcomeEvent(
 		payoutAccountId: row.payout_account_id,
 		amountMinor: Number(row.amount_minor),
 		currency: row.currency,
-		bankName: row.bank_name,
+		bankName: row.bank_name?.slice(0, 200) ?? null, // the event caps it; Paystack's name is unbounded text
 		accountLast4: row.account_last4,
 	};
 	return appendEvent(

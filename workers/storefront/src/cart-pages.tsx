@@ -303,11 +303,12 @@ export const cartPageRoutes = new Hono<StorefrontEnv>()
 			const { store, collections } = await storeAndNav(c, page);
 			const offered = c.req.query("token");
 			if (offered !== undefined) {
+				// Before the check: its 404 page keeps the token in the address bar, so no Referer either.
+				c.header("referrer-policy", "no-referrer");
 				// The link in the shopper's order email: a token that is this order's goes into the order's
 				// cookie, and out of the address bar (history, Referer) by a redirect; any other is a 404.
 				unwrap(await c.env.COMMERCE.storefrontOrder(store.id, id.data, offered, ctxOf(c)));
 				setCookie(c, `oja_order_${id.data}`, offered, cookieOptions(page, 90 * 24 * 3600));
-				c.header("referrer-policy", "no-referrer");
 				return c.redirect(`${page.base}/orders/${id.data}`, 303);
 			}
 			const token = getCookie(c, `oja_order_${id.data}`) ?? "";

@@ -348,7 +348,7 @@ describe("a purchase in chat", () => {
 		expect(Number(order.rows[0]?.total_minor)).toBe(1_250_000);
 
 		// The shopper pays on Paystack's page; Paystack's webhook reaches the gateway.
-		await completePayment(url, "pay");
+		const back = await completePayment(url, "pay");
 		const payments = await testDb().execute<{ reference: string }>(
 			sql`SELECT reference FROM payments WHERE order_id = ${order.rows[0]?.id as string}`,
 		);
@@ -357,6 +357,23 @@ describe("a purchase in chat", () => {
 
 		const [, , , , confirmed] = await received(ch, waId, 5, 25_000);
 		expect(textOf(confirmed as RecordedMessage)).toMatch(/Payment received\. Order #\d+ is confirmed \(₦12,500\)/);
+		// With the order page's link, token and all: the chat is the customer's own.
+		const follow = /Follow it here: (\S+)/.exec(textOf(confirmed as RecordedMessage))?.[1] ?? "";
+		expect(new URL(follow).pathname).toBe(`/s/${ch.shop.m.slug}/orders/${order.rows[0]?.id}`);
+		expect(new URL(follow).searchParams.get("token")).toMatch(/^otk_/);
+
+		// Paystack sent the shopper back to the order page. They never opened the store's pages (no
+		// order cookie): the return carries the order's token, which goes into the cookie and out of
+		// the address bar, keeping Paystack's reference; then the page shows the order as paid.
+		const returned = new URL(back as string);
+		expect(returned.searchParams.get("token")).toMatch(/^otk_/);
+		const moved = await gateway(`${returned.pathname}${returned.search}`, { redirect: "manual" });
+		expect(moved.status).toBe(303);
+		expect(moved.headers.get("location")).toBe(`${returned.pathname}?reference=${returned.searchParams.get("reference")}`);
+		const cookie = (moved.headers.get("set-cookie") ?? "").split(";")[0] as string;
+		const page = await gateway(moved.headers.get("location") as string, { headers: { cookie } });
+		expect(page.status).toBe(200);
+		expect(await page.text()).toMatch(/Paid/);
 
 		// The merchant ships it, then it is delivered: the customer hears each once.
 		const orderPath = `/v1/stores/${ch.shop.m.storeId}/orders/${order.rows[0]?.id}`;
@@ -366,6 +383,8 @@ describe("a purchase in chat", () => {
 		await jsonOf(await asMerchant(ch.shop.m, "POST", `${orderPath}/delivered`, {}));
 		const [, , , , , , delivered] = await received(ch, waId, 7, 25_000);
 		expect(textOf(delivered)).toMatch(/Order #\d+ has been delivered/);
+		expect(textOf(shipped)).toContain(`Follow it here: ${follow}`);
+		expect(textOf(delivered)).not.toContain("Follow it here");
 	});
 
 	it("asks for a delivery address, places the order with it, and answers order status", async () => {

@@ -616,17 +616,25 @@ class Assistant {
 		const order = placed.value.result.order as Order;
 		this.state.unpaidOrderId = order.status === "pending_payment" ? order.id : null;
 		if (order.status !== "pending_payment") return [reply.orderStatusAnswer([order])];
-		return [await this.#pay(order.id, order)];
+		const shopperPath = `/s/${encodeURIComponent(this.store.slug)}/orders/${order.id}?token=${placed.value.result.orderToken}`;
+		return [await this.#pay(order.id, { ...order, shopperPath })];
 	}
 
-	async #pay(orderId: string, known?: Order): Promise<OutboundContent> {
+	async #pay(orderId: string, known?: Order & { shopperPath: string | null }): Promise<OutboundContent> {
 		const order =
-			known ?? (unwrapOr(await this.env.COMMERCE.orderForNotice(this.store.storeId, orderId, this.#ctx)) as Order | null);
+			known ??
+			(unwrapOr(await this.env.COMMERCE.orderForNotice(this.store.storeId, orderId, this.#ctx)) as
+				| (Order & { shopperPath: string | null })
+				| null);
 		if (order?.status !== "pending_payment") {
 			this.state.unpaidOrderId = null;
 			return reply.plain('That order no longer needs paying. Type "my orders" to see its status.');
 		}
-		const callback = new URL(`/s/${encodeURIComponent(this.store.slug)}/orders/${order.id}`, this.env.PUBLIC_BASE_URL).href;
+		// Paystack sends the shopper back here after paying. A chat shopper has never opened the
+		// store's pages, so no order cookie: the path carries the order's token, which the page
+		// moves into its cookie (and out of the address bar) before it shows the order.
+		const path = order.shopperPath ?? `/s/${encodeURIComponent(this.store.slug)}/orders/${order.id}`;
+		const callback = new URL(path, this.env.PUBLIC_BASE_URL).href;
 		const link = await this.env.PAYMENTS.initializePayment(this.store.storeId, order.id, callback, this.#ctx);
 		return link.ok ? reply.paymentLink(order as Order, link.value.authorizationUrl) : reply.paymentUnavailable(order as Order);
 	}

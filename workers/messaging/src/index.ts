@@ -472,6 +472,7 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 					await orderNoticeFor(event, {
 						db,
 						order: (storeId, orderId, ctx) => this.env.COMMERCE.orderForNotice(storeId, orderId, ctx),
+						publicBaseUrl: this.env.PUBLIC_BASE_URL,
 						notify: (storeId, waId, notice) => this.#conversation(storeId, waId).notify(storeId, waId, notice),
 						cartReminder: (storeId, waId, reminder) => this.#conversation(storeId, waId).cartReminder(storeId, waId, reminder),
 					});

@@ -4,6 +4,7 @@ import type { AnyTypedEnvelope } from "@oja/events";
 import { sql } from "drizzle-orm";
 import type { ChannelStore } from "./channels.ts";
 import type { NoticeInput } from "./conversation.ts";
+import { shopperLink } from "./order-emails.ts";
 import { orderNotice } from "./replies.ts";
 
 // oja-messaging-events → order notices on WhatsApp: confirmed (paid online, or placed for pay
@@ -14,7 +15,9 @@ import { orderNotice } from "./replies.ts";
 
 export interface NoticeDeps {
 	db: Database;
-	order: (storeId: string, orderId: string, ctx: RequestContext) => Promise<Result<Order>>;
+	order: (storeId: string, orderId: string, ctx: RequestContext) => Promise<Result<Order & { shopperPath: string | null }>>;
+	/** Where the order page's link points (PUBLIC_BASE_URL). */
+	publicBaseUrl: string;
 	notify: (storeId: string, waId: string, notice: NoticeInput) => Promise<{ queued: string | null }>;
 	cartReminder: (
 		storeId: string,
@@ -80,6 +83,8 @@ export async function orderNoticeFor(event: AnyTypedEnvelope, deps: NoticeDeps):
 	const order = await deps.order(wanted.storeId, wanted.orderId, ctx);
 	if (!order.ok) throw new Error(`order ${wanted.orderId} unreadable: ${order.problem.status}`);
 	const store: ChannelStore = { storeId: wanted.storeId, slug: row.slug, name: row.name, currency: row.currency };
-	const notice = orderNotice(wanted.kind, order.value, row.name);
+	// The chat is the customer's own: the order page's link (with its token) goes in it, so a chat
+	// shopper can follow the order without ever having opened the store's pages.
+	const notice = orderNotice(wanted.kind, order.value, row.name, shopperLink(deps.publicBaseUrl, order.value.shopperPath));
 	await deps.notify(wanted.storeId, row.phone.replace(/^\+/, ""), { store, key: event.id, ...notice });
 }

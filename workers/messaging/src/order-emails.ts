@@ -41,7 +41,8 @@ function kindOf(event: AnyTypedEnvelope): { storeId: string; orderId: string; ki
 	}
 }
 
-function shopperLink(publicBaseUrl: string, path: string | null): string | null {
+/** The shopper's order page with its token, on Oja's own origin only (never a path commerce did not make). */
+export function shopperLink(publicBaseUrl: string, path: string | null): string | null {
 	if (!path?.startsWith("/s/")) return null;
 	try {
 		const origin = new URL(publicBaseUrl);

@@ -247,6 +247,7 @@ export function orderNotice(
 	kind: "confirmed" | "shipped" | "delivered",
 	order: Order,
 	storeName: string,
+	trackUrl: string | null = null,
 ): { text: OutboundContent; template: OutboundContent } {
 	const total = formatMoney(order.totalMinor, order.currency);
 	const sentence = {
@@ -257,8 +258,9 @@ export function orderNotice(
 		shipped: `Good news: order #${order.number} is on its way.`,
 		delivered: `Order #${order.number} has been delivered. Thank you for shopping with ${storeName}!`,
 	}[kind];
+	const track = trackUrl && kind !== "delivered" ? `\nFollow it here: ${trackUrl}` : "";
 	return {
-		text: text(sentence),
+		text: text(`${sentence}${track}`),
 		// Outside the 24-hour window only an approved template may be sent: oja_order_update
 		// ("{{1}}: your order #{{2}} is {{3}}.") must be approved on the store's WhatsApp account.
 		template: {

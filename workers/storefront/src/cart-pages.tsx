@@ -309,7 +309,10 @@ export const cartPageRoutes = new Hono<StorefrontEnv>()
 				// cookie, and out of the address bar (history, Referer) by a redirect; any other is a 404.
 				unwrap(await c.env.COMMERCE.storefrontOrder(store.id, id.data, offered, ctxOf(c)));
 				setCookie(c, `oja_order_${id.data}`, offered, cookieOptions(page, 90 * 24 * 3600));
-				return c.redirect(`${page.base}/orders/${id.data}`, 303);
+				// Paystack's return (the payment link from a chat) adds its reference: kept, as the page reads it.
+				const reference = c.req.query("reference");
+				const back = reference && /^[\w.=-]{1,100}$/.test(reference) ? `?reference=${encodeURIComponent(reference)}` : "";
+				return c.redirect(`${page.base}/orders/${id.data}${back}`, 303);
 			}
 			const token = getCookie(c, `oja_order_${id.data}`) ?? "";
 			const order = unwrap(await c.env.COMMERCE.storefrontOrder(store.id, id.data, token, ctxOf(c)));

@@ -1,7 +1,7 @@
 // The "Messaging" section of docs/benchmarks.md, from docs/benchmarks-messaging.json (the latest
 // `npm run bench -- --only messaging` run per backend).
 import type { MessagingResult } from "./messaging.ts";
-import { backendName, fmt, met, type RecordedRun, recordRun, runsList } from "./report-kit.ts";
+import { backendName, fmt, ingestRows, met, type RecordedRun, recordRun, runsList, tableHead, tableRow } from "./report-kit.ts";
 
 export const MESSAGING_JSON = "docs/benchmarks-messaging.json";
 const TARGET = { ingestRatio: 0.4 };
@@ -9,32 +9,15 @@ const TARGET = { ingestRatio: 0.4 };
 export interface MessagingRun extends MessagingResult, RecordedRun {}
 
 function section(runs: MessagingRun[], START: string, END: string): string {
-	const row = (label: string, cell: (r: MessagingRun) => string, target = "") =>
-		`| ${label} | ${runs.map(cell).join(" | ")} | ${target} |`;
+	const row = tableRow(runs);
 	return [
 		START,
 		"### Messaging: WhatsApp webhook ingest, inbound to reply",
 		"",
 		"`npm run bench -- --only messaging` (bench/messaging.ts), once per backend. **Webhook ingest**: a real-format WhatsApp delivery signed with the app secret, POSTed to `/webhooks/whatsapp` over 32 connections (signature checked over the raw body, the body enqueued on oja-whatsapp-inbound, 200), beside bare workerd (hello-world) in the same run; the delivery is for a number no store registered, so the consumer's work after each response is one lookup and a drop. *SQL during ingest* counts every neon-local round trip in that run: the route makes none; what is counted is that consumer lookup. **Inbound to reply**: 100 customers ask the demo store \"how much is the gele?\" through the WhatsApp sandbox (4 at a time), each timed from the sandbox's signed webhook POST until its Graph API has received the reply: gateway → oja-whatsapp-inbound → the customer's Conversation Durable Object → the assistant (classifier, catalog search) → Postgres → oja-whatsapp-outbound → Graph API. **Merchant webhook deliveries**: the demo store's owner registers an endpoint (a stand-in receiver on this machine), one pay-on-delivery order makes the first delivery, then 500 redeliveries are requested (16 at a time) and timed until the receiver has them all: oja-webhook-delivery → messaging → the URL re-checked → a signed POST → the attempt recorded. Neither WhatsApp queue waits to fill a batch (`max_batch_timeout = 0`, locally as in production): with 1 s windows the same run measured p50 2,067 ms / p99 2,375 ms (2026-11-30, two 1-second waits), with 0 it measured 244 / 571 ms.",
 		"",
-		`| | ${runs.map((r) => backendName(r.backend)).join(" | ")} | target |`,
-		`| --- | ${runs.map(() => "---:").join(" | ")} | --- |`,
-		row(
-			"**webhook ingest** req/s (p50 / p99 ms)",
-			(r) => `${fmt(r.ingest.perSecond)} (${fmt(r.ingest.p50Ms, 1)} / ${fmt(r.ingest.p99Ms, 1)})`,
-		),
-		row("bare workerd (hello-world) req/s", (r) => fmt(r.helloWorld.perSecond)),
-		row("ingest ÷ bare workerd", (r) => `${fmt(r.ingestRatio * 100)}% (${met(r.ingestRatio >= TARGET.ingestRatio)})`, "≥ 40%"),
-		row("ingest statuses", (r) =>
-			Object.entries(r.ingest.statuses)
-				.map(([k, v]) => `${fmt(v)} × ${k}`)
-				.join(", "),
-		),
-		row(
-			"SQL round trips during ingest (consumer's, per request)",
-			(r) => fmt(r.ingest.sqlInRequests / Math.max(1, r.ingest.requests), 2),
-			"0 in the request",
-		),
+		...tableHead(runs),
+		...ingestRows(runs, TARGET.ingestRatio),
 		row(
 			"**inbound to reply** p50 / p99 / max ms",
 			(r) =>

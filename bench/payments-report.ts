@@ -1,7 +1,7 @@
 // The "Payments" section of docs/benchmarks.md, from docs/benchmarks-payments.json (the latest
 // `npm run bench -- --only payments` run per backend).
 import type { PaymentsResult } from "./payments.ts";
-import { backendName, fmt, met, type RecordedRun, recordRun, runsList } from "./report-kit.ts";
+import { backendName, fmt, ingestRows, met, type RecordedRun, recordRun, runsList, tableHead, tableRow } from "./report-kit.ts";
 
 export const PAYMENTS_JSON = "docs/benchmarks-payments.json";
 const TARGET = { ingestRatio: 0.4, ledgerPerSecond: 1_000 };
@@ -9,32 +9,15 @@ const TARGET = { ingestRatio: 0.4, ledgerPerSecond: 1_000 };
 export interface PaymentsRun extends PaymentsResult, RecordedRun {}
 
 function section(runs: PaymentsRun[], START: string, END: string): string {
-	const row = (label: string, cell: (r: PaymentsRun) => string, target = "") =>
-		`| ${label} | ${runs.map(cell).join(" | ")} | ${target} |`;
+	const row = tableRow(runs);
 	const lines = [
 		START,
 		"### Payments: webhook ingest, charge to paid, ledger postings",
 		"",
 		"`npm run bench -- --only payments` (bench/payments.ts), once per backend. **Webhook ingest**: a real `charge.success` the Paystack sandbox signed, POSTed to `/webhooks/paystack` over 32 connections for the measured seconds (signature checked over the raw body, the body enqueued, 200), beside bare workerd (the hello-world Worker) in the same run. *SQL in the requests* is every neon-local round trip during the ingest run: the webhook route makes none; what is counted is the payments consumer's one lookup per event after the response (every event is a duplicate here, found already applied). **Charge to paid**: 200 online orders placed first, then the sandbox's Pay pressed for each (16 at a time), timed until every order is paid: the sandbox's signed webhook → gateway → queue → payments verifies with the sandbox → commerce applies it with its ledger entry in one transaction. **Ledger postings**: `sale` entries (4 postings each, the per-store balance trigger and the deferred balance check at COMMIT) for 100 stores from 16 concurrent clients over neon-local, one entry per transaction, then 10 per transaction; `ledger verify` afterwards.",
 		"",
-		`| | ${runs.map((r) => backendName(r.backend)).join(" | ")} | target |`,
-		`| --- | ${runs.map(() => "---:").join(" | ")} | --- |`,
-		row(
-			"**webhook ingest** req/s (p50 / p99 ms)",
-			(r) => `${fmt(r.ingest.perSecond)} (${fmt(r.ingest.p50Ms, 1)} / ${fmt(r.ingest.p99Ms, 1)})`,
-		),
-		row("bare workerd (hello-world) req/s", (r) => fmt(r.helloWorld.perSecond)),
-		row("ingest ÷ bare workerd", (r) => `${fmt(r.ingestRatio * 100)}% (${met(r.ingestRatio >= TARGET.ingestRatio)})`, "≥ 40%"),
-		row("ingest statuses", (r) =>
-			Object.entries(r.ingest.statuses)
-				.map(([k, v]) => `${fmt(v)} × ${k}`)
-				.join(", "),
-		),
-		row(
-			"SQL round trips during ingest (consumer's, per request)",
-			(r) => fmt(r.ingest.sqlInRequests / Math.max(1, r.ingest.requests), 2),
-			"0 in the request",
-		),
+		...tableHead(runs),
+		...ingestRows(runs, TARGET.ingestRatio),
 		row(
 			"**charge to paid** orders/s",
 			(r) =>

@@ -3,6 +3,7 @@
 // section of docs/benchmarks.md.
 import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import type { IngestResult } from "./ingest.ts";
 import type { Report } from "./report.ts";
 
 const MARKDOWN = "docs/benchmarks.md";
@@ -21,6 +22,53 @@ export const fmt = (n: number, digits = 0) =>
 	n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 export const backendName = (b: string) => (b === "pglite" ? "embedded (PGlite)" : b === "postgres" ? "PostgreSQL" : b);
 export const met = (ok: boolean) => (ok ? "met" : "**not met**");
+
+/** A table's heading rows: one column per backend, then the target. */
+export function tableHead(runs: RecordedRun[]): string[] {
+	return [
+		`| | ${runs.map((r) => backendName(r.backend)).join(" | ")} | target |`,
+		`| --- | ${runs.map(() => "---:").join(" | ")} | --- |`,
+	];
+}
+
+/** A table row: its label, one cell per run, the target. */
+export function tableRow<R>(runs: R[]): (label: string, cell: (r: R) => string, target?: string) => string {
+	return (label, cell, target = "") => `| ${label} | ${runs.map(cell).join(" | ")} | ${target} |`;
+}
+
+/** A run that measured a webhook route's ingest beside bare workerd (bench/ingest.ts). */
+export interface IngestRun extends RecordedRun {
+	ingest: IngestResult;
+	helloWorld: { perSecond: number };
+	ingestRatio: number;
+}
+
+/** The webhook-ingest rows the payments and messaging tables share. */
+export function ingestRows(runs: IngestRun[], targetRatio: number): string[] {
+	const row = tableRow(runs);
+	return [
+		row(
+			"**webhook ingest** req/s (p50 / p99 ms)",
+			(r) => `${fmt(r.ingest.perSecond)} (${fmt(r.ingest.p50Ms, 1)} / ${fmt(r.ingest.p99Ms, 1)})`,
+		),
+		row("bare workerd (hello-world) req/s", (r) => fmt(r.helloWorld.perSecond)),
+		row(
+			"ingest ÷ bare workerd",
+			(r) => `${fmt(r.ingestRatio * 100)}% (${met(r.ingestRatio >= targetRatio)})`,
+			`≥ ${fmt(targetRatio * 100)}%`,
+		),
+		row("ingest statuses", (r) =>
+			Object.entries(r.ingest.statuses)
+				.map(([k, v]) => `${fmt(v)} × ${k}`)
+				.join(", "),
+		),
+		row(
+			"SQL round trips during ingest (consumer's, per request)",
+			(r) => fmt(r.ingest.sqlInRequests / Math.max(1, r.ingest.requests), 2),
+			"0 in the request",
+		),
+	];
+}
 
 /** The "Runs:" list: when, on what, under what load, and the command. */
 export function runsList(runs: RecordedRun[]): string[] {

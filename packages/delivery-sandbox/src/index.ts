@@ -30,6 +30,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CreateTaskRequest, type DeliveryAddress, QuoteRequest, TaskStatus, WEBHOOK_SIGNATURE_HEADER } from "@oja/delivery";
+import { BodyTooLarge, escapeHtml, readBody, sendJson as send } from "@oja/sandbox-http";
 import { z } from "zod";
 import type { FailureRule, LoggedRequest, SandboxTask, WebhookDelivery } from "./admin.ts";
 
@@ -115,27 +116,15 @@ class HttpError extends Error {
 	}
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-	// A client that timed out has gone: nothing to answer.
-	if (res.destroyed || res.headersSent) return;
-	const text = JSON.stringify(body);
-	res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
-	res.end(text);
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-	let size = 0;
-	const chunks: Buffer[] = [];
-	for await (const chunk of req) {
-		size += (chunk as Buffer).length;
-		if (size > MAX_BODY) throw new HttpError(413, "body_too_large", `request bodies are limited to ${MAX_BODY} bytes`);
-		chunks.push(chunk as Buffer);
-	}
-	return Buffer.concat(chunks).toString("utf8");
+/** The body, or this provider's 413 past MAX_BODY. */
+function readText(req: IncomingMessage): Promise<string> {
+	return readBody(req, MAX_BODY).catch((error: unknown) => {
+		throw error instanceof BodyTooLarge ? new HttpError(413, "body_too_large", error.message) : error;
+	});
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
-	const text = await readBody(req);
+	const text = await readText(req);
 	try {
 		return JSON.parse(text);
 	} catch {
@@ -177,9 +166,6 @@ function matches(rule: FailureRule, method: string, path: string): boolean {
 	if (rule.method && rule.method !== method) return false;
 	return rule.path.endsWith("*") ? path.startsWith(rule.path.slice(0, -1)) : path === rule.path;
 }
-
-const escapeHtml = (s: string) =>
-	s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
 
 export async function startDeliverySandbox(options: DeliverySandboxOptions): Promise<DeliverySandbox> {
 	if (!options.webhookSecret) throw new Error("startDeliverySandbox: webhookSecret is required");
@@ -369,7 +355,7 @@ export async function startDeliverySandbox(options: DeliverySandboxOptions): Pro
 		}
 		const advance = /^\/_admin\/tasks\/([^/]+)\/advance$/.exec(path);
 		if (method === "POST" && advance?.[1] !== undefined) {
-			const text = await readBody(req);
+			const text = await readText(req);
 			const body = parse(AdvanceBody, text.trim() === "" ? {} : JSON.parse(text));
 			const entry = stored(decodeURIComponent(advance[1]));
 			const to = body.status ?? NEXT[entry.task.status];

@@ -72,6 +72,8 @@ export type {
 	WebhookDelivery,
 } from "./admin.ts";
 
+import { BodyTooLarge, escapeHtml, readBody, sendJson as send } from "@oja/sandbox-http";
+
 /** The secret key `npm start` uses; tests make a fresh one per run. Local only: Paystack knows no such key. */
 export const SANDBOX_SECRET_KEY = "sk_test_oja_local_sandbox_not_a_paystack_key";
 /** Where `npm start` runs it (PAYSTACK_SANDBOX_PORT overrides). */
@@ -201,33 +203,21 @@ class PaystackError extends Error {
 	}
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-	// A client that timed out has gone: nothing to answer.
-	if (res.destroyed || res.headersSent) return;
-	const text = JSON.stringify(body);
-	res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
-	res.end(text);
-}
-
 function sendHtml(res: ServerResponse, status: number, html: string): void {
 	if (res.destroyed || res.headersSent) return;
 	res.writeHead(status, { "content-type": "text/html; charset=utf-8", "content-length": Buffer.byteLength(html) });
 	res.end(html);
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-	let size = 0;
-	const chunks: Buffer[] = [];
-	for await (const chunk of req) {
-		size += (chunk as Buffer).length;
-		if (size > MAX_BODY) throw new PaystackError(413, `Request bodies are limited to ${MAX_BODY} bytes`);
-		chunks.push(chunk as Buffer);
-	}
-	return Buffer.concat(chunks).toString("utf8");
+/** The body, or this provider's 413 past MAX_BODY. */
+function readText(req: IncomingMessage): Promise<string> {
+	return readBody(req, MAX_BODY).catch((error: unknown) => {
+		throw error instanceof BodyTooLarge ? new PaystackError(413, error.message) : error;
+	});
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
-	const text = await readBody(req);
+	const text = await readText(req);
 	try {
 		return JSON.parse(text);
 	} catch {
@@ -249,9 +239,6 @@ function matches(rule: FailureRule, method: string, path: string): boolean {
 	if (rule.method && rule.method !== method) return false;
 	return rule.path.endsWith("*") ? path.startsWith(rule.path.slice(0, -1)) : path === rule.path;
 }
-
-const escapeHtml = (s: string) =>
-	s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
 
 const segment = (s: string) => {
 	try {
@@ -874,7 +861,7 @@ ${
 			return true;
 		}
 		// The form body is irrelevant; drain it.
-		await readBody(req);
+		await readText(req);
 		if (m[2] === "pay") {
 			if (t.status === "failed") {
 				sendHtml(res, 409, htmlPage("Declined", "<h1>This payment was declined</h1><p>Start again from the store.</p>"));

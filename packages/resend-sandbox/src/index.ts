@@ -31,6 +31,7 @@
 import { createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { BodyTooLarge, escapeHtml, isLoopback, readBody, sendJson as send } from "@oja/sandbox-http";
 import { z } from "zod";
 import type { FailureRule, RecordedEmail, WebhookDelivery } from "./admin.ts";
 
@@ -118,38 +119,9 @@ const SignBody = z.object({
 	timestamp: z.number().int().nonnegative().optional(),
 });
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-	if (res.destroyed || res.headersSent) return;
-	const json = JSON.stringify(body);
-	res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(json), ...headers });
-	res.end(json);
-}
-
 function sendHtml(res: ServerResponse, html: string, csp: string): void {
 	res.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-security-policy": csp });
 	res.end(html);
-}
-
-class TooLarge extends Error {}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-	let size = 0;
-	const chunks: Buffer[] = [];
-	for await (const chunk of req) {
-		size += (chunk as Buffer).length;
-		if (size > MAX_BODY) throw new TooLarge();
-		chunks.push(chunk as Buffer);
-	}
-	return Buffer.concat(chunks).toString("utf8");
-}
-
-const escapeHtml = (s: string) =>
-	s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
-
-function isLoopback(remote: string | undefined): boolean {
-	if (!remote) return false;
-	const v4 = remote.startsWith("::ffff:") ? remote.slice(7) : remote;
-	return v4.startsWith("127.") || remote === "::1";
 }
 
 /** Svix's signature, computed with node:crypto (the verifier under test uses WebCrypto). */
@@ -230,9 +202,9 @@ export async function startResendSandbox(options: ResendSandboxOptions): Promise
 		authorise(req);
 		let raw: string;
 		try {
-			raw = await readBody(req);
+			raw = await readBody(req, MAX_BODY);
 		} catch (error) {
-			if (error instanceof TooLarge)
+			if (error instanceof BodyTooLarge)
 				throw new ResendError(413, "validation_error", `Request bodies are limited to ${MAX_BODY} bytes.`);
 			throw error;
 		}
@@ -312,9 +284,9 @@ export async function startResendSandbox(options: ResendSandboxOptions): Promise
 
 	async function adminJson(req: IncomingMessage): Promise<unknown> {
 		try {
-			return JSON.parse(await readBody(req));
+			return JSON.parse(await readBody(req, MAX_BODY));
 		} catch (error) {
-			if (error instanceof TooLarge) throw new AdminError(413, "Too large");
+			if (error instanceof BodyTooLarge) throw new AdminError(413, "Too large");
 			throw new AdminError(400, "Invalid JSON body");
 		}
 	}

@@ -65,6 +65,8 @@ export type {
 	WebhookDelivery,
 } from "./admin.ts";
 
+import { BodyTooLarge, escapeHtml, isLoopback, readBody, sendJson as send } from "@oja/sandbox-http";
+
 /** The app secret `npm start` signs webhooks with; tests make their own. Local only: Meta knows no such app. */
 export const SANDBOX_APP_SECRET = "oja_local_whatsapp_sandbox_app_secret_not_a_meta_secret";
 /** Where `npm start` runs it (WHATSAPP_SANDBOX_PORT overrides). */
@@ -342,37 +344,6 @@ function adminParse<T>(schema: z.ZodType<T>, value: unknown): T {
 
 // ── HTTP plumbing ──
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-	// A client that timed out has gone: nothing to answer.
-	if (res.destroyed || res.headersSent) return;
-	const json = JSON.stringify(body);
-	res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(json), ...headers });
-	res.end(json);
-}
-
-class TooLarge extends Error {}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-	let size = 0;
-	const chunks: Buffer[] = [];
-	for await (const chunk of req) {
-		size += (chunk as Buffer).length;
-		if (size > MAX_BODY) throw new TooLarge();
-		chunks.push(chunk as Buffer);
-	}
-	return Buffer.concat(chunks).toString("utf8");
-}
-
-const escapeHtml = (s: string) =>
-	s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
-
-/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6. */
-function isLoopback(address: string | undefined): boolean {
-	if (!address) return false;
-	const v4 = address.startsWith("::ffff:") ? address.slice(7) : address;
-	return v4.startsWith("127.") || address === "::1";
-}
-
 /** What a chat shows for a message the customer sent. */
 function inboundPreview(m: InboundMessageSpec): string {
 	switch (m.type) {
@@ -541,9 +512,9 @@ export async function startWhatsAppSandbox(options: WhatsAppSandboxOptions): Pro
 		const number = authorise(req, phoneNumberId);
 		let raw: string;
 		try {
-			raw = await readBody(req);
+			raw = await readBody(req, MAX_BODY);
 		} catch (error) {
-			if (error instanceof TooLarge) throw graphError(413, 100, `Request bodies are limited to ${MAX_BODY} bytes`);
+			if (error instanceof BodyTooLarge) throw graphError(413, 100, `Request bodies are limited to ${MAX_BODY} bytes`);
 			throw error;
 		}
 		let json: unknown;
@@ -661,9 +632,9 @@ export async function startWhatsAppSandbox(options: WhatsAppSandboxOptions): Pro
 	async function adminJson(req: IncomingMessage): Promise<unknown> {
 		let text: string;
 		try {
-			text = await readBody(req);
+			text = await readBody(req, MAX_BODY);
 		} catch (error) {
-			if (error instanceof TooLarge) throw new AdminError(413, `Request bodies are limited to ${MAX_BODY} bytes`);
+			if (error instanceof BodyTooLarge) throw new AdminError(413, `Request bodies are limited to ${MAX_BODY} bytes`);
 			throw error;
 		}
 		try {

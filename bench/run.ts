@@ -17,6 +17,10 @@
 //   --only payments      run only the payments benchmark (bench/payments.ts: webhook ingest, charge to
 //                        paid, ledger postings/s) and record it in docs/benchmarks-payments.json and
 //                        its section of docs/benchmarks.md
+//   --only probe         for investigating webhook ingest (writes nothing): bare workerd (GET, and the
+//                        same signed POST), the gateway's /health and its WhatsApp webhook, three
+//                        rounds each, with every process's CPU µs per request (env PROBE_RUNS picks
+//                        runs by name, e.g. "hello GET,gw whatsapp")
 //   --disk-storage       with --only commerce: keep Miniflare's Durable Object/KV/cache storage in
 //                        the system temp dir (on disk) instead of /dev/shm (see scripts/local-stack.ts)
 //   --heap               start workerd with its inspector and sample each Worker's V8 heap
@@ -392,6 +396,52 @@ async function main(): Promise<number> {
 		});
 		console.log(`bench: wrote ${PAYMENTS_JSON} and the payments section of docs/benchmarks.md (${elapsed()})`);
 		return payments.chargeToPaid.allPaid && payments.ledger.consistent ? 0 : 1;
+	}
+
+	if (flags.only === "probe") {
+		const { inboundMessageEnvelope, signWhatsAppBody } = await import("@oja/whatsapp");
+		const { cpuMeter, settle } = await import("./commerce.ts");
+		const body = JSON.stringify(
+			inboundMessageEnvelope(
+				{ phoneNumberId: "999000111222333", displayPhoneNumber: "2340000000", waId: "2348099999999", name: "Bench" },
+				[{ type: "text", body: "how much is the gele?" }],
+			),
+		);
+		const headers = {
+			"content-type": "application/json",
+			"x-hub-signature-256": await signWhatsAppBody(body, stack.whatsappAppSecret),
+		};
+		const d = parameters.durationSeconds;
+		// workerd runs every Oja Worker on one thread, so its CPU µs per request is what bounds req/s
+		// (the load generator's is a tenth of it); that reading is steadier than req/s.
+		const runs: [string, Omit<LoadRequest, "id">][] = [
+			[
+				"hello GET",
+				{ url: stack.helloWorldUrl, method: "GET", headers: {}, body: undefined, connections: 32, durationSeconds: d },
+			],
+			["hello POST", { url: stack.helloWorldUrl, method: "POST", headers, body, connections: 32, durationSeconds: d }],
+			[
+				"gw /health",
+				{ url: `${stack.gatewayUrl}/health`, method: "GET", headers: {}, body: undefined, connections: 32, durationSeconds: d },
+			],
+			[
+				"gw whatsapp",
+				{ url: `${stack.gatewayUrl}/webhooks/whatsapp`, method: "POST", headers, body, connections: 32, durationSeconds: d },
+			],
+		];
+		const picked = process.env.PROBE_RUNS ? runs.filter(([n]) => process.env.PROBE_RUNS?.split(",").includes(n)) : runs;
+		for (const rep of [1, 2, 3])
+			for (const [name, r] of picked) {
+				await settle(stack);
+				await load({ ...r, durationSeconds: 2 });
+				const meter = cpuMeter(watched);
+				const m = await load(r);
+				const cpu = meter(m.requests / 1000);
+				console.log(
+					`probe ${rep} ${name}: ${JSON.stringify(cpu)} ${Math.round(m.requestsPerSecond)} req/s ${JSON.stringify(m.statusCodes)}`,
+				);
+			}
+		return 0;
 	}
 
 	if (flags.only === "messaging") {

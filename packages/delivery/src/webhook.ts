@@ -1,3 +1,4 @@
+import { bytesOf, hexToBytes, hmacKey, toHex } from "@oja/hmac";
 import { DeliveryWebhookEvent } from "./schemas.ts";
 
 // Status callbacks arrive from the internet at a public URL, so nothing in one is believed
@@ -6,24 +7,16 @@ import { DeliveryWebhookEvent } from "./schemas.ts";
 
 export const WEBHOOK_SIGNATURE_HEADER = "x-kwik-signature";
 
-const encoder = new TextEncoder();
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
 
-function hmacKey(secret: string, usage: "sign" | "verify") {
+function secretKeyFor(secret: string, usage: "sign" | "verify") {
 	if (secret.length === 0) throw new Error("delivery webhook secret is empty: refusing to sign or verify with it");
-	return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
-}
-
-function hexToBytes(hex: string): Uint8Array {
-	const bytes = new Uint8Array(hex.length / 2);
-	for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-	return bytes;
+	return hmacKey(secret, "SHA-256", usage);
 }
 
 /** The `x-kwik-signature` value for a body (what the provider sends; tests use it to forge valid callbacks). */
 export async function signDeliveryWebhook(rawBody: string, secret: string): Promise<string> {
-	const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret, "sign"), encoder.encode(rawBody)));
-	return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
+	return toHex(await crypto.subtle.sign("HMAC", await secretKeyFor(secret, "sign"), bytesOf(rawBody)));
 }
 
 /**
@@ -32,10 +25,10 @@ export async function signDeliveryWebhook(rawBody: string, secret: string): Prom
  * Throws on an empty secret: a misconfigured Worker must fail loudly, not accept everything.
  */
 export async function verifyDeliveryWebhook(rawBody: string, signatureHeader: string | null, secret: string): Promise<boolean> {
-	const key = await hmacKey(secret, "verify");
+	const key = await secretKeyFor(secret, "verify");
 	const given = signatureHeader?.trim().toLowerCase() ?? "";
 	if (!HEX_SHA256.test(given)) return false;
-	return crypto.subtle.verify("HMAC", key, hexToBytes(given), encoder.encode(rawBody));
+	return crypto.subtle.verify("HMAC", key, hexToBytes(given), bytesOf(rawBody));
 }
 
 export type WebhookReading = { ok: true; event: DeliveryWebhookEvent } | { ok: false; reason: "signature" | "malformed" };

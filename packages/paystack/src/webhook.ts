@@ -1,3 +1,4 @@
+import { bytesOf, hexToBytes, hmacKey, type RawBody, toHex } from "@oja/hmac";
 import { z } from "zod";
 import { amountMinor, currencyCode, TransactionWire, TransferWire } from "./schemas.ts";
 
@@ -8,35 +9,19 @@ import { amountMinor, currencyCode, TransactionWire, TransferWire } from "./sche
 
 export const PAYSTACK_SIGNATURE_HEADER = "x-paystack-signature";
 
-export type RawBody = ArrayBuffer | Uint8Array | string;
+export type { RawBody };
 
-const encoder = new TextEncoder();
 /** 64 bytes of SHA-512 MAC, as hex. */
 const HEX_SHA512 = /^[0-9a-f]{128}$/;
 
-function bytesOf(body: RawBody): Uint8Array<ArrayBuffer> {
-	// Always a copy: WebCrypto's types want an ArrayBuffer-backed view, and a view into a larger buffer must sign only its own bytes.
-	const view = typeof body === "string" ? encoder.encode(body) : body instanceof Uint8Array ? body : new Uint8Array(body);
-	const copy = new Uint8Array(view.byteLength);
-	copy.set(view);
-	return copy;
-}
-
-function hmacKey(secretKey: string, usage: "sign" | "verify") {
+function secretKeyFor(secretKey: string, usage: "sign" | "verify") {
 	if (secretKey.length === 0) throw new Error("Paystack secret key is empty: refusing to sign or verify with it");
-	return crypto.subtle.importKey("raw", bytesOf(secretKey), { name: "HMAC", hash: "SHA-512" }, false, [usage]);
-}
-
-function hexToBytes(hex: string): Uint8Array<ArrayBuffer> {
-	const bytes = new Uint8Array(hex.length / 2);
-	for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-	return bytes;
+	return hmacKey(secretKey, "SHA-512", usage);
 }
 
 /** The `x-paystack-signature` for a body, as Paystack computes it (the sandbox and tests sign with it). */
 export async function signPaystackBody(rawBody: RawBody, secretKey: string): Promise<string> {
-	const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secretKey, "sign"), bytesOf(rawBody)));
-	return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
+	return toHex(await crypto.subtle.sign("HMAC", await secretKeyFor(secretKey, "sign"), bytesOf(rawBody)));
 }
 
 /**
@@ -51,7 +36,7 @@ export async function verifyPaystackSignature(
 	signatureHeader: string | null,
 	secretKey: string,
 ): Promise<boolean> {
-	const key = await hmacKey(secretKey, "verify");
+	const key = await secretKeyFor(secretKey, "verify");
 	const given = signatureHeader?.trim().toLowerCase() ?? "";
 	if (!HEX_SHA512.test(given)) return false;
 	return crypto.subtle.verify("HMAC", key, hexToBytes(given), bytesOf(rawBody));
@@ -143,7 +128,7 @@ export async function readPaystackWebhook(
 	if (!(await verifyPaystackSignature(rawBody, signatureHeader, secretKey))) return { ok: false, reason: "signature" };
 	let json: unknown;
 	try {
-		json = JSON.parse(typeof rawBody === "string" ? rawBody : new TextDecoder().decode(bytesOf(rawBody)));
+		json = JSON.parse(typeof rawBody === "string" ? rawBody : new TextDecoder().decode(rawBody));
 	} catch {
 		return { ok: false, reason: "malformed" };
 	}

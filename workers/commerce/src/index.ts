@@ -50,7 +50,7 @@ import { listDeliveryOptions, putDeliveryOptions } from "./delivery-options.ts";
 import { createDiscount, deleteDiscount, getDiscount, listDiscounts, updateDiscount } from "./discounts.ts";
 import { liveFetch, pushOrderChanges } from "./live.ts";
 import { orderToken } from "./order-token.ts";
-import { verifyOrderToken } from "./order-view.ts";
+import { loadOrderWithToken, tokenMatches } from "./order-view.ts";
 import { cancelOrder, expireDueOrders, fulfilOrder, listOrders, loadOrder, markDelivered } from "./orders.ts";
 import { applyOnlinePayment, recordCashCollected } from "./payments.ts";
 import { applyRefundOutcome, createRefund, listRefunds, type RefundCreated } from "./refunds.ts";
@@ -279,9 +279,10 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 		return runRpc(ctx.requestId, WORKER, async () => {
 			const store = parseOrThrow(StoreId, storeId, "store id");
 			const id = parseOrThrow(orderIdSchema, orderId, "order id");
-			const db = createDb(this.env);
-			const ok = typeof token === "string" && (await verifyOrderToken(db, store, id, token));
-			const order = ok ? await loadOrder(db, store, id, { timeline: true }) : null;
+			// One round trip: the order and its token hash together; a wrong token is the same 404 as no order.
+			const found =
+				typeof token === "string" ? await loadOrderWithToken(createDb(this.env), store, id, { timeline: true }) : null;
+			const order = found && (await tokenMatches(found.tokenHash, token as string)) ? found.order : null;
 			if (!order) throw new ProblemError(problem("not-found", "No such order."));
 			// Staff actors are user and API key ids: the merchant's business, not the shopper's.
 			const timeline = order.timeline?.map((t) =>
@@ -354,16 +355,14 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 		return runRpc(ctx.requestId, WORKER, async () => {
 			const store = parseOrThrow(StoreId, storeId, "store id");
 			const id = parseOrThrow(orderIdSchema, orderId, "order id");
-			const db = createDb(this.env);
-			const order = await loadOrder(db, store, id);
-			if (!order) throw new ProblemError(problem("not-found", "No such order."));
-			const [found] = (await db.execute<{ slug: string }>(sql`SELECT slug FROM stores WHERE id = ${store}`)).rows;
+			const found = await loadOrderWithToken(createDb(this.env), store, id);
+			if (!found) throw new ProblemError(problem("not-found", "No such order."));
 			const token = await orderToken(this.env.ORDER_TOKEN_SECRET ?? "", id).catch(() => null);
 			const shopperPath =
-				found && token && (await verifyOrderToken(db, store, id, token))
+				token && (await tokenMatches(found.tokenHash, token))
 					? `/s/${encodeURIComponent(found.slug)}/orders/${id}?token=${token}`
 					: null;
-			return { ...order, shopperPath };
+			return { ...found.order, shopperPath };
 		});
 	}
 

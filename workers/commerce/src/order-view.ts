@@ -26,11 +26,34 @@ export async function requireOrder(db: Database, storeId: string, orderId: strin
 
 /** Whether `token` is this order's capability (constant-time on the stored hash). */
 export async function verifyOrderToken(db: Database, storeId: string, orderId: string, token: string): Promise<boolean> {
-	if (!/^otk_[A-Za-z0-9_-]{43}$/.test(token)) return false;
 	const result = await db.execute<{ token_hash: string }>(
 		sql`SELECT token_hash FROM orders WHERE id = ${orderId} AND store_id = ${storeId}`,
 	);
-	const stored = result.rows[0]?.token_hash;
-	if (!stored) return false;
+	return tokenMatches(result.rows[0]?.token_hash, token);
+}
+
+/** Whether `token` hashes to the stored `token_hash` (constant time); a malformed token never does. */
+export async function tokenMatches(stored: string | undefined, token: string): Promise<boolean> {
+	if (!stored || !/^otk_[A-Za-z0-9_-]{43}$/.test(token)) return false;
 	return sameDigest(stored, await tokenHash(token));
+}
+
+/**
+ * An order with its stored token hash and its store's slug, in one round trip: a shopper's order
+ * page checks the token against the hash, and every order notice (one or two per order placed)
+ * builds the shopper's link from them.
+ */
+export async function loadOrderWithToken(
+	db: Database,
+	storeId: string,
+	orderId: string,
+	options: { timeline?: boolean } = {},
+): Promise<{ order: Order; slug: string; tokenHash: string } | null> {
+	const result = await db.execute<{ order: unknown; slug: string; token_hash: string }>(
+		sql`SELECT order_json(o.id, ${options.timeline ?? false}) AS order, s.slug, o.token_hash
+			FROM orders o JOIN stores s ON s.id = o.store_id
+			WHERE o.id = ${orderId} AND o.store_id = ${storeId}`,
+	);
+	const row = result.rows[0];
+	return row ? { order: Order.parse(row.order), slug: row.slug, tokenHash: row.token_hash } : null;
 }

@@ -1,5 +1,5 @@
 import type { Database } from "@oja/db";
-import { backoffSeconds, type RetryPolicy } from "@oja/events";
+import { backoffSeconds, queueJson, type RetryPolicy } from "@oja/events";
 import { type InboundMessage, normaliseDelivery } from "@oja/whatsapp";
 import { storesForNumbers } from "./channels.ts";
 import type { ReceiveOutcome } from "./conversation.ts";
@@ -69,7 +69,7 @@ interface DeliveryCounts {
 async function handleDelivery(body: unknown, attempt: number, deps: InboundDeps): Promise<DeliveryCounts> {
 	let parsed: unknown;
 	try {
-		parsed = typeof body === "string" ? JSON.parse(body) : body;
+		parsed = queueJson(body);
 	} catch {
 		// The gateway only enqueues signed JSON; anything else can never become readable.
 		deps.log({ level: "warn", msg: "whatsapp.inbound_unreadable" });

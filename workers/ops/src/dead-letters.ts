@@ -1,14 +1,16 @@
 import { type Database, schema } from "@oja/db";
+import { storableBody } from "@oja/events";
 
 /**
  * What is kept of a dead letter's body. An email's link carries a working capability (an order
  * token that never expires, a password-reset token) that Postgres otherwise holds only hashed:
  * the token is cut from it. Nothing replays dead letters; an operator reads them to see why.
  */
-function keptBody(queue: string, body: unknown): unknown {
-	if (!queue.startsWith("oja-email")) return body ?? null;
+function keptBody(queue: string, raw: unknown): unknown {
+	const body = storableBody(raw);
+	if (!queue.startsWith("oja-email")) return body;
 	return JSON.parse(
-		JSON.stringify(body ?? null, (key, value) => (key === "link" && typeof value === "string" ? redactToken(value) : value)),
+		JSON.stringify(body, (key, value) => (key === "link" && typeof value === "string" ? redactToken(value) : value)),
 	);
 }
 
@@ -20,7 +22,7 @@ function redactToken(link: string): string {
 export async function recordDeadLetters(db: Database, batch: MessageBatch<unknown>): Promise<void> {
 	if (batch.messages.length === 0) return;
 	const rows = batch.messages.map((m) => {
-		const body = m.body as { id?: unknown } | null;
+		const body = storableBody(m.body) as { id?: unknown } | null;
 		return {
 			messageId: m.id,
 			queue: batch.queue,

@@ -1,6 +1,6 @@
 import { errorLogRecord, type PaymentApplied, type RequestContext, type Result, type VerifiedPayment } from "@oja/contracts";
 import type { Database } from "@oja/db";
-import { backoffSeconds, type RetryPolicy } from "@oja/events";
+import { backoffSeconds, queueJson, type RetryPolicy } from "@oja/events";
 import {
 	type ChargeSuccessEvent,
 	type PaymentProvider,
@@ -132,7 +132,7 @@ export async function consumePaystackEvents(batch: MessageBatch<unknown>, deps: 
 		const ctx: RequestContext = { requestId: `paystack-${message.id}` };
 		const started = Date.now();
 		try {
-			const body = typeof message.body === "string" ? JSON.parse(message.body) : message.body;
+			const body = queueJson(message.body);
 			const reading = parsePaystackEvent(body);
 			let outcome: EventOutcome;
 			if (!reading.ok) {

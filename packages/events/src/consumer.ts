@@ -1,6 +1,6 @@
 import { errorSummary } from "@oja/contracts";
 import { type Database, isUniqueViolation, schema } from "@oja/db";
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { type AnyTypedEnvelope, parseEnvelope } from "./contracts.ts";
 
@@ -55,15 +55,46 @@ export type MessageOutcome = "processed" | "duplicate" | "retried";
  * message to the queue's dead-letter queue, so a poison message cannot block the rest.
  */
 export async function consumeBatch(batch: MessageBatch<unknown>, options: ConsumerOptions): Promise<MessageOutcome[]> {
+	const processed = await processedIn(batch.messages, options);
 	const outcomes: MessageOutcome[] = [];
 	// Sequential on purpose: events in one batch may belong to the same aggregate.
 	for (const message of batch.messages) {
-		outcomes.push(await consumeMessage(message, batch.queue, options));
+		outcomes.push(await consumeMessage(message, batch.queue, options, processed));
 	}
 	return outcomes;
 }
 
-async function consumeMessage(message: Message<unknown>, queue: string, options: ConsumerOptions): Promise<MessageOutcome> {
+/**
+ * The batch's event ids this consumer has already processed, read in one round trip instead of
+ * one per message (a batch of order events is many orders' worth). Null when it is not read up
+ * front (ordered consumers read their cursor per message anyway; a failed read falls back to the
+ * per-message check). The marker's primary key stays the guarantee: this only skips work early.
+ */
+async function processedIn(messages: readonly Message<unknown>[], options: ConsumerOptions): Promise<Set<string> | null> {
+	if (options.ordered || messages.length < 2) return null;
+	const ids = [...new Set(messages.flatMap((m) => (isObject(m.body) && typeof m.body.id === "string" ? [m.body.id] : [])))];
+	if (ids.length === 0) return null;
+	try {
+		const rows = await options.db
+			.select({ eventId: schema.processedMessages.eventId })
+			.from(schema.processedMessages)
+			.where(and(eq(schema.processedMessages.consumer, options.consumer), inArray(schema.processedMessages.eventId, ids)));
+		return new Set(rows.map((r) => r.eventId));
+	} catch {
+		return null;
+	}
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+	return typeof value === "object" && value !== null;
+}
+
+async function consumeMessage(
+	message: Message<unknown>,
+	queue: string,
+	options: ConsumerOptions,
+	processed: Set<string> | null = null,
+): Promise<MessageOutcome> {
 	const { db, consumer } = options;
 	const policy = options.retry ?? DEFAULT_RETRY;
 	const log = options.log ?? ((line) => console.log(JSON.stringify(line)));
@@ -91,12 +122,16 @@ async function consumeMessage(message: Message<unknown>, queue: string, options:
 	const event = parsed.event;
 
 	try {
-		const seen = await db
-			.select({ eventId: schema.processedMessages.eventId })
-			.from(schema.processedMessages)
-			.where(and(eq(schema.processedMessages.consumer, consumer), eq(schema.processedMessages.eventId, event.id)))
-			.limit(1);
-		if (seen.length > 0) {
+		const seen = processed
+			? processed.has(event.id)
+			: (
+					await db
+						.select({ eventId: schema.processedMessages.eventId })
+						.from(schema.processedMessages)
+						.where(and(eq(schema.processedMessages.consumer, consumer), eq(schema.processedMessages.eventId, event.id)))
+						.limit(1)
+				).length > 0;
+		if (seen) {
 			message.ack();
 			return "duplicate";
 		}
@@ -129,6 +164,8 @@ async function consumeMessage(message: Message<unknown>, queue: string, options:
 		// event committed in between, the unique violation rolls back this whole batch.
 		const marker = db.insert(schema.processedMessages).values({ consumer, eventId: event.id });
 		await db.batch([marker, ...cursorStatements, ...effects] as [BatchItem<"pg">, ...BatchItem<"pg">[]]);
+		// The same event twice in one batch: the second is a duplicate without running the handler again.
+		processed?.add(event.id);
 		message.ack();
 		return "processed";
 	} catch (error) {

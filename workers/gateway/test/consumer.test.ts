@@ -66,6 +66,33 @@ describe("consumeBatch", () => {
 		expect(rows).toHaveLength(1);
 	});
 
+	it("reads a batch's processed ids up front, and still applies each new event once", async () => {
+		const old = event(newId("user"), 1);
+		const [a, b] = [event(newId("user"), 1), event(newId("user"), 1)];
+		const seen: AnyTypedEnvelope[] = [];
+		const options = { consumer: "test.prefetch", db: testDb(), handle: logHandler(seen) };
+		expect(await consumeBatch(batchOf([old]), options)).toEqual(["processed"]);
+		seen.length = 0;
+		expect(await consumeBatch(batchOf([old, a, b, a, old]), options)).toEqual([
+			"duplicate",
+			"processed",
+			"processed",
+			"duplicate",
+			"duplicate",
+		]);
+		expect(seen.map((e) => e.id)).toEqual([a.id, b.id]);
+		const logged = await testDb()
+			.select({ id: schema.eventLog.eventId })
+			.from(schema.eventLog)
+			.where(
+				inArray(
+					schema.eventLog.eventId,
+					[old, a, b].map((e) => `${e.id}:test`),
+				),
+			);
+		expect(logged).toHaveLength(3);
+	});
+
 	it("retries a failing message with exponential backoff and commits nothing", async () => {
 		const options = {
 			consumer: "test.failing",

@@ -21,6 +21,7 @@ export default {
 	// ticker arrives here and is forwarded to the Worker that owns the job.
 	scheduled(_controller, env, ctx) {
 		ctx.waitUntil(env.OPS.relayOutbox());
+		ctx.waitUntil(env.OPS.purgeExpired());
 		// Identity's own cron re-verifies custom domains in production; it skips any checked
 		// within DOMAIN_RECHECK_SECONDS, so a tick every minute costs nothing extra.
 		ctx.waitUntil(env.IDENTITY.recheckCustomDomains());

@@ -3,6 +3,7 @@ import { createDb } from "@oja/db";
 import { drainOutbox } from "@oja/events";
 import { recordDeadLetters } from "./dead-letters.ts";
 import { recordEvents } from "./event-log.ts";
+import { type Purged, purgeExpired } from "./retention.ts";
 
 const WORKER = "ops";
 
@@ -29,9 +30,21 @@ export default class OpsService extends WorkerEntrypoint<OpsEnv> {
 		});
 	}
 
+	/** One chunk of retention (workers/ops/src/retention.ts), callable over RPC like the sweep. */
+	async purgeExpired(): Promise<Purged> {
+		return purgeExpired(createDb(this.env));
+	}
+
 	override async scheduled(): Promise<void> {
 		const { published } = await this.relayOutbox();
 		if (published > 0) console.log(JSON.stringify({ level: "info", msg: "outbox.swept", worker: WORKER, published }));
+		const started = Date.now();
+		const purged = await this.purgeExpired();
+		if (Object.values(purged).some((n) => n > 0)) {
+			console.log(
+				JSON.stringify({ level: "info", msg: "retention.purged", worker: WORKER, ...purged, ms: Date.now() - started }),
+			);
+		}
 	}
 
 	override async queue(batch: MessageBatch<unknown>): Promise<void> {

@@ -206,5 +206,8 @@ export const idempotencyKeys = pgTable(
 		response: jsonb("response"),
 		createdAt: createdAt(),
 	},
-	(t) => [primaryKey({ columns: [t.storeId, t.cartId, t.key], name: "idempotency_keys_pkey" })],
+	(t) => [
+		primaryKey({ columns: [t.storeId, t.cartId, t.key], name: "idempotency_keys_pkey" }),
+		index("idempotency_keys_created_at_idx").on(t.createdAt),
+	],
 );

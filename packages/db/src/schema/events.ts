@@ -28,6 +28,8 @@ export const outbox = pgTable(
 		uniqueIndex("outbox_aggregate_sequence_key").on(t.aggregateId, t.sequence),
 		index("outbox_unpublished_idx").on(t.occurredAt).where(sql`${t.publishedAt} is null`),
 		index("outbox_store_id_idx").on(t.storeId),
+		// Retention (migration 0027, workers/ops/src/retention.ts).
+		index("outbox_published_idx").on(t.publishedAt).where(sql`${t.publishedAt} is not null`),
 	],
 );
 
@@ -45,7 +47,10 @@ export const processedMessages = pgTable(
 		eventId: text("event_id").notNull(),
 		processedAt: createdAt(),
 	},
-	(t) => [primaryKey({ columns: [t.consumer, t.eventId], name: "processed_messages_pkey" })],
+	(t) => [
+		primaryKey({ columns: [t.consumer, t.eventId], name: "processed_messages_pkey" }),
+		index("processed_messages_created_at_idx").on(t.processedAt),
+	],
 );
 
 /** Per-consumer, per-aggregate high-water mark for consumers that need order. */
@@ -94,5 +99,5 @@ export const deadLetters = pgTable(
 		receivedAt: createdAt(),
 		replayedAt: timestamp("replayed_at", { withTimezone: true, mode: "date" }),
 	},
-	(t) => [index("dead_letters_queue_idx").on(t.queue, t.receivedAt)],
+	(t) => [index("dead_letters_queue_idx").on(t.queue, t.receivedAt), index("dead_letters_created_at_idx").on(t.receivedAt)],
 );

@@ -170,6 +170,7 @@ async function consumeMessage(
 		return "processed";
 	} catch (error) {
 		if (isUniqueViolation(error, "processed_messages_pkey")) {
+			processed?.add(event.id);
 			message.ack();
 			return "duplicate";
 		}

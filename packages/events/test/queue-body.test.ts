@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { queueJson, storableBody } from "../src/index.ts";
 
-// Webhook routes enqueue the signed bytes; older messages (and other producers) carry text or values.
+// Webhook routes enqueue the signed text; a body sent as bytes (or a view) must read the same, and other producers send values.
 describe("queue bodies", () => {
 	const event = { event: "charge.success", data: { reference: "ref_1", amount: 500000 } };
 	const text = JSON.stringify(event);
@@ -14,7 +14,7 @@ describe("queue bodies", () => {
 		expect(queueJson(event)).toBe(event);
 	});
 
-	it("refuses bytes that are not UTF-8 or not JSON (the consumer dead-letters them)", () => {
+	it("refuses bytes that are not UTF-8 or not JSON (each consumer decides: retried to the dead-letter queue, or dropped)", () => {
 		expect(() => queueJson(new Uint8Array([0xff, 0xfe, 0x7b]).buffer)).toThrow();
 		expect(() => queueJson(new TextEncoder().encode("{not json").buffer)).toThrow();
 	});

@@ -25,7 +25,9 @@ export function hmacKey(secret: string, hash: HmacHash, usage: "sign" | "verify"
 	const imported = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash }, false, [usage]);
 	keys.set(id, imported);
 	// A failed import is not remembered: the next call tries again.
-	imported.catch(() => keys.delete(id));
+	imported.catch(() => {
+		if (keys.get(id) === imported) keys.delete(id);
+	});
 	return imported;
 }
 

@@ -50,7 +50,7 @@ import { listDeliveryOptions, putDeliveryOptions } from "./delivery-options.ts";
 import { createDiscount, deleteDiscount, getDiscount, listDiscounts, updateDiscount } from "./discounts.ts";
 import { liveFetch, pushOrderChanges } from "./live.ts";
 import { orderToken } from "./order-token.ts";
-import { loadOrderWithToken, tokenMatches } from "./order-view.ts";
+import { isOrderToken, loadOrderWithToken, orderTokenHashes, tokenMatches } from "./order-view.ts";
 import { cancelOrder, expireDueOrders, fulfilOrder, listOrders, loadOrder, markDelivered } from "./orders.ts";
 import { applyOnlinePayment, recordCashCollected } from "./payments.ts";
 import { applyRefundOutcome, createRefund, listRefunds, type RefundCreated } from "./refunds.ts";
@@ -279,10 +279,10 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 		return runRpc(ctx.requestId, WORKER, async () => {
 			const store = parseOrThrow(StoreId, storeId, "store id");
 			const id = parseOrThrow(orderIdSchema, orderId, "order id");
-			// One round trip: the order and its token hash together; a wrong token is the same 404 as no order.
-			const found =
-				typeof token === "string" ? await loadOrderWithToken(createDb(this.env), store, id, { timeline: true }) : null;
-			const order = found && (await tokenMatches(found.tokenHash, token as string)) ? found.order : null;
+			// One round trip: the order and its token hash together; a wrong token is the same 404 as no
+			// order, and a malformed one costs no query.
+			const found = isOrderToken(token) ? await loadOrderWithToken(createDb(this.env), store, id, { timeline: true }) : null;
+			const order = found && isOrderToken(token) && (await tokenMatches(found.tokenHash, token)) ? found.order : null;
 			if (!order) throw new ProblemError(problem("not-found", "No such order."));
 			// Staff actors are user and API key ids: the merchant's business, not the shopper's.
 			const timeline = order.timeline?.map((t) =>
@@ -330,23 +330,48 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 	}
 
 	/** A customer's recent orders at this store, by the phone number they gave (the chat's). */
-	async ordersByPhone(storeId: unknown, phone: unknown, ctx: RequestContext): Promise<Result<OrderList>> {
-		return runRpc(ctx.requestId, WORKER, () =>
-			listOrders(
-				createDb(this.env),
-				parseOrThrow(StoreId, storeId, "store id"),
-				parseOrThrow(OrderListQuery, { phone, limit: 5 }, "query"),
-			),
-		);
+	/**
+	 * A chat customer's recent orders (messaging checked the number is theirs: Meta signed it), each
+	 * with the path of its order page and capability token, as an order notice carries.
+	 */
+	async ordersByPhone(
+		storeId: unknown,
+		phone: unknown,
+		ctx: RequestContext,
+	): Promise<Result<{ items: (OrderList["items"][number] & { shopperPath: string | null })[] }>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const store = parseOrThrow(StoreId, storeId, "store id");
+			const db = createDb(this.env);
+			const { items } = await listOrders(db, store, parseOrThrow(OrderListQuery, { phone, limit: 5 }, "query"));
+			const hashes = await orderTokenHashes(
+				db,
+				store,
+				items.map((o) => o.id),
+			);
+			return {
+				items: await Promise.all(
+					items.map(async (o) => {
+						const found = hashes.get(o.id);
+						return { ...o, shopperPath: found ? await this.#shopperPath(found) : null };
+					}),
+				),
+			};
+		});
 	}
 
-	/** One order, for a notice or a payment link sent in a chat. */
 	/**
-	 * An order for a notice (messaging's WhatsApp notices and order emails), with the path of the
-	 * shopper's order page carrying its capability token (`?token=`; the storefront moves it into
-	 * the order's cookie). The token is derived here, where ORDER_TOKEN_SECRET lives, and only if
-	 * it is still the order's (a rotated secret derives another): else no path, never a dead link.
+	 * The path of an order's page carrying its capability token (`?token=`; the storefront moves it
+	 * into the order's cookie). The token is derived here, where ORDER_TOKEN_SECRET lives, and used
+	 * only if it is still the order's (a rotated secret derives another): else no path, never a dead link.
 	 */
+	async #shopperPath(order: { id: string; slug: string; tokenHash: string }): Promise<string | null> {
+		const token = await orderToken(this.env.ORDER_TOKEN_SECRET ?? "", order.id).catch(() => null);
+		return token && (await tokenMatches(order.tokenHash, token))
+			? `/s/${encodeURIComponent(order.slug)}/orders/${order.id}?token=${token}`
+			: null;
+	}
+
+	/** An order for a notice (messaging's WhatsApp notices and order emails) or a payment link sent in a chat, with its shopper path. */
 	async orderForNotice(
 		storeId: unknown,
 		orderId: unknown,
@@ -357,12 +382,7 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 			const id = parseOrThrow(orderIdSchema, orderId, "order id");
 			const found = await loadOrderWithToken(createDb(this.env), store, id);
 			if (!found) throw new ProblemError(problem("not-found", "No such order."));
-			const token = await orderToken(this.env.ORDER_TOKEN_SECRET ?? "", id).catch(() => null);
-			const shopperPath =
-				token && (await tokenMatches(found.tokenHash, token))
-					? `/s/${encodeURIComponent(found.slug)}/orders/${id}?token=${token}`
-					: null;
-			return { ...found.order, shopperPath };
+			return { ...found.order, shopperPath: await this.#shopperPath({ id, slug: found.slug, tokenHash: found.tokenHash }) };
 		});
 	}
 

@@ -3,18 +3,9 @@
 // again, so an idempotent replay of the checkout can return the same token. Only its SHA-256
 // is stored (orders.token_hash), so a database leak does not leak working tokens.
 
-const encoder = new TextEncoder();
-let cached: { secret: string; key: Promise<CryptoKey> } | undefined;
+import { hmacKey, toHex } from "@oja/hmac";
 
-function hmacKey(secret: string): Promise<CryptoKey> {
-	if (cached?.secret !== secret) {
-		cached = {
-			secret,
-			key: crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]),
-		};
-	}
-	return cached.key;
-}
+const encoder = new TextEncoder();
 
 function base64url(bytes: ArrayBuffer): string {
 	let binary = "";
@@ -22,19 +13,13 @@ function base64url(bytes: ArrayBuffer): string {
 	return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-function hex(bytes: ArrayBuffer): string {
-	let out = "";
-	for (const b of new Uint8Array(bytes)) out += b.toString(16).padStart(2, "0");
-	return out;
-}
-
 export async function orderToken(secret: string, orderId: string): Promise<string> {
 	if (secret.length < 16) throw new Error("ORDER_TOKEN_SECRET is missing or too short");
-	return `otk_${base64url(await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(orderId)))}`;
+	return `otk_${base64url(await crypto.subtle.sign("HMAC", await hmacKey(secret, "SHA-256", "sign"), encoder.encode(orderId)))}`;
 }
 
 export async function tokenHash(token: string): Promise<string> {
-	return hex(await crypto.subtle.digest("SHA-256", encoder.encode(token)));
+	return toHex(await crypto.subtle.digest("SHA-256", encoder.encode(token)));
 }
 
 /** Constant-time comparison of two equal-length hex digests. */

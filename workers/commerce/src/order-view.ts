@@ -26,15 +26,21 @@ export async function requireOrder(db: Database, storeId: string, orderId: strin
 
 /** Whether `token` is this order's capability (constant-time on the stored hash). */
 export async function verifyOrderToken(db: Database, storeId: string, orderId: string, token: string): Promise<boolean> {
+	if (!isOrderToken(token)) return false;
 	const result = await db.execute<{ token_hash: string }>(
 		sql`SELECT token_hash FROM orders WHERE id = ${orderId} AND store_id = ${storeId}`,
 	);
 	return tokenMatches(result.rows[0]?.token_hash, token);
 }
 
+/** The shape of an order token (`otk_` + 43 base64url characters): anything else is refused before any query. */
+export function isOrderToken(token: unknown): token is string {
+	return typeof token === "string" && /^otk_[A-Za-z0-9_-]{43}$/.test(token);
+}
+
 /** Whether `token` hashes to the stored `token_hash` (constant time); a malformed token never does. */
 export async function tokenMatches(stored: string | undefined, token: string): Promise<boolean> {
-	if (!stored || !/^otk_[A-Za-z0-9_-]{43}$/.test(token)) return false;
+	if (!stored || !isOrderToken(token)) return false;
 	return sameDigest(stored, await tokenHash(token));
 }
 
@@ -56,4 +62,18 @@ export async function loadOrderWithToken(
 	);
 	const row = result.rows[0];
 	return row ? { order: Order.parse(row.order), slug: row.slug, tokenHash: row.token_hash } : null;
+}
+
+/** The stored token hash and store slug of each of a store's orders (for links in a chat's order list). */
+export async function orderTokenHashes(
+	db: Database,
+	storeId: string,
+	orderIds: string[],
+): Promise<Map<string, { id: string; slug: string; tokenHash: string }>> {
+	if (orderIds.length === 0) return new Map();
+	const result = await db.execute<{ id: string; slug: string; token_hash: string }>(
+		sql`SELECT o.id, s.slug, o.token_hash FROM orders o JOIN stores s ON s.id = o.store_id
+			WHERE o.store_id = ${storeId} AND o.id = ANY(${sql.param(orderIds)}::text[])`,
+	);
+	return new Map(result.rows.map((r) => [r.id, { id: r.id, slug: r.slug, tokenHash: r.token_hash }]));
 }

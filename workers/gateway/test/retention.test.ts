@@ -30,9 +30,10 @@ describe("retention", () => {
 			["young", young(RETENTION_DAYS.publishedOutbox), young(RETENTION_DAYS.publishedOutbox)],
 			["unpublished", null, old(RETENTION_DAYS.publishedOutbox)],
 		] as const) {
-			await db.execute(sql`INSERT INTO outbox (id, type, store_id, aggregate_id, sequence, payload, occurred_at, published_at)
+			// Claimed far ahead, so no relay running beside this test publishes the unpublished one.
+			await db.execute(sql`INSERT INTO outbox (id, type, store_id, aggregate_id, sequence, payload, occurred_at, published_at, claimed_until)
 				VALUES (${`evt_${tag}_${suffix}`}, 'test.retention', ${m.storeId}, ${`agg_${tag}_${suffix}`}, 1, '{}'::jsonb,
-					${occurred}::timestamptz, ${published}::timestamptz)`);
+					${occurred}::timestamptz, ${published}::timestamptz, now() + interval '1 day')`);
 		}
 		for (const [suffix, at] of [
 			["old", old(RETENTION_DAYS.processedMessages)],
@@ -40,6 +41,9 @@ describe("retention", () => {
 		] as const) {
 			await db.execute(sql`INSERT INTO processed_messages (consumer, event_id, created_at)
 				VALUES ('test.retention', ${`evt_${tag}_${suffix}`}, ${at}::timestamptz)`);
+			// A courier callback's marker: kept at any age (a signed callback can be replayed).
+			await db.execute(sql`INSERT INTO processed_messages (consumer, event_id, created_at)
+				VALUES ('commerce.delivery-events', ${`kwik_${tag}_${suffix}`}, ${at}::timestamptz)`);
 			await db.execute(sql`INSERT INTO dead_letters (message_id, queue, body, attempts, created_at)
 				VALUES (${`msg_${tag}_${suffix}`}, 'oja-whatsapp-inbound-dlq', '{"from":"2348000000000"}'::jsonb, 7, ${at}::timestamptz)`);
 			await db.execute(sql`INSERT INTO idempotency_keys (store_id, cart_id, key, request_hash, attempt, created_at)
@@ -67,6 +71,7 @@ describe("retention", () => {
 		expect(await count(sql`SELECT count(*) AS n FROM outbox WHERE id LIKE ${`evt_${tag}_%`}`)).toBe(2);
 		expect(await count(sql`SELECT count(*) AS n FROM outbox WHERE id = ${`evt_${tag}_unpublished`}`)).toBe(1);
 		expect(await count(sql`SELECT count(*) AS n FROM processed_messages WHERE event_id LIKE ${`evt_${tag}_%`}`)).toBe(1);
+		expect(await count(sql`SELECT count(*) AS n FROM processed_messages WHERE event_id LIKE ${`kwik_${tag}_%`}`)).toBe(2);
 		expect(await count(sql`SELECT count(*) AS n FROM dead_letters WHERE message_id = ${`msg_${tag}_young`}`)).toBe(1);
 		expect(await count(sql`SELECT count(*) AS n FROM dead_letters WHERE message_id LIKE ${`msg_${tag}_%`}`)).toBe(1);
 		expect(await count(sql`SELECT count(*) AS n FROM idempotency_keys WHERE cart_id = ${`cart_${tag}`}`)).toBe(1);

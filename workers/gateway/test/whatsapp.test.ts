@@ -409,6 +409,25 @@ describe("a purchase in chat", () => {
 		await customerSays(ch, waId, { type: "text", body: "where is my order?" });
 		const [, , , , status] = await received(ch, waId, 5);
 		expect(textOf(status as RecordedMessage)).toMatch(/#\d+: awaiting payment \(₦14,000\)/);
+		// Under each order, its page with its token (the chat is the customer's own): it opens the order.
+		const url = new URL(/\n {2}(\S+)/.exec(textOf(status as RecordedMessage))?.[1] ?? "");
+		const [placed] = (
+			await testDb().execute<{ id: string }>(
+				sql`SELECT id FROM orders WHERE store_id = ${ch.shop.m.storeId} AND phone = ${`+${waId}`}`,
+			)
+		).rows;
+		expect(url.pathname).toBe(`/s/${ch.shop.m.slug}/orders/${placed?.id}`);
+		const opened = await gateway(`${url.pathname}${url.search}`, { redirect: "manual" });
+		expect(opened.status).toBe(303);
+		const cookie = (opened.headers.get("set-cookie") ?? "").split(";")[0] as string;
+		const page = await gateway(opened.headers.get("location") as string, { headers: { cookie } });
+		expect(page.status).toBe(200);
+		expect(await page.text()).toContain("14,000");
+		// Another customer's chat gets none of this one's orders.
+		const stranger = newWaId();
+		await customerSays(ch, stranger, { type: "text", body: "where is my order?" });
+		const [none] = await received(ch, stranger, 1);
+		expect(textOf(none as RecordedMessage)).toContain("can't find any orders");
 	});
 });
 

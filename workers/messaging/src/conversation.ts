@@ -1,12 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Classifier, createAiClassifier, createRuleClassifier, HANDOFF_CONFIDENCE, type Intent } from "@oja/assistant";
-import type { Cart, DeliveryOptionList, Order, OrderList, RequestContext, Result, StorefrontProduct } from "@oja/contracts";
+import type { Cart, DeliveryOptionList, Order, RequestContext, Result, StorefrontProduct } from "@oja/contracts";
 import { createDb } from "@oja/db";
 import type { InboundMessage, OutboundContent } from "@oja/whatsapp";
 import { sql } from "drizzle-orm";
 import type { ChannelStore } from "./channels.ts";
 import { getConversation } from "./inbox.ts";
 import { messageIdFor } from "./message-ids.ts";
+import { shopperLink } from "./order-emails.ts";
 import * as reply from "./replies.ts";
 import { type QueuedMessage, queueOutbound, recordInbound } from "./threads.ts";
 
@@ -615,8 +616,10 @@ class Assistant {
 		this.state.cartId = null;
 		const order = placed.value.result.order as Order;
 		this.state.unpaidOrderId = order.status === "pending_payment" ? order.id : null;
-		if (order.status !== "pending_payment") return [reply.orderStatusAnswer([order])];
 		const shopperPath = `/s/${encodeURIComponent(this.store.slug)}/orders/${order.id}?token=${placed.value.result.orderToken}`;
+		if (order.status !== "pending_payment") {
+			return [reply.orderStatusAnswer([order], () => shopperLink(this.env.PUBLIC_BASE_URL, shopperPath))];
+		}
 		return [await this.#pay(order.id, { ...order, shopperPath })];
 	}
 
@@ -640,10 +643,14 @@ class Assistant {
 	}
 
 	async #orders(): Promise<OutboundContent> {
-		const orders = unwrapOr(
-			await this.env.COMMERCE.ordersByPhone(this.store.storeId, `+${this.state.waId}`, this.#ctx),
-		) as OrderList | null;
-		return reply.orderStatusAnswer((orders?.items ?? []) as Order[]);
+		const found = unwrapOr(await this.env.COMMERCE.ordersByPhone(this.store.storeId, `+${this.state.waId}`, this.#ctx)) as {
+			items: (Order & { shopperPath: string | null })[];
+		} | null;
+		const orders = found?.items ?? [];
+		// Each order's page, with its token: the chat is the customer's own (Meta signed the number),
+		// as an order notice sent to it carries the same link.
+		const paths = new Map(orders.map((o) => [o.id, o.shopperPath]));
+		return reply.orderStatusAnswer(orders, (o) => shopperLink(this.env.PUBLIC_BASE_URL, paths.get(o.id) ?? null));
 	}
 
 	async #handoff(reason: string): Promise<OutboundContent[]> {

@@ -201,7 +201,8 @@ export const paymentUnavailable = (order: Order): OutboundContent =>
 		`Order #${order.number} is placed, but I couldn't get a payment link just now. Type "pay" in a minute and I'll try again.`,
 	);
 
-export function orderStatusAnswer(orders: Order[]): OutboundContent {
+/** The customer's recent orders; `linkOf` gives an order's page (with its token), shown under its line. */
+export function orderStatusAnswer(orders: Order[], linkOf: (order: Order) => string | null = () => null): OutboundContent {
 	if (orders.length === 0) return text('I can\'t find any orders from this WhatsApp number. Type "agent" to ask the team.');
 	const lines = orders.slice(0, 5).map((o) => {
 		const status =
@@ -216,7 +217,8 @@ export function orderStatusAnswer(orders: Order[]): OutboundContent {
 							: o.paymentStatus === "due_on_delivery"
 								? "confirmed (pay on delivery), being prepared"
 								: "paid, being prepared";
-		return `• #${o.number}: ${status} (${formatMoney(o.totalMinor, o.currency)})`;
+		const link = linkOf(o);
+		return `• #${o.number}: ${status} (${formatMoney(o.totalMinor, o.currency)})${link ? `\n  ${link}` : ""}`;
 	});
 	return text(`Your recent orders:\n${lines.join("\n")}\nType "agent" if you need help with one.`);
 }

@@ -1,4 +1,5 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
+import { errorLogRecord } from "@oja/contracts";
 import { createDb } from "@oja/db";
 import { drainOutbox } from "@oja/events";
 import { recordDeadLetters } from "./dead-letters.ts";
@@ -35,15 +36,25 @@ export default class OpsService extends WorkerEntrypoint<OpsEnv> {
 		return purgeExpired(createDb(this.env));
 	}
 
+	// The sweep and the purge are independent: either failing leaves the other to run, and the next
+	// minute's cron tries again.
 	override async scheduled(): Promise<void> {
-		const { published } = await this.relayOutbox();
-		if (published > 0) console.log(JSON.stringify({ level: "info", msg: "outbox.swept", worker: WORKER, published }));
+		try {
+			const { published } = await this.relayOutbox();
+			if (published > 0) console.log(JSON.stringify({ level: "info", msg: "outbox.swept", worker: WORKER, published }));
+		} catch (error) {
+			console.error(JSON.stringify({ level: "error", msg: "outbox.sweep_failed", worker: WORKER, error: errorLogRecord(error) }));
+		}
 		const started = Date.now();
-		const purged = await this.purgeExpired();
-		if (Object.values(purged).some((n) => n > 0)) {
-			console.log(
-				JSON.stringify({ level: "info", msg: "retention.purged", worker: WORKER, ...purged, ms: Date.now() - started }),
-			);
+		try {
+			const purged = await this.purgeExpired();
+			if (Object.values(purged).some((n) => n > 0)) {
+				console.log(
+					JSON.stringify({ level: "info", msg: "retention.purged", worker: WORKER, ...purged, ms: Date.now() - started }),
+				);
+			}
+		} catch (error) {
+			console.error(JSON.stringify({ level: "error", msg: "retention.failed", worker: WORKER, error: errorLogRecord(error) }));
 		}
 	}
 

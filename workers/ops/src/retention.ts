@@ -13,16 +13,25 @@ export const RETENTION_DAYS = {
 	// The relay is done with a published event; ops' event_log keeps the record of it.
 	publishedOutbox: 7,
 	// A consumer's marker must outlive every redelivery of its message: Queues keep a message
-	// at most 14 days, and retries back off to 15 minutes.
+	// at most 14 days, and retries back off to 15 minutes. Except markers keyed by another
+	// system's ids (KEPT_MARKERS), which guard against that system repeating itself, at any age.
 	processedMessages: 30,
 	// Stripe keeps idempotency keys a day; a shopper's retried checkout comes within minutes.
 	idempotencyKeys: 30,
 	// Long enough for an operator to look into a failure; the bodies can hold customers' messages,
 	// contacts and order details, so not forever.
 	deadLetters: 30,
-	// The merchant's delivery log (each row keeps the body sent) and its attempts, once finished.
+	// The merchant's delivery log (each row keeps the body sent) and its attempts, once finished;
+	// counted from the delivery's creation (its retries end within a day of it).
 	finishedWebhookDeliveries: 30,
 } as const;
+
+/**
+ * Consumers whose markers are never purged: commerce.delivery-events marks the courier's own
+ * event ids, and a signed callback carries no time Oja could refuse a stale one by, so a replay
+ * months later must still find its marker. (A few hundred bytes per delivery, not per event.)
+ */
+export const KEPT_MARKERS = ["commerce.delivery-events"] as const;
 
 export type Purged = Record<keyof typeof RETENTION_DAYS, number>;
 
@@ -40,7 +49,11 @@ export async function purgeExpired(db: Database, now: Date = new Date()): Promis
 			SELECT count(*) AS n FROM gone`);
 	const results = await db.batch([
 		chunk("outbox", sql`published_at IS NOT NULL AND published_at < ${before(RETENTION_DAYS.publishedOutbox)}::timestamptz`),
-		chunk("processed_messages", sql`created_at < ${before(RETENTION_DAYS.processedMessages)}::timestamptz`),
+		chunk(
+			"processed_messages",
+			sql`created_at < ${before(RETENTION_DAYS.processedMessages)}::timestamptz
+				AND consumer <> ALL(${sql.param([...KEPT_MARKERS])}::text[])`,
+		),
 		chunk("idempotency_keys", sql`created_at < ${before(RETENTION_DAYS.idempotencyKeys)}::timestamptz`),
 		chunk("dead_letters", sql`created_at < ${before(RETENTION_DAYS.deadLetters)}::timestamptz`),
 		chunk(

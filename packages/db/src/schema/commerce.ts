@@ -208,6 +208,6 @@ export const idempotencyKeys = pgTable(
 	},
 	(t) => [
 		primaryKey({ columns: [t.storeId, t.cartId, t.key], name: "idempotency_keys_pkey" }),
-		index("idempotency_keys_created_at_idx").on(t.createdAt),
+		index("idempotency_keys_created_idx").on(t.createdAt),
 	],
 );

@@ -14,9 +14,6 @@ import { stockMovementEvent } from "./stock-events.ts";
 // through oja_assert with a fixed reason and the whole transaction rolls back: nothing is
 // reserved, counted or written. Only the failure paths read again, to explain the refusal.
 
-/** Shopify-style order numbers start at #1001. */
-const FIRST_ORDER_NUMBER = 1001;
-
 export interface CheckoutRequest {
 	storeId: string;
 	cart: StoredCart;
@@ -124,6 +121,12 @@ export async function checkout(db: Database, req: CheckoutRequest): Promise<Chec
 				oja_assert((SELECT count(*) FROM per_customer) = ${customerKeys.length} OR NOT EXISTS (SELECT 1 FROM disc),
 					'discount-customer-limit') AS b`)
 		: db.execute(sql`SELECT 1`);
+	// A returning customer is found by a plain read and written only to fill a phone or name it
+	// lacks: an upsert would lock their row until COMMIT on every order, so one shopper's
+	// concurrent checkouts (or a bench's) would queue behind each other. Only a customer new to
+	// this snapshot is inserted; if another checkout inserted them meanwhile, the conflict clause
+	// waits for it and returns that row.
+	const customerKey = email ? sql`email = ${email}` : sql`phone = ${input.phone} AND email IS NULL`;
 	const customerConflict = email
 		? sql`ON CONFLICT (store_id, email) DO UPDATE SET phone = coalesce(customers.phone, EXCLUDED.phone),
 				name = coalesce(customers.name, EXCLUDED.name), updated_at = now()`
@@ -154,15 +157,23 @@ export async function checkout(db: Database, req: CheckoutRequest): Promise<Chec
 			SELECT sub.subtotal, coalesce((SELECT amount FROM disc), 0)::bigint AS discount, dlv.fee_minor AS fee,
 				sub.subtotal - coalesce((SELECT amount FROM disc), 0) + dlv.fee_minor AS total
 			FROM sub, dlv
-		), cust AS (
+		), known AS (
+			SELECT id, phone, name FROM customers WHERE store_id = ${storeId} AND ${customerKey}
+		), filled AS (
+			UPDATE customers c SET phone = coalesce(c.phone, ${input.phone}), name = coalesce(c.name, ${input.name}),
+				updated_at = now()
+			FROM known WHERE c.id = known.id AND c.store_id = ${storeId} AND (known.phone IS NULL OR known.name IS NULL)
+			RETURNING c.id
+		), added AS (
 			INSERT INTO customers (id, store_id, email, phone, name)
-			VALUES (${newId("customer")}, ${storeId}, ${email}, ${input.phone}, ${input.name})
+			SELECT ${newId("customer")}, ${storeId}, ${email}, ${input.phone}, ${input.name}
+			WHERE NOT EXISTS (SELECT 1 FROM known)
 			${customerConflict}
 			RETURNING id
+		), cust AS (
+			SELECT id FROM known UNION ALL SELECT id FROM added
 		), num AS (
-			INSERT INTO store_order_counters (store_id, last_number) VALUES (${storeId}, ${FIRST_ORDER_NUMBER})
-			ON CONFLICT (store_id) DO UPDATE SET last_number = store_order_counters.last_number + 1
-			RETURNING last_number
+			SELECT oja_next_order_number(${storeId}) AS last_number
 		), ord AS (
 			INSERT INTO orders (id, store_id, number, cart_id, status, payment_status, payment_method, currency,
 				subtotal_minor, discount_minor, delivery_minor, total_minor, discount_id, discount_code, customer_id,
@@ -233,11 +244,11 @@ export async function checkout(db: Database, req: CheckoutRequest): Promise<Chec
 		RETURNING response`);
 
 	try {
-		// Statements that lock rows every checkout of a store (or of a hot product) contends for
-		// come last, so each lock is held for as few statements as possible before COMMIT: the
-		// discount row, then the inventory rows, then the store's order counter (taken by `order`)
-		// for just the last two statements. Everything before them only reads or writes rows of
-		// this checkout's own.
+		// Statements that lock rows many checkouts contend for come last, so each lock is held for
+		// as few statements as possible before COMMIT: the discount row, then the inventory rows.
+		// The order number takes no lock at all (a per-store sequence, migration 0028): the counter
+		// row it replaced made every checkout of a store wait for the one before it to commit.
+		// Everything before them only reads or writes rows of this checkout's own.
 		const results = await db.batch([claim, fresh, forSale, delivery, created, discount, lock, reserve, reserved, order, respond]);
 		const response = results[10].rows[0]?.response as { order: unknown } | undefined;
 		// The events come back whole and already claimed: published after the response without a claim round trip.

@@ -50,3 +50,18 @@ describe("a rush on the last ten", () => {
 		expect(numbers.rows[0]?.n).toBe(numbers.rows[0]?.distinct);
 	}, 120_000);
 });
+
+// A store's first orders create its order-number sequence (migration 0028). Carts for different
+// variants lock different inventory rows, so against PostgreSQL these checkouts reach the
+// numbering together: every one must succeed and draw from the one sequence.
+describe("a new store's first orders, all at once", () => {
+	it("numbers them 1001 upwards, each once, none refused", async () => {
+		const fresh = await openShop(Array.from({ length: 10 }, () => 5));
+		const carts = await Promise.all(fresh.variants.map((variant) => cartWith(fresh.m.slug, [[variant, 1]])));
+		const responses = await Promise.all(carts.map((cart) => checkout(fresh.m.slug, cart.id, checkoutBody(fresh))));
+		const bodies = await Promise.all(responses.map((r) => r.json() as Promise<{ order?: { number: number } }>));
+		expect(responses.map((r) => r.status)).toEqual(carts.map(() => 201));
+		const numbers = bodies.map((b) => b.order?.number ?? 0).sort((a, b) => a - b);
+		expect(numbers).toEqual(Array.from({ length: 10 }, (_, i) => 1001 + i));
+	}, 120_000);
+});

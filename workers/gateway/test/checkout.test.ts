@@ -257,6 +257,49 @@ describe("checkout", () => {
 		expect(Number(rows.rows[0]?.n)).toBe(1);
 	});
 
+	it("a new shopper's concurrent checkouts make one customer; a returning one's missing phone and name are filled", async () => {
+		const c = shop.variants[2] as string;
+		const email = "first-timer@example.com";
+		const carts = await Promise.all(Array.from({ length: 4 }, () => cartWith(shop.m.slug, [[c, 1]])));
+		const responses = await Promise.all(carts.map((cart) => checkout(shop.m.slug, cart.id, checkoutBody(shop, { email }))));
+		expect(responses.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+		const customerOf = async (address: string) =>
+			(
+				await testDb().execute<{ id: string; phone: string | null; name: string | null; orders: string }>(sql`
+					SELECT c.id, c.phone, c.name, (SELECT count(*) FROM orders o WHERE o.customer_id = c.id) AS orders
+					FROM customers c WHERE c.store_id = ${shop.m.storeId} AND c.email = ${address}`)
+			).rows;
+		const [first] = await customerOf(email);
+		expect(await customerOf(email)).toHaveLength(1);
+		expect(Number(first?.orders)).toBe(4);
+
+		// Known by email only (as a storefront account signup leaves them): the order fills the rest.
+		const returning = "returning@example.com";
+		await testDb().execute(sql`
+			INSERT INTO customers (id, store_id, email) VALUES ('cus_01JB00000000000000000RETRN', ${shop.m.storeId}, ${returning})`);
+		const cart = await cartWith(shop.m.slug, [[c, 1]]);
+		await jsonOf(
+			await checkout(shop.m.slug, cart.id, checkoutBody(shop, { email: returning, name: "Ada Obi", phone: "+2348030000001" })),
+			201,
+		);
+		expect(await customerOf(returning)).toEqual([
+			{ id: "cus_01JB00000000000000000RETRN", phone: "+2348030000001", name: "Ada Obi", orders: expect.anything() },
+		]);
+		// Details already on file are not overwritten by what a later checkout types.
+		const again = await cartWith(shop.m.slug, [[c, 1]]);
+		await jsonOf(
+			await checkout(
+				shop.m.slug,
+				again.id,
+				checkoutBody(shop, { email: returning, name: "Someone Else", phone: "+2348030000002" }),
+			),
+			201,
+		);
+		const [kept] = await customerOf(returning);
+		expect(kept).toMatchObject({ phone: "+2348030000001", name: "Ada Obi" });
+		expect(Number(kept?.orders)).toBe(2);
+	});
+
 	it("counts a discount atomically: two shoppers racing for the last use, one wins", async () => {
 		await testDb().execute(sql`
 			INSERT INTO discounts (id, store_id, code, kind, amount_off_minor, currency, usage_limit, used_count)

@@ -1,4 +1,5 @@
 import { ACCOUNT_STYLES, AccountForm, type AccountPageKind, accountPageHeaders, accountPageTitle } from "@oja/account-pages";
+import { requestContext } from "@oja/http-conventions";
 import { type Context, Hono } from "hono";
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
@@ -12,8 +13,6 @@ interface DashboardEnv {
 	Bindings: DashboardBindings;
 	Variables: { requestId: string };
 }
-
-const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
 const STYLES = `
 *,*::before,*::after{box-sizing:border-box}
@@ -115,20 +114,7 @@ const app = new Hono<DashboardEnv>();
 
 // A request id on every response and one JSON log line per request (never the query or body;
 // the token is in the fragment, which no server sees).
-app.use(async (c, next) => {
-	const incoming = c.req.header("x-request-id");
-	const requestId =
-		incoming && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : `req_${crypto.randomUUID().replaceAll("-", "")}`;
-	c.set("requestId", requestId);
-	try {
-		await next();
-	} finally {
-		c.res.headers.set("x-request-id", requestId);
-		console.log(
-			JSON.stringify({ level: "info", msg: "request", requestId, method: c.req.method, path: c.req.path, status: c.res.status }),
-		);
-	}
-});
+app.use(requestContext());
 app.use(methodNotAllowed({ app, onMethodNotAllowed: (c, methods) => plain(c, 405, { allow: methods.join(", ") }) }));
 
 app.get("/account/verify-email", (c) => accountPage(c, "verify-email"));

@@ -1,12 +1,16 @@
-import { errorLogRecord, ProblemError, problem } from "@oja/contracts";
+import {
+	errorProblem,
+	methodNotAllowedProblem,
+	notFoundProblem,
+	payloadTooLargeProblem,
+	requestContext,
+} from "@oja/http-conventions";
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import type { GatewayEnv } from "./app-env.ts";
 import { corsFor } from "./middleware/cors.ts";
 import { limitByIp } from "./middleware/rate-limit.ts";
-import { requestContext } from "./middleware/request-context.ts";
-import { problemResponse } from "./problem-response.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { cartRoutes } from "./routes/carts.ts";
 import { catalogRoutes } from "./routes/catalog.ts";
@@ -52,18 +56,8 @@ function perIsolate(build: (env: GatewayBindings) => MiddlewareHandler<GatewayEn
 /** The gateway's routes and middleware; `index.ts` sends the shopper pages to the storefront Worker first. */
 const app = new Hono<GatewayEnv>();
 
-app.use(requestContext);
-app.use(
-	methodNotAllowed({
-		app,
-		onMethodNotAllowed: (c, methods) =>
-			problemResponse(
-				problem("method-not-allowed", `${c.req.method} is not supported here; use ${methods.join(", ")}.`),
-				c.get("requestId"),
-				{ allow: methods.join(", ") },
-			),
-	}),
-);
+app.use(requestContext());
+app.use(methodNotAllowed({ app, onMethodNotAllowed: methodNotAllowedProblem }));
 app.use(
 	perIsolate((env) => {
 		const origins = new Set(
@@ -78,11 +72,7 @@ app.use(
 app.use(
 	perIsolate((env) => {
 		const maxSize = Number(env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES;
-		const limit = bodyLimit({
-			maxSize,
-			onError: (c) =>
-				problemResponse(problem("payload-too-large", `Bodies are limited to ${maxSize} bytes.`), c.get("requestId")),
-		});
+		const limit = bodyLimit({ maxSize, onError: (c) => payloadTooLargeProblem(c, maxSize) });
 		// Bulk import streams a larger body under its own cap (routes/catalog-import.ts).
 		return (c, next) => (hasOwnBodyLimit(c.req.path) ? next() : limit(c, next));
 	}),
@@ -142,14 +132,7 @@ app.route("/", paystackWebhookRoutes);
 app.route("/", whatsappWebhookRoutes);
 app.route("/", resendWebhookRoutes);
 
-app.notFound((c) => problemResponse(problem("not-found", `No route for ${c.req.method} ${c.req.path}.`), c.get("requestId")));
-app.onError((error, c) => {
-	const requestId = c.get("requestId") ?? "unknown";
-	if (error instanceof ProblemError) return problemResponse(error.problem, requestId);
-	// Unknown failures are logged by name, codes and stack frames (never the message, which can
-	// carry request data) and reported to the client without detail.
-	console.error(JSON.stringify({ level: "error", msg: "unhandled", requestId, error: errorLogRecord(error) }));
-	return problemResponse(problem("internal", "Something went wrong on our side. Quote the request id to support."), requestId);
-});
+app.notFound(notFoundProblem());
+app.onError(errorProblem());
 
 export { app };

@@ -1,10 +1,10 @@
 import { problem } from "@oja/contracts";
 import { createSql } from "@oja/db";
+import { problemResponse } from "@oja/http-conventions";
 import { z } from "zod";
 import { operatorAsking } from "../middleware/operator.ts";
 import { limitStorefrontOrigin } from "../middleware/rate-limit.ts";
 import { routeGroup } from "../openapi/registry.ts";
-import { problemResponse } from "../problem-response.ts";
 
 const Check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
 const Readiness = z.object({

@@ -1,10 +1,10 @@
 import { ORDER_TOKEN_PROTOCOL, OrderLiveQuery, ProblemError, problem, StoreIdParam, slug } from "@oja/contracts";
+import { problemResponse } from "@oja/http-conventions";
 import type { Context, MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { GatewayEnv } from "../app-env.ts";
 import { storeRoute } from "../middleware/store-access.ts";
 import { routeGroup } from "../openapi/registry.ts";
-import { problemResponse } from "../problem-response.ts";
 import { unwrap } from "../validate.ts";
 
 // Live order feeds over WebSockets. The gateway authenticates and resolves the store, then

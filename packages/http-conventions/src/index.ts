@@ -106,12 +106,17 @@ export function errorProblem<E extends ConventionsEnv>(): ErrorHandler<E> {
 	return (error, c) => {
 		const requestId = requestIdOf(c);
 		if (error instanceof ProblemError) return problemResponse(error.problem, requestId);
-		console.error(JSON.stringify({ level: "error", msg: "unhandled", requestId, error: errorLogRecord(error) }));
+		logUnhandled(requestId, error);
 		return problemResponse(problem("internal", "Something went wrong on our side. Quote the request id to support."), requestId);
 	};
 }
 
-function requestIdOf<E extends ConventionsEnv>(c: Context<E>): string {
+/** An unexpected failure's log line: name, codes and stack frames, never its message (it can carry request data). */
+export function logUnhandled(requestId: string, error: unknown): void {
+	console.error(JSON.stringify({ level: "error", msg: "unhandled", requestId, error: errorLogRecord(error) }));
+}
+
+export function requestIdOf<E extends ConventionsEnv>(c: Context<E>): string {
 	// Unset only when a failure came before requestContext ran.
 	return (c as unknown as Context<ConventionsEnv>).get("requestId") ?? "unknown";
 }

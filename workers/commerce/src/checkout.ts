@@ -121,8 +121,8 @@ export async function checkout(db: Database, req: CheckoutRequest): Promise<Chec
 				oja_assert((SELECT count(*) FROM per_customer) = ${customerKeys.length} OR NOT EXISTS (SELECT 1 FROM disc),
 					'discount-customer-limit') AS b`)
 		: db.execute(sql`SELECT 1`);
-	// A returning customer is found by a plain read and written only to fill a phone or name it
-	// lacks: an upsert would lock their row until COMMIT on every order, so one shopper's
+	// A returning customer is found by a plain read and written only to fill a phone or name a
+	// guest record lacks: an upsert would lock their row until COMMIT on every order, so one shopper's
 	// concurrent checkouts (or a bench's) would queue behind each other. Only a customer new to
 	// this snapshot is inserted; if another checkout inserted them meanwhile, the conflict clause
 	// waits for it and returns that row.
@@ -163,6 +163,8 @@ export async function checkout(db: Database, req: CheckoutRequest): Promise<Chec
 			UPDATE customers c SET phone = coalesce(c.phone, ${input.phone}), name = coalesce(c.name, ${input.name}),
 				updated_at = now()
 			FROM known WHERE c.id = known.id AND c.store_id = ${storeId} AND (known.phone IS NULL OR known.name IS NULL)
+				-- A guest record only: typing someone's email at checkout must not edit their account.
+				AND c.password_hash IS NULL
 			RETURNING c.id
 		), added AS (
 			INSERT INTO customers (id, store_id, email, phone, name)

@@ -1,5 +1,5 @@
 import { ACCOUNT_STYLES, AccountForm, type AccountPageKind, accountPageHeaders, accountPageTitle } from "@oja/account-pages";
-import { requestContext } from "@oja/http-conventions";
+import { logUnhandled, requestContext, requestIdOf } from "@oja/http-conventions";
 import { type Context, Hono } from "hono";
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
@@ -121,5 +121,19 @@ app.get("/account/verify-email", (c) => accountPage(c, "verify-email"));
 app.get("/account/reset-password", (c) => accountPage(c, "reset-password"));
 
 app.notFound((c) => plain(c, 404));
+// An HTML page like the others, never Hono's plain-text default; logged without the message.
+app.onError(async (error, c) => {
+	const requestId = requestIdOf(c);
+	logUnhandled(requestId, error);
+	const headers = await accountPageHeaders([STYLES, ACCOUNT_STYLES]);
+	return c.html(
+		<Page title="Something went wrong">
+			<h1>Something went wrong on our side</h1>
+			<p>Try again in a moment. If it keeps happening, quote this to support: {requestId}</p>
+		</Page>,
+		500,
+		{ ...headers, "cache-control": "no-store" },
+	);
+});
 
 export { app };

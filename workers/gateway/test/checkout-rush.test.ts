@@ -1,4 +1,4 @@
-import { testDb } from "@oja/test-helpers";
+import { jsonOf, testDb } from "@oja/test-helpers";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type CartBody, cartWith, checkout, checkoutBody, openShop, type Shop, stockOf } from "./commerce-fixtures.ts";
@@ -63,5 +63,17 @@ describe("a new store's first orders, all at once", () => {
 		expect(responses.map((r) => r.status)).toEqual(carts.map(() => 201));
 		const numbers = bodies.map((b) => b.order?.number ?? 0).sort((a, b) => a - b);
 		expect(numbers).toEqual(Array.from({ length: 10 }, (_, i) => 1001 + i));
+
+		// The commerce Worker from before migration 0028, still running while it deploys, numbers
+		// orders by upserting the counter row: a trigger makes that draw from the same sequence.
+		const legacy = await testDb().execute<{ last_number: number }>(sql`
+			INSERT INTO store_order_counters (store_id, last_number) VALUES (${fresh.m.storeId}, 1001)
+			ON CONFLICT (store_id) DO UPDATE SET last_number = store_order_counters.last_number + 1
+			RETURNING last_number`);
+		const drawn = Number(legacy.rows[0]?.last_number);
+		expect(drawn).toBeGreaterThan(1010);
+		const next = await cartWith(fresh.m.slug, [[fresh.variants[0] as string, 1]]);
+		const placed = await jsonOf<{ order: { number: number } }>(await checkout(fresh.m.slug, next.id, checkoutBody(fresh)), 201);
+		expect(placed.order.number).toBeGreaterThan(drawn);
 	}, 120_000);
 });

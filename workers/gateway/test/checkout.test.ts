@@ -298,6 +298,18 @@ describe("checkout", () => {
 		const [kept] = await customerOf(returning);
 		expect(kept).toMatchObject({ phone: "+2348030000001", name: "Ada Obi" });
 		expect(Number(kept?.orders)).toBe(2);
+
+		// A storefront account (it has a password) is never edited by a checkout under its email.
+		const account = "account-holder@example.com";
+		await testDb().execute(sql`
+			INSERT INTO customers (id, store_id, email, password_hash)
+			VALUES ('cus_01JB00000000000000000ACCNT', ${shop.m.storeId}, ${account}, 'not-a-real-hash')`);
+		const third = await cartWith(shop.m.slug, [[c, 1]]);
+		await jsonOf(
+			await checkout(shop.m.slug, third.id, checkoutBody(shop, { email: account, name: "Intruder", phone: "+2348030000003" })),
+			201,
+		);
+		expect(await customerOf(account)).toMatchObject([{ phone: null, name: null }]);
 	});
 
 	it("counts a discount atomically: two shoppers racing for the last use, one wins", async () => {

@@ -39,8 +39,8 @@ import { getChannel, putChannel } from "./channels.ts";
 import { applyResendEvent, consumeEmail, ResendWebhookEvent } from "./email.ts";
 import { consumeInbound } from "./inbound.ts";
 import { getConversation, listConversations, listMessages, markRead } from "./inbox.ts";
-import { type NoticeDeps, notifyDisabledEndpoints, payoutEmailsFor } from "./merchant-notices.ts";
-import { orderNoticeFor } from "./notifications.ts";
+import { type NoticeDeps, notifyDisabledEndpoints, payoutEmailsFor, perBatch, storeNoticeRecipient } from "./merchant-notices.ts";
+import { orderNoticeFor, storeHasChannel } from "./notifications.ts";
 import { orderEmailsFor } from "./order-emails.ts";
 import { consumeOutbound } from "./outbound.ts";
 import { strandedSends } from "./threads.ts";
@@ -285,6 +285,7 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 	#notices(db: Database): NoticeDeps {
 		return {
 			db,
+			recipient: perBatch((storeId) => storeNoticeRecipient(db, storeId)),
 			send: async (messages: EmailMessage[]) => {
 				await this.env.EMAIL.sendBatch(messages.map((body) => ({ body, contentType: "json" as const })));
 			},
@@ -463,6 +464,9 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 				maxAttempts: Number(this.env.EMAIL_MAX_ATTEMPTS || 6),
 			});
 		} else if (batch.queue.startsWith("oja-messaging-events")) {
+			// Per batch: a burst of one store's orders looks the store up once.
+			const notices = this.#notices(db);
+			const hasChannel = perBatch((storeId) => storeHasChannel(db, storeId));
 			await consumeBatch(batch, {
 				consumer: "messaging.order-notices",
 				db,
@@ -471,13 +475,13 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 				handle: async (event) => {
 					await orderNoticeFor(event, {
 						db,
+						hasChannel,
 						order: (storeId, orderId, ctx) => this.env.COMMERCE.orderForNotice(storeId, orderId, ctx),
 						publicBaseUrl: this.env.PUBLIC_BASE_URL,
 						notify: (storeId, waId, notice) => this.#conversation(storeId, waId).notify(storeId, waId, notice),
 						cartReminder: (storeId, waId, reminder) => this.#conversation(storeId, waId).cartReminder(storeId, waId, reminder),
 					});
 					// Queued under keys derived from the event id: a redelivery sends nothing twice.
-					const notices = this.#notices(db);
 					await orderEmailsFor(event, {
 						...notices,
 						order: (storeId, orderId, ctx) => this.env.COMMERCE.orderForNotice(storeId, orderId, ctx),

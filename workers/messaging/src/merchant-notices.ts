@@ -29,13 +29,33 @@ export async function storeNoticeRecipient(db: Database, storeId: string): Promi
 export interface NoticeDeps {
 	db: Database;
 	send: (messages: EmailMessage[]) => Promise<void>;
+	/** The store's name and owner's address; memoised for one queue batch (perBatch). */
+	recipient: (storeId: string) => Promise<StoreNoticeRecipient | null>;
+}
+
+/**
+ * A lookup shared by the events of one queue batch: a burst of one store's orders asks once,
+ * not once per order. Lives only as long as the batch, so nothing goes stale past it; a failed
+ * lookup is forgotten, so the next event asks again.
+ */
+export function perBatch<T>(load: (key: string) => Promise<T>): (key: string) => Promise<T> {
+	const seen = new Map<string, Promise<T>>();
+	return (key) => {
+		let found = seen.get(key);
+		if (!found) {
+			found = load(key);
+			seen.set(key, found);
+			found.catch(() => seen.delete(key));
+		}
+		return found;
+	};
 }
 
 /** payout.completed / payout.failed → one email to the store's owner; other events: nothing. */
 export async function payoutEmailsFor(event: AnyTypedEnvelope, deps: NoticeDeps): Promise<number> {
 	if (event.type !== "payout.completed" && event.type !== "payout.failed") return 0;
 	const p = event.payload;
-	const store = await storeNoticeRecipient(deps.db, p.storeId);
+	const store = await deps.recipient(p.storeId);
 	if (!store?.ownerEmail) return 0;
 	const data = {
 		storeName: store.name,
@@ -112,7 +132,7 @@ export async function notifyDisabledEndpoints(
 		ORDER BY disabled_at LIMIT ${limit}`);
 	let sent = 0;
 	for (const e of due.rows) {
-		const store = await storeNoticeRecipient(deps.db, e.store_id);
+		const store = await deps.recipient(e.store_id);
 		if (store?.ownerEmail) {
 			await deps.send([
 				{

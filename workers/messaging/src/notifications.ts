@@ -18,6 +18,8 @@ export interface NoticeDeps {
 	order: (storeId: string, orderId: string, ctx: RequestContext) => Promise<Result<Order & { shopperPath: string | null }>>;
 	/** Where the order page's link points (PUBLIC_BASE_URL). */
 	publicBaseUrl: string;
+	/** Whether the store has a WhatsApp channel at all (storeHasChannel, memoised per batch). */
+	hasChannel: (storeId: string) => Promise<boolean>;
 	notify: (storeId: string, waId: string, notice: NoticeInput) => Promise<{ queued: string | null }>;
 	cartReminder: (
 		storeId: string,
@@ -39,6 +41,11 @@ function noticeKind(event: AnyTypedEnvelope): { storeId: string; orderId: string
 		if (p.to === "delivered") return { storeId, orderId, kind: "delivered" };
 	}
 	return null;
+}
+
+export async function storeHasChannel(db: Database, storeId: string): Promise<boolean> {
+	const found = await db.execute(sql`SELECT 1 FROM whatsapp_channels WHERE store_id = ${storeId}`);
+	return found.rows.length > 0;
 }
 
 /** cart.abandoned for a chat cart: one reminder, by the conversation that owns the cart. */
@@ -71,8 +78,10 @@ export async function orderNoticeFor(event: AnyTypedEnvelope, deps: NoticeDeps):
 	if (event.type === "cart.abandoned") return cartReminderFor(event, deps);
 	const wanted = noticeKind(event);
 	if (!wanted) return;
+	// Most stores have no channel: asked once per store per batch, not once per order.
+	if (!(await deps.hasChannel(wanted.storeId))) return;
 	const ctx = { requestId: `evt-${event.id.slice(-26)}` };
-	// The store's channel and the customer's conversation first: most orders have neither.
+	// The customer's conversation next: most orders placed on the storefront have none.
 	const found = await deps.db.execute<{ slug: string; name: string; currency: string; phone: string }>(sql`
 		SELECT s.slug, s.name, s.currency, o.phone
 		FROM orders o JOIN stores s ON s.id = o.store_id JOIN whatsapp_channels ch ON ch.store_id = o.store_id

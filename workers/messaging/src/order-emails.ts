@@ -2,7 +2,7 @@ import type { Order, RequestContext, Result } from "@oja/contracts";
 import type { Database } from "@oja/db";
 import type { EmailMessage, OrderEmailData } from "@oja/email";
 import type { AnyTypedEnvelope } from "@oja/events";
-import { storeNoticeRecipient } from "./merchant-notices.ts";
+import type { StoreNoticeRecipient } from "./merchant-notices.ts";
 
 // oja-messaging-events → order emails: the confirmation to the customer (when the order has an
 // email) and a new-order notice to the store's owner when an order is confirmed (paid online, or
@@ -18,6 +18,8 @@ export interface OrderEmailDeps {
 	/** Commerce's orderForNotice: the order, and its shopper page's path with the order's token. */
 	order: (storeId: string, orderId: string, ctx: RequestContext) => Promise<Result<Order & { shopperPath?: string | null }>>;
 	send: (messages: EmailMessage[]) => Promise<void>;
+	/** The store's name and owner's address (merchant-notices.ts; memoised per batch). */
+	recipient: (storeId: string) => Promise<StoreNoticeRecipient | null>;
 	/** Where the storefront is (PUBLIC_BASE_URL): the shopper's link is made absolute on it. */
 	publicBaseUrl: string;
 }
@@ -56,7 +58,7 @@ export function shopperLink(publicBaseUrl: string, path: string | null): string 
 export async function orderEmailsFor(event: AnyTypedEnvelope, deps: OrderEmailDeps): Promise<number> {
 	const wanted = kindOf(event);
 	if (!wanted) return 0;
-	const store = await storeNoticeRecipient(deps.db, wanted.storeId);
+	const store = await deps.recipient(wanted.storeId);
 	if (!store) return 0;
 	const order = await deps.order(wanted.storeId, wanted.orderId, { requestId: `evt-${event.id.slice(-26)}` });
 	if (!order.ok) throw new Error(`order unreadable: ${order.problem.status}`);

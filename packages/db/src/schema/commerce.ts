@@ -67,6 +67,18 @@ export const discountCustomerUses = pgTable(
 	(t) => [primaryKey({ columns: [t.discountId, t.customerKey], name: "discount_customer_uses_pkey" })],
 );
 
+/**
+ * Legacy: order numbers now come from per-store sequences (migration 0028). The commerce Worker
+ * that ran before it upserts this row; a trigger makes that upsert draw from the same sequence.
+ * Kept until a later migration drops it, once no running Worker writes it. Nothing reads it.
+ */
+export const storeOrderCounters = pgTable("store_order_counters", {
+	storeId: text("store_id")
+		.primaryKey()
+		.references(() => stores.id, { onDelete: "cascade" }),
+	lastNumber: integer("last_number").notNull(),
+});
+
 export const orderStatus = ["pending_payment", "open", "completed", "cancelled", "expired"] as const;
 export const paymentStatus = ["pending", "paid", "partially_refunded", "refunded", "due_on_delivery"] as const;
 export const fulfilmentStatus = ["unfulfilled", "partially_fulfilled", "fulfilled", "delivered"] as const;

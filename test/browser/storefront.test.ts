@@ -3,7 +3,8 @@
 // variant, adds it to the cart, checks out with pay on delivery and watches the order page
 // change live when the merchant fulfils it through the API; pays online on the Paystack
 // sandbox's hosted page and watches the order turn paid; and once without JavaScript. A merchant
-// opens a password-reset link (the dashboard's page), sets a new password and signs in with it.
+// asks for a password-reset email on the dashboard's request page, opens a reset link (the
+// dashboard's page), sets a new password and signs in with it.
 // Screenshots land in test-results/.
 import { mkdir } from "node:fs/promises";
 import { neon, neonConfig } from "@neondatabase/serverless";
@@ -256,6 +257,39 @@ describe("account pages in Chromium", () => {
 		await page.getByRole("button", { name: "Set new password" }).click();
 		await expect.poll(() => page.locator("#account-failed").isVisible(), { timeout: 15_000 }).toBe(true);
 		expect(await page.locator("#account-failed-text").textContent()).toBe("This link was already used; ask for a new email.");
+		await page.close();
+	});
+
+	it("a merchant who forgot their password asks for a link on the request page", async () => {
+		const { email } = await merchantWithResetLink();
+		neonConfig.fetchEndpoint = stack.sqlEndpoint;
+		const resetLinks = async () =>
+			Number(
+				(
+					(await neon(stack.databaseUrl).query(
+						`SELECT count(*) AS n FROM account_tokens t JOIN users u ON u.id = t.user_id
+						WHERE u.email = $1 AND t.purpose = 'reset_password'`,
+						[email],
+					)) as { n: string }[]
+				)[0]?.n,
+			);
+		expect(await resetLinks()).toBe(1);
+		const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+		const refused: string[] = [];
+		page.on("console", (m) => {
+			if (/Content Security Policy/i.test(m.text())) refused.push(m.text());
+		});
+		await page.goto(`${gatewayUrl}/account/forgot-password`);
+		expect(await page.locator("h1").textContent()).toBe("Forgot your password?");
+		await page.getByLabel("Email address").fill(email);
+		await page.getByRole("button", { name: "Email me a link" }).click();
+		await expect.poll(() => page.locator("#account-done").isVisible(), { timeout: 15_000 }).toBe(true);
+		expect(await page.locator("#account-done h2").textContent()).toBe("Check your email");
+		expect(await page.locator("#account-done-address").textContent()).toBe(email);
+		await page.screenshot({ path: `${ARTEFACTS}/account-forgot-done.png`, fullPage: true });
+		expect(refused).toEqual([]);
+		// The page's request reached identity, which made this merchant a new link.
+		expect(await resetLinks()).toBe(2);
 		await page.close();
 	});
 

@@ -6,8 +6,8 @@ import type { Child } from "hono/jsx";
 import { methodNotAllowed } from "hono/method-not-allowed";
 
 // Merchants' account pages: the targets of the links in their verification and password-reset
-// emails. Each is a form its script submits to the public API (@oja/account-pages); the Worker
-// itself reads nothing and stores nothing.
+// emails, and the page that asks for a password-reset email. Each is a form its script submits
+// to the public API (@oja/account-pages); the Worker itself reads nothing and stores nothing.
 
 interface DashboardEnv {
 	Bindings: DashboardBindings;
@@ -63,7 +63,7 @@ const SIGN_IN = (
 	</p>
 );
 
-const NEW_LINK: Record<AccountPageKind, Child> = {
+const NEW_LINK: Record<AccountPageKind, Child | undefined> = {
 	"verify-email": (
 		<p>
 			Sign in and ask for a new verification email (<code>POST /v1/auth/email-verification</code>); each link works once, for 24
@@ -72,22 +72,30 @@ const NEW_LINK: Record<AccountPageKind, Child> = {
 	),
 	"reset-password": (
 		<p>
-			Ask for a new password-reset email (<code>POST /v1/auth/password-reset</code> with your address); each link works once, for
-			an hour, and only the newest one works.
+			<a href="/account/forgot-password">Ask for a new password-reset email</a>. Each link works once, for an hour, and only the
+			newest one works.
 		</p>
 	),
+	"forgot-password": undefined,
 };
 
 const API: Record<AccountPageKind, string> = {
 	"verify-email": "/v1/auth/email-verification/confirm",
 	"reset-password": "/v1/auth/password-reset/confirm",
+	"forgot-password": "/v1/auth/password-reset",
 };
 
 async function accountPage(c: Context<DashboardEnv>, kind: AccountPageKind): Promise<Response> {
 	const headers = await accountPageHeaders([STYLES, ACCOUNT_STYLES]);
 	return c.html(
 		<Page title={accountPageTitle(kind)}>
-			<AccountForm kind={kind} api={API[kind]} accountOf="Oja" signIn={SIGN_IN} newLink={NEW_LINK[kind]} />
+			<AccountForm
+				kind={kind}
+				api={API[kind]}
+				accountOf="Oja"
+				{...(kind === "forgot-password" ? {} : { signIn: SIGN_IN })}
+				{...(NEW_LINK[kind] ? { newLink: NEW_LINK[kind] } : {})}
+			/>
 		</Page>,
 		200,
 		headers,
@@ -119,6 +127,7 @@ app.use(methodNotAllowed({ app, onMethodNotAllowed: (c, methods) => plain(c, 405
 
 app.get("/account/verify-email", (c) => accountPage(c, "verify-email"));
 app.get("/account/reset-password", (c) => accountPage(c, "reset-password"));
+app.get("/account/forgot-password", (c) => accountPage(c, "forgot-password"));
 
 app.notFound((c) => plain(c, 404));
 // An HTML page like the others, never Hono's plain-text default; logged without the message.

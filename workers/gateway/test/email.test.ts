@@ -80,8 +80,9 @@ async function cspHash(text: string): Promise<string> {
  * hashes allow exactly its one inline script and its styles. Returns the page, and the endpoint
  * its script POSTs the token to.
  */
-async function openAccountPage(link: URL, kind: "verify-email" | "reset-password", host?: string) {
-	expect(link.hash).toMatch(/^#token=/);
+async function openAccountPage(link: URL, kind: "verify-email" | "reset-password" | "forgot-password", host?: string) {
+	// The request page is opened from a link on another page, with no token.
+	if (kind !== "forgot-password") expect(link.hash).toMatch(/^#token=/);
 	const res = await gatewayAt(
 		host ? `https://${host}${link.pathname.replace(/^\/s\/[^/]+/, "")}` : `${link.origin}${link.pathname}`,
 	);
@@ -106,7 +107,14 @@ async function openAccountPage(link: URL, kind: "verify-email" | "reset-password
 	expect(html).toContain(`data-kind="${kind}"`);
 	expect(html).toMatch(/<form id="account-form" method="post"[^>]* hidden(?:="")?>/);
 	expect(html).toContain("<noscript>");
-	expect(html).toContain('<input type="hidden" name="token" value=""/>');
+	if (kind === "forgot-password") {
+		expect(html).not.toContain('name="token"');
+		expect(html).toMatch(
+			/<label for="email">Email address<\/label><input id="email" name="email" type="email" autocomplete="email"/,
+		);
+	} else {
+		expect(html).toContain('<input type="hidden" name="token" value=""/>');
+	}
 	if (kind === "reset-password") {
 		expect(html).toContain('<label for="password">New password</label>');
 		expect(html).toMatch(/<input id="password" name="password" type="password" autocomplete="new-password" minlength="10"/);
@@ -335,9 +343,13 @@ describe("merchant accounts", () => {
 		const refreshToken = /oja_session=([^;]+)/.exec(login.headers.getSetCookie().join("\n"))?.[1] ?? "";
 		expect(refreshToken).toMatch(/^rt_/);
 
+		// The merchant asks on the request page, which posts the address where it says.
+		const ask = await openAccountPage(new URL("http://127.0.0.1:8787/account/forgot-password"), "forgot-password");
+		expect(ask.api).toBe("/v1/auth/password-reset");
+		expect(ask.html).toContain("<h1>Forgot your password?</h1>");
 		const nobody = address("nobody");
-		const known = await postJson("/v1/auth/password-reset", { email: emailAddress });
-		const unknown = await postJson("/v1/auth/password-reset", { email: nobody });
+		const known = await postJson(ask.api, { email: emailAddress });
+		const unknown = await postJson(ask.api, { email: nobody });
 		expect(known.status).toBe(202);
 		expect(unknown.status).toBe(202);
 		expect(await unknown.json()).toEqual(await known.json());
@@ -348,6 +360,8 @@ describe("merchant accounts", () => {
 		const token = tokenIn(email);
 		const page = await openAccountPage(linkIn(email), "reset-password");
 		expect(page.api).toBe("/v1/auth/password-reset/confirm");
+		// A used or expired link's page sends the merchant back to the request page.
+		expect(page.html).toContain('<a href="/account/forgot-password">Ask for a new password-reset email</a>');
 
 		await problemOf(await postJson(page.api, { token, password: "short" }), 422);
 		expect(await jsonOf(await postJson(page.api, { token, password: "a brand new passphrase" }))).toEqual({
@@ -470,14 +484,21 @@ describe("shopper accounts", () => {
 			[b.storeId]: false,
 		});
 
-		// Reset at A: the answer is the same for an address with no account there.
-		const unknown = await postJson(`/v1/storefront/${a.slug}/account/password-reset`, { email: address("stranger") });
+		// Reset at A, asked on A's request page (the platform's and A's own domain name the same
+		// endpoint): the answer is the same for an address with no account there.
+		const askAt = new URL(`http://127.0.0.1:8787/s/${a.slug}/account/forgot-password`);
+		const ask = await openAccountPage(askAt, "forgot-password");
+		expect(ask.api).toBe(`/v1/storefront/${a.slug}/account/password-reset`);
+		expect(ask.html).toContain("Enter the email address of your Ada&#39;s Fabrics account.");
+		expect((await openAccountPage(askAt, "forgot-password", domain)).api).toBe(ask.api);
+		const unknown = await postJson(ask.api, { email: address("stranger") });
 		expect(await jsonOf(unknown, 202)).toEqual({ accepted: true });
-		await jsonOf(await postJson(`/v1/storefront/${a.slug}/account/password-reset`, { email: shopper }), 202);
+		await jsonOf(await postJson(ask.api, { email: shopper }), 202);
 		const resetEmail = (await inbox(shopper, 2))[1];
 		const reset = tokenIn(resetEmail);
 		const resetPage = await openAccountPage(linkIn(resetEmail), "reset-password");
 		expect(resetPage.api).toBe(`/v1/storefront/${a.slug}/account/password-reset/confirm`);
+		expect(resetPage.html).toContain(`<a href="/s/${a.slug}/account/forgot-password">Ask for a new password-reset email.</a>`);
 		expect((await openAccountPage(linkIn(resetEmail), "reset-password", domain)).api).toBe(resetPage.api);
 		const confirm = (slug: string) =>
 			postJson(`/v1/storefront/${slug}/account/password-reset/confirm`, { token: reset, password: "new shopper passphrase" });

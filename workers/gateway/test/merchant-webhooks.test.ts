@@ -520,6 +520,42 @@ describe("tenancy", () => {
 	});
 });
 
+describe("one queue batch, several stores", () => {
+	it("each endpoint gets exactly its own store's orders, and a store with no endpoint gets no delivery", async () => {
+		const [a, b, c] = await Promise.all([openShop([5, 5]), openShop([5]), openShop([5])]);
+		const nameA = hookName("batch-a");
+		const nameB = hookName("batch-b");
+		await createEndpoint(a.m, hookUrl(nameA));
+		await createEndpoint(b.m, hookUrl(nameB), ["order.created"]);
+		// Placed together, so their events share oja-webhook-events batches (1 s window), whose
+		// stores' endpoints the consumer reads in one statement.
+		const [a1, a2, b1] = await Promise.all([placeOrder(a), placeOrder(a), placeOrder(b), placeOrder(c)]);
+		const orderIdsAt = async (name: string, count: number) =>
+			eventually(
+				async () => {
+					const bodies = (await received(name)).map((r) => JSON.parse(r.body) as { storeId: string; data: { orderId: string } });
+					return bodies.length >= count ? bodies : undefined;
+				},
+				20_000,
+				`${count} deliveries at ${name}`,
+			);
+		const atA = await orderIdsAt(nameA, 2);
+		const atB = await orderIdsAt(nameB, 1);
+		expect(atA.map((x) => x.storeId)).toEqual([a.m.storeId, a.m.storeId]);
+		expect(atA.map((x) => x.data.orderId).sort()).toEqual([a1.id, a2.id].sort());
+		expect(atB.map((x) => [x.storeId, x.data.orderId])).toEqual([[b.m.storeId, b1.id]]);
+		// C's order.created, sent beside them, made no delivery; nothing more reached A or B either.
+		await new Promise((r) => setTimeout(r, 1000));
+		const rows = await testDb().execute<{ store_id: string; n: number }>(
+			sql`SELECT store_id, count(*)::int AS n FROM webhook_deliveries
+				WHERE store_id IN (${a.m.storeId}, ${b.m.storeId}, ${c.m.storeId}) GROUP BY store_id`,
+		);
+		expect(Object.fromEntries(rows.rows.map((r) => [r.store_id, r.n]))).toEqual({ [a.m.storeId]: 2, [b.m.storeId]: 1 });
+		expect(await received(nameA)).toHaveLength(2);
+		expect(await received(nameB)).toHaveLength(1);
+	});
+});
+
 describe("bad input", () => {
 	it("answers 422 naming the field, and 409 past the endpoint cap", async () => {
 		const { m } = await openShop([1]);

@@ -16,6 +16,9 @@ const { values: flags, positionals } = parseArgs({
 		// Without the inspector: workerd's and this process's CPU per request from /proc, which
 		// the profiler itself would inflate.
 		cpu: { type: "boolean", default: false },
+		// With --cpu: also the SQL round trips per request by statement shape (neon-local's
+		// count), the request's own and the async work's after it.
+		shapes: { type: "boolean", default: false },
 	},
 });
 const scenario = positionals[0] ?? "checkout";
@@ -101,7 +104,12 @@ async function main(): Promise<void> {
 	const disposers: Disposer[] = [];
 	try {
 		const stack = await startStack(
-			{ databaseUrl: process.env.DATABASE_URL, inspect: !flags.cpu, runtimeStorageDir: "/dev/shm" },
+			{
+				databaseUrl: process.env.DATABASE_URL,
+				inspect: !flags.cpu,
+				runtimeStorageDir: "/dev/shm",
+				statementShapes: flags.shapes,
+			},
 			disposers,
 		);
 		await seedBulkCatalog(stack.databaseUrl, stack.sqlEndpoint, { products: 1000, variantsPerProduct: 5 });
@@ -144,14 +152,24 @@ async function main(): Promise<void> {
 			const meter = cpuMeter(
 				stack.processes.filter((p) => p.role.includes("Oja")).concat({ role: "bench host", pid: process.pid }),
 			);
+			const shapesBefore = (await stack.admin.stats()).shapes ?? {};
 			const started = performance.now();
 			await drive(20, 20 + count);
 			const wall = performance.now() - started;
 			const duringRun = meter(count);
-			await settle(stack);
+			const settled = await settle(stack);
 			console.log(
 				`${count} × ${scenario} in ${(wall / 1000).toFixed(2)} s: ${((count / wall) * 1000).toFixed(0)}/s; CPU ms/request during the run ${JSON.stringify(duringRun)}, settled ${JSON.stringify(meter(count))}`,
 			);
+			if (flags.shapes) {
+				const perRequest = Object.entries(settled.shapes ?? {})
+					.map(([shape, n]) => [shape, (n - (shapesBefore[shape] ?? 0)) / count] as const)
+					.filter(([, n]) => n > 0)
+					.sort((a, b) => b[1] - a[1]);
+				const total = perRequest.reduce((sum, [, n]) => sum + n, 0);
+				console.log(`SQL round trips per ${scenario}, async work included: ${total.toFixed(2)}`);
+				for (const [shape, n] of perRequest) console.log(`  ${n.toFixed(2)}  ${shape}`);
+			}
 			return;
 		}
 		const url = (stack.inspectorUrl as string).replace(/^ws/, "http").replace(/\/$/, "");

@@ -87,6 +87,8 @@ export async function startStack(
 		 * Worker in the process; a tmpfs such as /dev/shm takes the disk out of what is measured.
 		 */
 		runtimeStorageDir?: string;
+		/** neon-local counts round trips by statement shape (its stats' `shapes`): for investigating. */
+		statementShapes?: boolean;
 	},
 	disposers: Disposer[],
 ): Promise<Stack> {
@@ -100,7 +102,12 @@ export async function startStack(
 		dataDir = dir;
 		disposers.push(() => rm(dir, { recursive: true, force: true }));
 	}
-	const neon = await startNeonLocal({ port: 0, databaseUrl: options.databaseUrl, dataDir });
+	const neon = await startNeonLocal({
+		port: 0,
+		databaseUrl: options.databaseUrl,
+		dataDir,
+		statementShapes: options.statementShapes === true,
+	});
 	disposers.push(() => neon.close());
 	const admin = neonLocalAdmin(neon.url);
 

@@ -13,6 +13,11 @@ export interface NeonLocalOptions {
 	databaseUrl?: string;
 	/** Parent directory of persistent PGlite databases. Default `<repo>/.data/pglite`. */
 	dataDir?: string;
+	/**
+	 * Count round trips by the shape of their (first) statement, in `stats.shapes`: for finding
+	 * which statements a workload makes. Off by default: it costs CPU on every round trip.
+	 */
+	statementShapes?: boolean;
 }
 
 export interface NeonLocal {
@@ -39,6 +44,17 @@ export interface NeonLocalStats {
 	batches: number;
 	errors: number;
 	byDatabase: Record<string, DatabaseStats>;
+	/**
+	 * With `statementShapes`: round trips by their first statement's text, whitespace collapsed
+	 * and cut to 100 characters, prefixed with the batch size. Statement text only: parameters
+	 * are never part of it.
+	 */
+	shapes?: Record<string, number>;
+}
+
+function shapeOf(query: string, batchSize: number | null): string {
+	const text = query.replace(/\s+/g, " ").trim().slice(0, 100);
+	return batchSize === null ? text : `[batch of ${batchSize}] ${text}`;
 }
 
 const DEFAULT_DATA_DIR = fileURLToPath(new URL("../../../.data/pglite", import.meta.url));
@@ -52,6 +68,7 @@ export async function startNeonLocal(options: NeonLocalOptions = {}): Promise<Ne
 		? new (await import("./postgres-backend.ts")).PostgresBackend(options.databaseUrl)
 		: new (await import("./pglite-backend.ts")).PgliteBackend(options.dataDir ?? DEFAULT_DATA_DIR);
 
+	const recordShapes = options.statementShapes === true;
 	let stats = emptyStats();
 	const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
 		const path = (req.url ?? "/").split("?")[0] ?? "/";
@@ -98,6 +115,12 @@ export async function startNeonLocal(options: NeonLocalOptions = {}): Promise<Ne
 			stats.byDatabase[options.database] = perDb;
 			perDb.requests++;
 			const payload = parsePayload(await readBody(req));
+			if (recordShapes) {
+				const first = payload.kind === "single" ? payload.statement : payload.statements[0];
+				const shape = shapeOf(first?.query ?? "", payload.kind === "single" ? null : payload.statements.length);
+				stats.shapes ??= {};
+				stats.shapes[shape] = (stats.shapes[shape] ?? 0) + 1;
+			}
 			if (payload.kind === "single") {
 				stats.queries++;
 				perDb.queries++;

@@ -147,3 +147,35 @@ describe("PGlite persistence", () => {
 		await expect(fetch(`${server.url}/_local/health`)).rejects.toThrow();
 	});
 });
+
+describe("statement shapes (opt-in)", () => {
+	let t: TestServer;
+
+	beforeAll(async () => {
+		t = await startTestServer({ dataDir: await tempDir(), statementShapes: true });
+	});
+	afterAll(() => t?.close());
+
+	it("counts round trips by their first statement's text, never its parameters", async () => {
+		const db = await t.freshDatabase("shapes");
+		const sql = t.sql(db);
+		await t.admin.resetStats();
+		const secret = "ada@example.com";
+		await sql`SELECT ${secret}::text AS   email`;
+		await sql`SELECT ${"someone else"}::text AS   email`;
+		await sql.transaction([sql`SELECT 1`, sql`SELECT ${secret}::text`]);
+		const { shapes } = await t.admin.stats();
+		expect(shapes).toEqual({ "SELECT $1::text AS email": 2, "[batch of 2] SELECT 1": 1 });
+		expect(JSON.stringify(shapes)).not.toContain(secret);
+	});
+
+	it("is off unless asked for", async () => {
+		const plain = await startTestServer({ dataDir: await tempDir() });
+		try {
+			await plain.sql(await plain.freshDatabase("noshapes"))`SELECT 1`;
+			expect((await plain.admin.stats()).shapes).toBeUndefined();
+		} finally {
+			await plain.close();
+		}
+	});
+});

@@ -2,7 +2,7 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { BUILD_DIR } from "./scripts/build-workers.ts";
-import { databaseFor, integrationFiles, UNIT_GLOB } from "./scripts/test-projects.ts";
+import { changesSharedSandbox, databaseFor, integrationFiles, PARALLEL_FILES, UNIT_GLOB } from "./scripts/test-projects.ts";
 import { DOMAIN_WORKERS } from "./scripts/workers.ts";
 
 // `npm test` (scripts/test.ts) starts neon-local, migrates a template database, clones one
@@ -210,6 +210,10 @@ function integrationProject(file: string): TestProjectInlineConfiguration {
 			include: [file],
 			testTimeout: 30_000,
 			hookTimeout: 30_000,
+			// Group 0 runs files side by side; group 1 (sandbox state) one at a time, after it.
+			...(changesSharedSandbox(file)
+				? { sequence: { groupOrder: 1 }, maxWorkers: 1 }
+				: { sequence: { groupOrder: 0 }, maxWorkers: PARALLEL_FILES }),
 		},
 	};
 }
@@ -221,7 +225,17 @@ export default defineConfig({
 		projects: [
 			// Hooks start embedded PGlite instances, which take well over 10 s while integration files
 			// compete for both cores.
-			{ test: { name: "unit", include: [UNIT_GLOB], environment: "node", testTimeout: 30_000, hookTimeout: 60_000 } },
+			{
+				test: {
+					name: "unit",
+					include: [UNIT_GLOB],
+					environment: "node",
+					testTimeout: 30_000,
+					hookTimeout: 60_000,
+					sequence: { groupOrder: 0 },
+					maxWorkers: PARALLEL_FILES,
+				},
+			},
 			...(endpoint ? integrationFiles().map(integrationProject) : []),
 			// Real Chromium against the whole stack on workerd (needs the Worker bundles npm test builds).
 			...(endpoint
@@ -233,6 +247,9 @@ export default defineConfig({
 								environment: "node",
 								testTimeout: 60_000,
 								hookTimeout: 180_000,
+								// Last and alone: it starts a whole stack of its own.
+								sequence: { groupOrder: 2 },
+								maxWorkers: 1,
 							},
 						},
 					]

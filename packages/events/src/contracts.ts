@@ -86,6 +86,8 @@ export const EVENT_PAYLOADS = {
 		orderId: z.string(),
 		cartId: z.string(),
 		paymentMethod: z.enum(["online", "pay_on_delivery"]),
+		/** Whether its delivery option books a courier (absent from events older than the field). */
+		booksCourier: z.boolean().optional(),
 	}),
 	"order.status_changed": z.object({
 		storeId: z.string(),

@@ -1,7 +1,7 @@
 import type { StoredCart } from "@oja/cart";
 import { type CheckoutInput, type CheckoutResult, Order, ProblemError, problem, type RequestContext } from "@oja/contracts";
 import { type Database, isUniqueViolation, newId, vetoReason } from "@oja/db";
-import { appendEvent, type ClaimForRelay, type OutboxRow } from "@oja/events";
+import { appendEventFromSql, type ClaimForRelay, type OutboxRow } from "@oja/events";
 import { sql } from "drizzle-orm";
 import { orderToken, tokenHash } from "./order-token.ts";
 import { stockMovementEvent } from "./stock-events.ts";
@@ -207,14 +207,15 @@ export async function checkout(db: Database, req: CheckoutRequest): Promise<Chec
 			RETURNING id
 		)
 		SELECT id, number, (SELECT count(*) FROM lines_in) AS lines, (SELECT count(*) FROM timeline) AS t FROM ord`);
-	const created = appendEvent(
+	// Written from the order row itself, after it: whether the order books a courier is copied
+	// from its delivery option inside this transaction, and the courier consumer needs no read
+	// to skip the many orders that book none (pickup, a merchant's own riders). No order, no event.
+	const created = appendEventFromSql(
 		db,
-		{
-			type: "order.created",
-			storeId,
-			aggregateId: orderId,
-			payload: { storeId, orderId, cartId: cart.id, paymentMethod: input.paymentMethod },
-		},
+		{ type: "order.created", storeId, aggregateId: orderId },
+		sql`(SELECT jsonb_build_object('storeId', o.store_id, 'orderId', o.id, 'cartId', ${cart.id}::text,
+			'paymentMethod', ${input.paymentMethod}::text, 'booksCourier', o.books_courier)
+			FROM orders o WHERE o.id = ${orderId} AND o.store_id = ${storeId})`,
 		ctx.requestId,
 		RELAY_CLAIM,
 	);
@@ -250,11 +251,12 @@ export async function checkout(db: Database, req: CheckoutRequest): Promise<Chec
 		// as few statements as possible before COMMIT: the discount row, then the inventory rows.
 		// The order number takes no lock at all (a per-store sequence, migration 0028): the counter
 		// row it replaced made every checkout of a store wait for the one before it to commit.
-		// Everything before them only reads or writes rows of this checkout's own.
-		const results = await db.batch([claim, fresh, forSale, delivery, created, discount, lock, reserve, reserved, order, respond]);
+		// Everything before them only reads or writes rows of this checkout's own; so does what
+		// follows them (the order, its order.created event, the stored response).
+		const results = await db.batch([claim, fresh, forSale, delivery, discount, lock, reserve, reserved, order, created, respond]);
 		const response = results[10].rows[0]?.response as { order: unknown } | undefined;
 		// The events come back whole and already claimed: published after the response without a claim round trip.
-		const claimed = [results[4], results[8]].flatMap((r) => r.rows as OutboxRow[]);
+		const claimed = [results[9], results[7]].flatMap((r) => r.rows as OutboxRow[]);
 		return { result: { order: Order.parse(response?.order), orderToken: token }, eventIds: [], claimed, replayed: false };
 	} catch (error) {
 		const reason = vetoReason(error);

@@ -191,7 +191,11 @@ export async function cancelCourier(
 
 /** What an order event asks of the courier: book (the order may have become open), cancel, or nothing. */
 export function courierAction(event: AnyTypedEnvelope): "book" | "cancel" | null {
-	if (event.type === "order.created") return event.payload.paymentMethod === "pay_on_delivery" ? "book" : null;
+	// An order whose option books no courier is skipped without reading it; an event from before
+	// the field existed is looked up as before.
+	if (event.type === "order.created") {
+		return event.payload.paymentMethod === "pay_on_delivery" && event.payload.booksCourier !== false ? "book" : null;
+	}
 	if (event.type === "order.status_changed" && event.payload.field === "status") {
 		if (event.payload.to === "open") return "book";
 		if (event.payload.to === "cancelled") return "cancel";

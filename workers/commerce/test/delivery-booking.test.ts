@@ -15,6 +15,7 @@ import {
 	type Shop,
 	stockOf,
 } from "../../gateway/test/commerce-fixtures.ts";
+import { courierAction } from "../src/delivery-booking.ts";
 
 // Courier booking end to end: a pay-on-delivery order whose option books a courier gets a task
 // at the delivery sandbox (through the oja-order-events consumer); the sandbox's signed
@@ -199,6 +200,43 @@ describe("courier booking", () => {
 		expect(events.rows.map((r) => r.type)).toEqual(["delivery.assigned", "delivery.picked_up", "delivery.completed"]);
 		// Still one task at the provider for this order.
 		expect(await listTasks(admin, reference(orderId))).toHaveLength(1);
+	});
+
+	it("an order.created says whether its option books a courier; one that books none is skipped unread", async () => {
+		const cart = await cartWith(shop.m.slug, [[shop.variants[0] as string, 1]]);
+		const pickup = (await jsonOf<CheckoutBody>(await checkout(shop.m.slug, cart.id, checkoutBody(shop)), 201)).order.id;
+		const courier = await placePodOrder(1);
+		const events = await testDb().execute<{ aggregate_id: string; payload: Record<string, unknown> }>(
+			sql`SELECT aggregate_id, payload FROM outbox WHERE type = 'order.created' AND aggregate_id IN (${pickup}, ${courier})`,
+		);
+		expect(Object.fromEntries(events.rows.map((r) => [r.aggregate_id, r.payload.booksCourier]))).toEqual({
+			[pickup]: false,
+			[courier]: true,
+		});
+		const created = (payload: Record<string, unknown>) =>
+			({
+				id: newId("event"),
+				type: "order.created",
+				storeId: shop.m.storeId,
+				aggregateId: courier,
+				sequence: 1,
+				occurredAt: new Date().toISOString(),
+				requestId: null,
+				payload: {
+					storeId: shop.m.storeId,
+					orderId: courier,
+					cartId: newId("cart"),
+					paymentMethod: "pay_on_delivery",
+					...payload,
+				},
+			}) as Parameters<typeof courierAction>[0];
+		expect(courierAction(created({ booksCourier: false }))).toBeNull();
+		expect(courierAction(created({ booksCourier: true }))).toBe("book");
+		// Events from before the field are looked up as they always were.
+		expect(courierAction(created({}))).toBe("book");
+		expect(courierAction(created({ paymentMethod: "online", booksCourier: true }))).toBeNull();
+		await bookedTask(courier);
+		expect(await listTasks(admin, reference(pickup))).toEqual([]);
 	});
 
 	it("fulfils on a delivered callback that overtook the pick-up", async () => {

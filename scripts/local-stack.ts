@@ -15,6 +15,7 @@ import { migrate } from "@oja/db/migrate";
 import { SANDBOX_API_KEY, startDeliverySandbox } from "@oja/delivery-sandbox";
 import { type NeonLocalAdmin, neonLocalAdmin, startNeonLocal } from "@oja/neon-local";
 import { startPaystackSandbox } from "@oja/paystack-sandbox";
+import { startResendSandbox } from "@oja/resend-sandbox";
 import { startWebhookReceiver } from "@oja/webhook-receiver";
 import { startWhatsAppSandbox } from "@oja/whatsapp-sandbox";
 import { convertV4MiniflareOptions, Miniflare, type V4SharedOptions, type V4WorkerOptions } from "miniflare";
@@ -67,6 +68,8 @@ export interface Stack {
 	/** A stand-in merchant webhook endpoint (records what it receives) and its admin API. */
 	webhookReceiverUrl: string;
 	webhookReceiverAdminUrl: string;
+	/** The Resend sandbox's admin API: every email the stack sent. */
+	resendAdminUrl: string;
 }
 
 export type Disposer = () => Promise<void>;
@@ -148,13 +151,29 @@ export async function startStack(
 		webhookUrl: `http://127.0.0.1:${gatewayPort}/webhooks/whatsapp`,
 	});
 	disposers.push(() => whatsapp.close());
+	// Resend's side of email: order emails and notices go out as in production (without it every
+	// email batch failed and was retried until dead-lettered, work the bench should not be doing).
+	const resendApiKey = `re_stack_${randomBytes(16).toString("hex")}`;
+	const resendWebhookSecret = `whsec_${randomBytes(24).toString("base64")}`;
+	const resend = await startResendSandbox({
+		apiKey: resendApiKey,
+		webhookSecret: resendWebhookSecret,
+		webhookUrl: `http://127.0.0.1:${gatewayPort}/webhooks/resend`,
+	});
+	disposers.push(() => resend.close());
 	const messagingKey = generateSecretBoxKey();
 	// A merchant's webhook endpoint on this machine: loopback is refused unless named, so it is.
 	const receiver = await startWebhookReceiver();
 	disposers.push(() => receiver.close());
 	const whatsappBindings: WhatsAppBindings = {
-		gateway: { WHATSAPP_APP_SECRET: whatsappAppSecret, WHATSAPP_VERIFY_TOKEN: randomBytes(8).toString("hex") },
+		gateway: {
+			WHATSAPP_APP_SECRET: whatsappAppSecret,
+			WHATSAPP_VERIFY_TOKEN: randomBytes(8).toString("hex"),
+			RESEND_WEBHOOK_SECRET: resendWebhookSecret,
+		},
 		messaging: {
+			RESEND_API_URL: resend.url,
+			RESEND_API_KEY: resendApiKey,
 			MESSAGING_SECRET_KEY: messagingKey,
 			WHATSAPP_GRAPH_URL: whatsapp.url,
 			PUBLIC_BASE_URL: `http://127.0.0.1:${gatewayPort}`,
@@ -208,12 +227,15 @@ export async function startStack(
 		messagingKey,
 		webhookReceiverUrl: receiver.url,
 		webhookReceiverAdminUrl: receiver.adminUrl,
+		resendAdminUrl: resend.adminUrl,
 	};
 }
 
 interface WhatsAppBindings {
-	gateway: { WHATSAPP_APP_SECRET: string; WHATSAPP_VERIFY_TOKEN: string };
+	gateway: { WHATSAPP_APP_SECRET: string; WHATSAPP_VERIFY_TOKEN: string; RESEND_WEBHOOK_SECRET: string };
 	messaging: {
+		RESEND_API_URL: string;
+		RESEND_API_KEY: string;
 		MESSAGING_SECRET_KEY: string;
 		WHATSAPP_GRAPH_URL: string;
 		PUBLIC_BASE_URL: string;

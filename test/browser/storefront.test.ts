@@ -190,7 +190,7 @@ describe("storefront in Chromium", () => {
 });
 
 describe("account pages in Chromium", () => {
-	/** A new merchant and the reset link identity would email them (this stack has no email sandbox; email.test.ts reads real emails). */
+	/** A new merchant and a reset link of theirs, made here directly (email.test.ts follows the emailed links). */
 	async function merchantWithResetLink(): Promise<{ email: string; link: string }> {
 		const tag = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 		const email = `reset-${tag}@example.com`;

@@ -194,6 +194,7 @@ function integrationProject(file: string): TestProjectInlineConfiguration {
 					queueProducers: {
 						TEST_EVENTS: { queueName: "oja-events" },
 						TEST_ORDER_EVENTS: { queueName: "oja-order-events" },
+						TEST_EMAIL: { queueName: "oja-email" },
 					},
 					// Test-only: identity's login throttles, so lockout tests can read each window's counts.
 					durableObjects: { TEST_LOGIN_THROTTLE: { className: "LoginThrottle", scriptName: "oja-identity" } },

@@ -229,6 +229,46 @@ describe("sending", () => {
 		expect(await logOf(key)).toMatchObject({ status: "sent", attempts: 3, template: "password_reset", store_id: null });
 	});
 
+	it("one batch: a key twice is sent once, a suppressed address never, a failure retried; one log row each", async () => {
+		const [plain, suppressed, flaky] = [address("batch-plain"), address("batch-suppressed"), address("batch-flaky")];
+		await testDb().execute(
+			sql`INSERT INTO email_suppressions (to_hash, reason) VALUES (encode(sha256(convert_to(${suppressed}, 'UTF8')), 'hex'), 'bounced')`,
+		);
+		await injectFailure(admin(), { status: 503, to: flaky });
+		const email = (to: string, key: string) => ({
+			key,
+			storeId: null,
+			to,
+			template: "password_reset",
+			data: { name: "Ada", storeName: null, link: `http://127.0.0.1:8787/account/reset-password#token=pr_${"A".repeat(43)}` },
+		});
+		const keys = {
+			plain: `batch-${crypto.randomUUID()}`,
+			suppressed: `batch-${crypto.randomUUID()}`,
+			flaky: `batch-${crypto.randomUUID()}`,
+		};
+		// One sendBatch: the consumer gets them together (its batch holds up to 20 for a second).
+		await env.TEST_EMAIL.sendBatch(
+			[email(plain, keys.plain), email(suppressed, keys.suppressed), email(plain, keys.plain), email(flaky, keys.flaky)].map(
+				(body) => ({ body, contentType: "json" as const }),
+			),
+		);
+		await inbox(plain);
+		await inbox(flaky);
+		await eventually(async () => ((await logOf(keys.flaky))?.status === "sent" ? true : undefined));
+		expect(await logOf(keys.plain)).toMatchObject({ status: "sent", attempts: 1 });
+		expect(await logOf(keys.suppressed)).toMatchObject({ status: "suppressed", attempts: 1 });
+		expect(await logOf(keys.flaky)).toMatchObject({ status: "sent", attempts: 2 });
+		await new Promise((r) => setTimeout(r, 500));
+		expect((await listEmails(admin(), { to: plain })).map((e) => e.httpStatus)).toEqual([200]);
+		expect(await listEmails(admin(), { to: suppressed })).toEqual([]);
+		expect((await listEmails(admin(), { to: flaky })).map((e) => e.httpStatus)).toEqual([503, 200]);
+		const rows = await testDb().execute<{ n: number }>(
+			sql`SELECT count(*)::int AS n FROM email_log WHERE key IN (${keys.plain}, ${keys.suppressed}, ${keys.flaky})`,
+		);
+		expect(rows.rows[0]?.n).toBe(3);
+	});
+
 	it("dead-letters after the last attempt and logs the email failed", async () => {
 		const m = await signUpMerchant({ email: address("dlq") });
 		await injectFailure(admin(), { status: 500, to: m.email, times: 6 });

@@ -5,6 +5,8 @@ declare namespace Cloudflare {
 		NEON_LOCAL_ENDPOINT?: string;
 		/** A producer onto oja-events, for hand-made (duplicate, poison) messages. */
 		TEST_EVENTS: Queue;
+		/** A producer onto oja-email, to put several emails in one consumer batch. */
+		TEST_EMAIL: Queue;
 		/** The identity Worker's signing keys, so tests can mint tokens of every kind. */
 		TEST_SIGNING_KEYS: string;
 		/** The key sealing operators' TOTP seeds, so tests can provision operators like the CLI does. */

@@ -56,12 +56,36 @@ export type MessageOutcome = "processed" | "duplicate" | "retried";
  */
 export async function consumeBatch(batch: MessageBatch<unknown>, options: ConsumerOptions): Promise<MessageOutcome[]> {
 	const processed = await processedIn(batch.messages, options);
+	// Events whose handler wrote nothing (its effects are outside Postgres, idempotent by event
+	// id): their markers are written together once the batch is through, one round trip instead
+	// of one each, and only then acked. Ordered consumers keep a marker per event with its cursor.
+	const deferred: DeferredMarker[] | null = options.ordered ? null : [];
 	const outcomes: MessageOutcome[] = [];
 	// Sequential on purpose: events in one batch may belong to the same aggregate.
 	for (const message of batch.messages) {
-		outcomes.push(await consumeMessage(message, batch.queue, options, processed));
+		outcomes.push(await consumeMessage(message, batch.queue, options, processed, deferred));
+	}
+	if (deferred && deferred.length > 0) {
+		try {
+			// ON CONFLICT: a concurrent delivery of one of these events marked it first. Its effects
+			// ran twice, as they would have before (they run before any marker), and are idempotent.
+			await options.db
+				.insert(schema.processedMessages)
+				.values(deferred.map((d) => ({ consumer: options.consumer, eventId: d.eventId })))
+				.onConflictDoNothing();
+			for (const d of deferred) d.message.ack();
+		} catch (error) {
+			// Unmarked, so every one of them runs again on its retry (its effects are idempotent).
+			for (const d of deferred) outcomes[batch.messages.indexOf(d.message)] = d.retry(errorSummary(error));
+		}
 	}
 	return outcomes;
+}
+
+interface DeferredMarker {
+	message: Message<unknown>;
+	eventId: string;
+	retry: (reason: string) => MessageOutcome;
 }
 
 /**
@@ -94,6 +118,7 @@ async function consumeMessage(
 	queue: string,
 	options: ConsumerOptions,
 	processed: Set<string> | null = null,
+	deferred: DeferredMarker[] | null = null,
 ): Promise<MessageOutcome> {
 	const { db, consumer } = options;
 	const policy = options.retry ?? DEFAULT_RETRY;
@@ -160,6 +185,12 @@ async function consumeMessage(
 		}
 
 		const effects = await options.handle(event, { db, attempt: message.attempts });
+		if (effects.length === 0 && deferred) {
+			deferred.push({ message, eventId: event.id, retry });
+			// The same event again in this batch is a duplicate without running the handler again.
+			processed?.add(event.id);
+			return "processed";
+		}
 		// The marker goes first without ON CONFLICT: if a concurrent delivery of the same
 		// event committed in between, the unique violation rolls back this whole batch.
 		const marker = db.insert(schema.processedMessages).values({ consumer, eventId: event.id });

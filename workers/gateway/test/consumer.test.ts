@@ -93,6 +93,48 @@ describe("consumeBatch", () => {
 		expect(logged).toHaveLength(3);
 	});
 
+	it("marks a batch whose handler writes nothing in one round trip, acking only after it", async () => {
+		const events = Array.from({ length: 5 }, () => event(newId("user"), 1));
+		const seen: string[] = [];
+		// Effects outside Postgres (an email queued, a message sent): the handler returns no statements.
+		const options = {
+			consumer: "test.no-effects",
+			db: testDb(),
+			handle: (e: AnyTypedEnvelope) => {
+				seen.push(e.id);
+				return [];
+			},
+		};
+		const first = events[0] as EventEnvelope;
+		const batch = batchOf([...events, first]);
+		const before = await databaseWork();
+		expect(await consumeBatch(batch, options)).toEqual([
+			"processed",
+			"processed",
+			"processed",
+			"processed",
+			"processed",
+			"duplicate",
+		]);
+		// The processed ids read up front, then every marker in one INSERT.
+		expect((await databaseWork()).requests - before.requests).toBe(2);
+		expect(seen).toEqual(events.map((e) => e.id));
+		expect((await getQueueResult(batch, createExecutionContext())).explicitAcks).toHaveLength(6);
+		const marked = await testDb()
+			.select({ id: schema.processedMessages.eventId })
+			.from(schema.processedMessages)
+			.where(
+				inArray(
+					schema.processedMessages.eventId,
+					events.map((e) => e.id),
+				),
+			);
+		expect(marked).toHaveLength(5);
+		// Delivered again: all duplicates, the handler not run.
+		expect(await consumeBatch(batchOf(events), options)).toEqual(Array(5).fill("duplicate"));
+		expect(seen).toHaveLength(5);
+	});
+
 	it("retries a failing message with exponential backoff and commits nothing", async () => {
 		const options = {
 			consumer: "test.failing",

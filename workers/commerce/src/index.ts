@@ -50,7 +50,7 @@ import { listDeliveryOptions, putDeliveryOptions } from "./delivery-options.ts";
 import { createDiscount, deleteDiscount, getDiscount, listDiscounts, updateDiscount } from "./discounts.ts";
 import { liveFetch, pushOrderChanges } from "./live.ts";
 import { orderToken } from "./order-token.ts";
-import { isOrderToken, loadOrderWithToken, orderTokenHashes, tokenMatches } from "./order-view.ts";
+import { isOrderToken, loadOrdersWithToken, loadOrderWithToken, orderTokenHashes, tokenMatches } from "./order-view.ts";
 import { cancelOrder, expireDueOrders, fulfilOrder, listOrders, loadOrder, markDelivered } from "./orders.ts";
 import { applyOnlinePayment, recordCashCollected } from "./payments.ts";
 import { applyRefundOutcome, createRefund, listRefunds, type RefundCreated } from "./refunds.ts";
@@ -383,6 +383,30 @@ export default class CommerceService extends WorkerEntrypoint<CommerceEnv> {
 			const found = await loadOrderWithToken(createDb(this.env), store, id);
 			if (!found) throw new ProblemError(problem("not-found", "No such order."));
 			return { ...found.order, shopperPath: await this.#shopperPath({ id, slug: found.slug, tokenHash: found.tokenHash }) };
+		});
+	}
+
+	/**
+	 * orderForNotice for a queue batch's orders at once (messaging's order notices): by order id,
+	 * each with its store id; an order that is not found, or not at the store named, is absent.
+	 */
+	async ordersForNotice(
+		wanted: unknown,
+		ctx: RequestContext,
+	): Promise<Result<Record<string, { storeId: string; order: Order & { shopperPath: string | null } }>>> {
+		return runRpc(ctx.requestId, WORKER, async () => {
+			const pairs = parseOrThrow(z.array(z.object({ storeId: StoreId, orderId: orderIdSchema })).max(100), wanted, "orders");
+			const found = await loadOrdersWithToken(createDb(this.env), pairs);
+			const entries = await Promise.all(
+				[...found].map(async ([id, f]) => [
+					id,
+					{
+						storeId: f.storeId,
+						order: { ...f.order, shopperPath: await this.#shopperPath({ id, slug: f.slug, tokenHash: f.tokenHash }) },
+					},
+				]),
+			);
+			return Object.fromEntries(entries);
 		});
 	}
 

@@ -64,6 +64,27 @@ export async function loadOrderWithToken(
 	return row ? { order: Order.parse(row.order), slug: row.slug, tokenHash: row.token_hash } : null;
 }
 
+/**
+ * loadOrderWithToken for many orders, of any stores, in one round trip: a queue batch of order
+ * notices reads its orders together. Each order is matched on its store as well as its id.
+ */
+export async function loadOrdersWithToken(
+	db: Database,
+	wanted: { storeId: string; orderId: string }[],
+): Promise<Map<string, { storeId: string; order: Order; slug: string; tokenHash: string }>> {
+	if (wanted.length === 0) return new Map();
+	const result = await db.execute<{ id: string; store_id: string; order: unknown; slug: string; token_hash: string }>(
+		sql`SELECT o.id, o.store_id, order_json(o.id, false) AS order, s.slug, o.token_hash
+			FROM unnest(${sql.param(wanted.map((w) => w.storeId))}::text[], ${sql.param(wanted.map((w) => w.orderId))}::text[])
+				AS want(store_id, order_id)
+			JOIN orders o ON o.id = want.order_id AND o.store_id = want.store_id
+			JOIN stores s ON s.id = o.store_id`,
+	);
+	return new Map(
+		result.rows.map((r) => [r.id, { storeId: r.store_id, order: Order.parse(r.order), slug: r.slug, tokenHash: r.token_hash }]),
+	);
+}
+
 /** The stored token hash and store slug of each of a store's orders (for links in a chat's order list). */
 export async function orderTokenHashes(
 	db: Database,

@@ -212,6 +212,48 @@ describe("order emails", () => {
 	});
 });
 
+describe("order emails, several at once", () => {
+	it("orders placed together at two stores: each confirmation is the customer's own order, at its own store", async () => {
+		const [a, b] = await Promise.all([openShop([10]), openShop([10])]);
+		// Placed together, so their events share oja-messaging-events batches, whose orders are read together.
+		const placed = await Promise.all(
+			[a, a, b, b].map(async (shop, i) => {
+				const customer = address(`together-${i}`);
+				const cart = await cartWith(shop.m.slug, [[shop.variants[0] ?? "", 1]]);
+				const body = await jsonOf<{ order: { id: string; number: number } }>(
+					await checkout(shop.m.slug, cart.id, checkoutBody(shop, { email: customer })),
+					201,
+				);
+				return { shop, customer, order: body.order };
+			}),
+		);
+		for (const p of placed) {
+			const [confirmation] = await inbox(p.customer);
+			expect(confirmation?.subject).toBe(`Ada's Fabrics: order #${p.order.number} confirmed`);
+			const link = new URL(/View your order: (\S+)/.exec(confirmation?.text ?? "")?.[1] ?? "http://x/");
+			expect(link.pathname).toBe(`/s/${p.shop.m.slug}/orders/${p.order.id}`);
+		}
+		// Commerce's batch read answers an order only at the store it is named with.
+		const commerce = (
+			env as unknown as {
+				COMMERCE: {
+					ordersForNotice(w: unknown, ctx: unknown): Promise<{ ok: boolean; value: Record<string, { storeId: string }> }>;
+				};
+			}
+		).COMMERCE;
+		const [atA, atB] = [placed[0]?.order.id ?? "", placed[2]?.order.id ?? ""];
+		const read = await commerce.ordersForNotice(
+			[
+				{ storeId: a.m.storeId, orderId: atA },
+				{ storeId: a.m.storeId, orderId: atB },
+			],
+			{ requestId: "req_test_orders_for_notice" },
+		);
+		expect(read.ok).toBe(true);
+		expect(Object.entries(read.value).map(([id, v]) => [id, v.storeId])).toEqual([[atA, a.m.storeId]]);
+	});
+});
+
 describe("sending", () => {
 	it("retries 429 and 5xx with backoff, then sends once", async () => {
 		const m = await signUpMerchant({ email: address("retry") });

@@ -41,7 +41,7 @@ import { consumeInbound } from "./inbound.ts";
 import { getConversation, listConversations, listMessages, markRead } from "./inbox.ts";
 import { type NoticeDeps, notifyDisabledEndpoints, payoutEmailsFor, perBatch, storeNoticeRecipient } from "./merchant-notices.ts";
 import { orderNoticeFor, storeHasChannel } from "./notifications.ts";
-import { orderEmailsFor } from "./order-emails.ts";
+import { batchOrders, orderEmailsFor } from "./order-emails.ts";
 import { consumeOutbound } from "./outbound.ts";
 import { strandedSends } from "./threads.ts";
 import { consumeWebhookDeliveries, consumeWebhookEvents, strandedDeliveries } from "./webhook-delivery.ts";
@@ -467,6 +467,12 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 			// Per batch: a burst of one store's orders looks the store up once.
 			const notices = this.#notices(db);
 			const hasChannel = perBatch((storeId) => storeHasChannel(db, storeId));
+			// The batch's orders in one read: a burst of orders is one round trip, not one each.
+			const order = await batchOrders(
+				batch.messages,
+				(wanted) => this.env.COMMERCE.ordersForNotice(wanted, { requestId: `queue-${batch.queue}-${crypto.randomUUID()}` }),
+				(storeId, orderId, ctx) => this.env.COMMERCE.orderForNotice(storeId, orderId, ctx),
+			);
 			await consumeBatch(batch, {
 				consumer: "messaging.order-notices",
 				db,
@@ -476,7 +482,7 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 					await orderNoticeFor(event, {
 						db,
 						hasChannel,
-						order: (storeId, orderId, ctx) => this.env.COMMERCE.orderForNotice(storeId, orderId, ctx),
+						order,
 						publicBaseUrl: this.env.PUBLIC_BASE_URL,
 						notify: (storeId, waId, notice) => this.#conversation(storeId, waId).notify(storeId, waId, notice),
 						cartReminder: (storeId, waId, reminder) => this.#conversation(storeId, waId).cartReminder(storeId, waId, reminder),
@@ -484,7 +490,7 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 					// Queued under keys derived from the event id: a redelivery sends nothing twice.
 					await orderEmailsFor(event, {
 						...notices,
-						order: (storeId, orderId, ctx) => this.env.COMMERCE.orderForNotice(storeId, orderId, ctx),
+						order,
 						publicBaseUrl: this.env.PUBLIC_BASE_URL,
 					});
 					await payoutEmailsFor(event, notices);

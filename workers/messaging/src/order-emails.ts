@@ -24,6 +24,49 @@ export interface OrderEmailDeps {
 	publicBaseUrl: string;
 }
 
+type OrderForNotice = Order & { shopperPath: string | null };
+type OrderLookup = (storeId: string, orderId: string, ctx: RequestContext) => Promise<Result<OrderForNotice>>;
+
+/**
+ * The orders a queue batch of order events is about, read in one round trip (`loadMany`,
+ * commerce's ordersForNotice), as an `order` lookup for the batch's handlers: an order read
+ * up front is answered from memory, matched on its store too; anything else (not an order
+ * event, not found, the batch read failed) is read on its own as before (`loadOne`).
+ */
+export async function batchOrders(
+	messages: readonly Message<unknown>[],
+	loadMany: (
+		wanted: { storeId: string; orderId: string }[],
+	) => Promise<Result<Record<string, { storeId: string; order: OrderForNotice }>>>,
+	loadOne: OrderLookup,
+): Promise<OrderLookup> {
+	const wanted = new Map<string, { storeId: string; orderId: string }>();
+	for (const { body } of messages) {
+		const event = body as { type?: unknown; payload?: { storeId?: unknown; orderId?: unknown } } | null;
+		const storeId = event?.payload?.storeId;
+		const orderId = event?.payload?.orderId;
+		if (
+			typeof event?.type === "string" &&
+			event.type.startsWith("order.") &&
+			typeof storeId === "string" &&
+			typeof orderId === "string"
+		) {
+			wanted.set(orderId, { storeId, orderId });
+		}
+	}
+	let read: Record<string, { storeId: string; order: OrderForNotice }> = {};
+	if (wanted.size > 1) {
+		const result = await loadMany([...wanted.values()]).catch(() => null);
+		if (result?.ok) read = result.value;
+	}
+	return (storeId, orderId, ctx) => {
+		const found = Object.hasOwn(read, orderId) ? read[orderId] : undefined;
+		return found && found.storeId === storeId
+			? Promise.resolve({ ok: true, value: found.order })
+			: loadOne(storeId, orderId, ctx);
+	};
+}
+
 type Kind = "confirmed" | "shipped";
 
 function kindOf(event: AnyTypedEnvelope): { storeId: string; orderId: string; kind: Kind } | null {

@@ -38,6 +38,7 @@ export function changesSharedSandbox(file: string): boolean {
  * Integration files at once, apart from those. Vitest's default on two cores is one: files spend
  * much of their time waiting (queue batch windows, polling for what a consumer did), and with
  * one at a time half the machine sat idle through the PostgreSQL run. Each file has its own
- * database and its own workerd, so two share nothing but the sandboxes.
+ * database and its own workerd, so two share nothing but the sandboxes. OJA_TEST_PARALLEL_FILES=1
+ * runs them one at a time again (to chase a test that fails only beside another).
  */
-export const PARALLEL_FILES = Math.max(2, Number(process.env.OJA_TEST_PARALLEL_FILES) || 2);
+export const PARALLEL_FILES = Math.max(1, Number(process.env.OJA_TEST_PARALLEL_FILES) || 2);

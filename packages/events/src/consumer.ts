@@ -156,7 +156,9 @@ async function consumeMessage(
 						.where(and(eq(schema.processedMessages.consumer, consumer), eq(schema.processedMessages.eventId, event.id)))
 						.limit(1)
 				).length > 0;
-		if (seen) {
+		// An event already deferred in this batch is a duplicate too (when the up-front read
+		// failed, `processed` is null and its marker is not written yet).
+		if (seen || deferred?.some((d) => d.eventId === event.id)) {
 			message.ack();
 			return "duplicate";
 		}

@@ -252,11 +252,12 @@ export async function checkout(db: Database, req: CheckoutRequest): Promise<Chec
 		// The order number takes no lock at all (a per-store sequence, migration 0028): the counter
 		// row it replaced made every checkout of a store wait for the one before it to commit.
 		// Everything before them only reads or writes rows of this checkout's own; so does what
-		// follows them (the order, its order.created event, the stored response).
-		const results = await db.batch([claim, fresh, forSale, delivery, discount, lock, reserve, reserved, order, created, respond]);
+		// follows them (the order, its two events, the stored response).
+		// The order's two events keep their sequence (the order's aggregate): order.created first.
+		const results = await db.batch([claim, fresh, forSale, delivery, discount, lock, reserve, order, created, reserved, respond]);
 		const response = results[10].rows[0]?.response as { order: unknown } | undefined;
 		// The events come back whole and already claimed: published after the response without a claim round trip.
-		const claimed = [results[9], results[7]].flatMap((r) => r.rows as OutboxRow[]);
+		const claimed = [results[8], results[9]].flatMap((r) => r.rows as OutboxRow[]);
 		return { result: { order: Order.parse(response?.order), orderToken: token }, eventIds: [], claimed, replayed: false };
 	} catch (error) {
 		const reason = vetoReason(error);

@@ -213,6 +213,14 @@ describe("courier booking", () => {
 			[pickup]: false,
 			[courier]: true,
 		});
+		// The order's events in their order: order.created, then its stock reservation.
+		const sequences = await testDb().execute<{ type: string; sequence: string }>(
+			sql`SELECT type, sequence::text FROM outbox WHERE aggregate_id = ${pickup} ORDER BY sequence`,
+		);
+		expect(sequences.rows).toEqual([
+			{ type: "order.created", sequence: "1" },
+			{ type: "inventory.reserved", sequence: "2" },
+		]);
 		const created = (payload: Record<string, unknown>) =>
 			({
 				id: newId("event"),

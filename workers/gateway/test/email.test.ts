@@ -311,6 +311,24 @@ describe("sending", () => {
 		expect(rows.rows[0]?.n).toBe(3);
 	});
 
+	it("an email the batch statement refuses holds back only itself", async () => {
+		const [good, bad] = [address("batch-good"), address("batch-bad")];
+		const email = (to: string, storeId: string | null) => ({
+			key: `batch-${crypto.randomUUID()}`,
+			storeId,
+			to,
+			template: "password_reset",
+			data: { name: "Ada", storeName: null, link: `http://127.0.0.1:8787/account/reset-password#token=pr_${"A".repeat(43)}` },
+		});
+		// A store that does not exist: its log row breaks the foreign key.
+		await env.TEST_EMAIL.sendBatch(
+			[email(bad, "st_01JB00000000000000000GONE0"), email(good, null)].map((body) => ({ body, contentType: "json" as const })),
+		);
+		await inbox(good);
+		await new Promise((r) => setTimeout(r, 1000));
+		expect(await listEmails(admin(), { to: bad })).toEqual([]);
+	});
+
 	it("dead-letters after the last attempt and logs the email failed", async () => {
 		const m = await signUpMerchant({ email: address("dlq") });
 		await injectFailure(admin(), { status: 500, to: m.email, times: 6 });

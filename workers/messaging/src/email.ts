@@ -70,8 +70,23 @@ export async function consumeEmail(batch: MessageBatch<unknown>, deps: EmailDeps
 	try {
 		rows = await logRows(deps.db, valid);
 	} catch (error) {
-		for (const { message } of valid) retryLater(message, error instanceof Error ? error.name : "unknown");
-		return;
+		if (valid.length === 1) {
+			for (const { message } of valid) retryLater(message, error instanceof Error ? error.name : "unknown");
+			return;
+		}
+		// One email the statement refuses (a store since deleted, say) must not hold back the rest:
+		// each is tried on its own, and only those that fail again are retried.
+		rows = new Map();
+		const kept: typeof valid = [];
+		for (const one of valid) {
+			try {
+				for (const [key, row] of await logRows(deps.db, [one])) rows.set(key, row);
+				kept.push(one);
+			} catch (alone) {
+				retryLater(one.message, alone instanceof Error ? alone.name : "unknown");
+			}
+		}
+		valid.splice(0, valid.length, ...kept);
 	}
 
 	const updates: RowUpdate[] = [];

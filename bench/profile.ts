@@ -1,4 +1,4 @@
-// `node bench/profile.ts [checkout|add]`: where workerd's CPU goes on the commerce paths. Starts
+// `node bench/profile.ts [checkout|add|whatsapp]`: where workerd's CPU goes on the commerce paths. Starts
 // the stack with workerd's inspector, runs the load from this process, and prints each Oja
 // Worker's V8 CPU profile as self time by function, and by source file. For investigating; it
 // writes nothing to docs/.
@@ -116,31 +116,47 @@ async function main(): Promise<void> {
 		await seedCommerce(stack);
 		const variantOf = (i: number) => CART_VARIANTS[i % CART_VARIANTS.length] as string;
 		const carts = await makeCarts(stack.gatewayUrl, count + 20, scenario === "checkout" ? variantOf : undefined);
+		const { inboundMessageEnvelope, signWhatsAppBody } = await import("@oja/whatsapp");
+		// The ingest benchmark's delivery: signed, for a number no store registered.
+		const webhookBody = JSON.stringify(
+			inboundMessageEnvelope(
+				{ phoneNumberId: "999000111222333", displayPhoneNumber: "2340000000", waId: "2348099999999", name: "Bench" },
+				[{ type: "text", body: "how much is the gele?" }],
+			),
+		);
+		const webhookSignature = await signWhatsAppBody(webhookBody, stack.whatsappAppSecret);
 		const request = (i: number) =>
-			scenario === "checkout"
-				? fetch(`${stack.gatewayUrl}/v1/storefront/${SLUG}/carts/${carts[i]}/checkout`, {
+			scenario === "whatsapp"
+				? fetch(`${stack.gatewayUrl}/webhooks/whatsapp`, {
 						method: "POST",
-						headers: { "content-type": "application/json", "idempotency-key": `profile-${i}` },
-						body: process.env.DISTINCT_SHOPPERS
-							? JSON.stringify({
-									...JSON.parse(CHECKOUT_BODY),
-									email: `shopper${i}@example.com`,
-									phone: `+234803${String(1000000 + i).slice(-7)}`,
-								})
-							: CHECKOUT_BODY,
+						headers: { "content-type": "application/json", "x-hub-signature-256": webhookSignature },
+						body: webhookBody,
 					})
-				: fetch(`${stack.gatewayUrl}/v1/storefront/${SLUG}/carts/${carts[i % carts.length]}/lines`, {
-						method: "POST",
-						headers: { "content-type": "application/json" },
-						body: JSON.stringify({ variantId: variantOf(Math.floor(i / carts.length)), quantity: 1 }),
-					});
+				: scenario === "checkout"
+					? fetch(`${stack.gatewayUrl}/v1/storefront/${SLUG}/carts/${carts[i]}/checkout`, {
+							method: "POST",
+							headers: { "content-type": "application/json", "idempotency-key": `profile-${i}` },
+							body: process.env.DISTINCT_SHOPPERS
+								? JSON.stringify({
+										...JSON.parse(CHECKOUT_BODY),
+										email: `shopper${i}@example.com`,
+										phone: `+234803${String(1000000 + i).slice(-7)}`,
+									})
+								: CHECKOUT_BODY,
+						})
+					: fetch(`${stack.gatewayUrl}/v1/storefront/${SLUG}/carts/${carts[i % carts.length]}/lines`, {
+							method: "POST",
+							headers: { "content-type": "application/json" },
+							body: JSON.stringify({ variantId: variantOf(Math.floor(i / carts.length)), quantity: 1 }),
+						});
 		const drive = async (from: number, to: number) => {
 			let next = from;
 			await Promise.all(
 				Array.from({ length: 32 }, async () => {
 					while (next < to) {
 						const res = await request(next++);
-						if (res.status !== 201) console.error(`status ${res.status}: ${(await res.text()).slice(0, 200)}`);
+						if (res.status !== (scenario === "whatsapp" ? 200 : 201))
+							console.error(`status ${res.status}: ${(await res.text()).slice(0, 200)}`);
 						else await res.body?.cancel();
 					}
 				}),

@@ -198,6 +198,19 @@ describe("inbound messages", () => {
 		});
 	});
 
+	it("answers each of several customers writing at the same moment, once each", async () => {
+		// Their deliveries share a sendBatch in the gateway (queue-group-send.ts).
+		const ch = await whatsappShop();
+		const customers = Array.from({ length: 6 }, () => newWaId());
+		await Promise.all(customers.map((waId) => customerSays(ch, waId, { type: "text", body: "how much is the gele?" })));
+		for (const waId of customers) {
+			const [answer] = await received(ch, waId, 1);
+			expect(textOf(answer as RecordedMessage)).toContain("₦12,500");
+		}
+		await sleep(1500);
+		for (const waId of customers) expect(await sentTo(ch, waId)).toHaveLength(1);
+	});
+
 	it("answers a duplicated delivery once (same body twice, and the same wamid in another delivery)", async () => {
 		const ch = await whatsappShop();
 		const waId = newWaId();

@@ -1,10 +1,12 @@
 import { ProblemError, problem } from "@oja/contracts";
 import { readPaystackWebhook } from "@oja/paystack";
 import { routeGroup } from "../openapi/registry.ts";
+import { sendGrouped } from "../queue-group-send.ts";
 
 // Paystack's webhooks. Verified over the exact bytes received — x-paystack-signature must be
 // hex(HMAC-SHA512(raw body, secret key)), compared in constant time (crypto.subtle.verify) —
-// then the raw body is put on oja-paystack-events for the payments Worker. Nothing here touches
+// then the raw body is put on oja-paystack-events for the payments Worker (in one sendBatch with
+// the isolate's other webhooks of the moment: queue-group-send.ts). Nothing here touches
 // the database, so Paystack gets its 200 in milliseconds and never times out and resends
 // because our slow path (verifying with Paystack, the order, the ledger) is slow.
 //   401: bad or missing signature, or a source address outside PAYSTACK_WEBHOOK_IPS when that
@@ -61,7 +63,7 @@ export const paystackWebhookRoutes = routeGroup().declare(
 		}
 		if (reading.known) {
 			// The raw text, not a re-serialisation: the consumer reads exactly what Paystack signed.
-			await c.env.PAYSTACK_EVENTS.send(new TextDecoder().decode(raw), { contentType: "text" });
+			await sendGrouped(c.env.PAYSTACK_EVENTS, new TextDecoder().decode(raw), c.executionCtx);
 		} else {
 			console.log(
 				JSON.stringify({ level: "info", msg: "paystack.webhook_ignored", type: reading.type, requestId: c.get("requestId") }),

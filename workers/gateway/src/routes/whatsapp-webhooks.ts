@@ -2,6 +2,7 @@ import { ProblemError, problem } from "@oja/contracts";
 import { splitDelivery, verifyWhatsAppSignature, WHATSAPP_SIGNATURE_HEADER } from "@oja/whatsapp";
 import { z } from "zod";
 import { routeGroup } from "../openapi/registry.ts";
+import { sendGrouped } from "../queue-group-send.ts";
 
 // Meta's WhatsApp Cloud API webhooks.
 //   GET:  the subscription handshake. hub.mode=subscribe and hub.verify_token equal to
@@ -94,7 +95,7 @@ export const whatsappWebhookRoutes = routeGroup()
 			const text = new TextDecoder().decode(raw);
 			if (raw.byteLength <= QUEUE_MESSAGE_BYTES) {
 				// The exact text Meta signed; the consumer parses it.
-				await c.env.WHATSAPP_INBOUND.send(text, { contentType: "text" });
+				await sendGrouped(c.env.WHATSAPP_INBOUND, text, c.executionCtx);
 				return c.json({ received: true });
 			}
 			// Over a queue message's limit: the same updates as several smaller deliveries.
@@ -105,7 +106,7 @@ export const whatsappWebhookRoutes = routeGroup()
 				throw new ProblemError(problem("bad-request", "Not a WhatsApp update."));
 			}
 			for (const part of splitDelivery(envelope as Parameters<typeof splitDelivery>[0], QUEUE_MESSAGE_BYTES)) {
-				await c.env.WHATSAPP_INBOUND.send(JSON.stringify(part), { contentType: "text" });
+				await sendGrouped(c.env.WHATSAPP_INBOUND, JSON.stringify(part), c.executionCtx);
 			}
 			return c.json({ received: true });
 		},

@@ -11,12 +11,14 @@ import type { Stack } from "../scripts/local-stack.ts";
 import { DEMO, DEMO_WHATSAPP, seedDemoWhatsApp } from "../scripts/seed.ts";
 import type { Load } from "./commerce.ts";
 import { settle } from "./commerce.ts";
-import { type IngestResult, measureIngest } from "./ingest.ts";
+import { type IngestResult, type IngestRound, measureIngest } from "./ingest.ts";
 
 export interface MessagingResult {
 	ingest: IngestResult;
 	helloWorld: { perSecond: number };
 	ingestRatio: number;
+	/** Each round's bare workerd then ingest; the figures above are their medians. */
+	rounds: IngestRound[];
 	replyLatency: { messages: number; concurrency: number; p50Ms: number; p99Ms: number; maxMs: number; answered: number };
 	webhookDeliveries: { deliveries: number; received: number; wallSeconds: number; perSecond: number };
 }

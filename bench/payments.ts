@@ -11,13 +11,15 @@ import { completePayment, listWebhooks } from "@oja/paystack-sandbox/admin";
 import type { Stack } from "../scripts/local-stack.ts";
 import type { Load } from "./commerce.ts";
 import { CART_VARIANTS, makeCarts, SLUG, seedCommerce, settle } from "./commerce.ts";
-import { type IngestResult, measureIngest } from "./ingest.ts";
+import { type IngestResult, type IngestRound, measureIngest } from "./ingest.ts";
 
 export interface PaymentsResult {
 	ingest: IngestResult;
 	helloWorld: { perSecond: number };
 	/** Ingest ÷ bare workerd, same run. */
 	ingestRatio: number;
+	/** Each round's bare workerd then ingest; the figures above are their medians. */
+	rounds: IngestRound[];
 	chargeToPaid: { orders: number; wallSeconds: number; perSecond: number; allPaid: boolean; ledgerEntries: number };
 	ledger: {
 		single: { entries: number; seconds: number; perSecond: number };

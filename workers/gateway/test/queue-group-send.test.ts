@@ -3,6 +3,7 @@ import {
 	type GroupSendTiming,
 	MAX_BATCH_BYTES,
 	MAX_BATCH_MESSAGES,
+	PER_MESSAGE_OVERHEAD_BYTES,
 	sendGrouped,
 	type TextQueue,
 } from "../src/queue-group-send.ts";
@@ -68,15 +69,42 @@ describe("webhook queue sends, grouped per isolate", () => {
 		expect(queue.singles).toEqual([]);
 	});
 
-	it("splits large messages across batches by size", async () => {
+	it("splits large messages across batches by their UTF-8 size, metadata allowance included", async () => {
 		const queue = recordingQueue();
-		const bodies = Array.from({ length: 9 }, (_, i) => `${i}`.padEnd(100 * 1024, "x"));
+		// "₦" is three bytes in UTF-8: each body is 87,301 bytes though 29,101 characters. Three of
+		// them are 261,903 bytes, under 256 KB until the metadata allowance is counted: two a batch.
+		const bodies = Array.from({ length: 9 }, (_, i) => `${i}`.padEnd(29_101, "₦"));
+		expect(bytes(bodies[0] as string)).toBe(87_301);
 		await Promise.all(bodies.map((b) => sendGrouped(queue, b, ctx, TIMING)));
 		expect(queue.batches.flat().toSorted()).toEqual(bodies.toSorted());
 		for (const batch of queue.batches) {
 			expect(batch.length).toBeLessThanOrEqual(2);
-			expect(batch.reduce((sum, b) => sum + bytes(b), 0)).toBeLessThanOrEqual(MAX_BATCH_BYTES);
+			expect(batch.reduce((sum, b) => sum + bytes(b) + PER_MESSAGE_OVERHEAD_BYTES, 0)).toBeLessThanOrEqual(MAX_BATCH_BYTES);
 		}
+	});
+
+	it("sends a message too big for the queue alone, so its refusal fails no other request", async () => {
+		const queue = recordingQueue();
+		const refusing: TextQueue = {
+			sendBatch: queue.sendBatch,
+			async send(body) {
+				queue.singles.push(body as string);
+				throw new Error("message too large");
+			},
+		};
+		const big = "x".repeat(130 * 1024);
+		const results = await Promise.allSettled(["a", big, "b"].map((b) => sendGrouped(refusing, b, ctx, TIMING)));
+		expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+		expect(queue.singles).toEqual([big]);
+		expect(queue.batches.flat().toSorted()).toEqual(["a", "b"]);
+	});
+
+	it("works the same with the production timings", async () => {
+		const queue = recordingQueue();
+		const bodies = Array.from({ length: 60 }, (_, i) => `{"n":${i}}`);
+		await Promise.all(bodies.map((b) => sendGrouped(queue, b, ctx)));
+		expect(queue.batches.flat().toSorted()).toEqual(bodies.toSorted());
+		expect(queue.batches.length).toBeLessThanOrEqual(5);
 	});
 
 	it("fails every request whose batch the queue refused, and sends the next ones", async () => {
@@ -85,7 +113,9 @@ describe("webhook queue sends, grouped per isolate", () => {
 		const refused = queue.batches[0] as string[];
 		// Each request answers for its own message: refused ones reject, any sent later resolve.
 		for (const [i, b] of ["a", "b", "c"].entries()) {
-			expect(first[i]?.status).toBe(refused.includes(b) ? "rejected" : "fulfilled");
+			const result = first[i];
+			expect(result?.status).toBe(refused.includes(b) ? "rejected" : "fulfilled");
+			if (result?.status === "rejected") expect(String(result.reason)).toContain("queue unavailable");
 		}
 		expect(refused).toContain("a");
 		await sendGrouped(queue, "d", ctx, TIMING);
@@ -104,10 +134,15 @@ describe("webhook queue sends, grouped per isolate", () => {
 		expect(queue.batches.at(-1)).toEqual(["d"]);
 	});
 
-	it("hands the taker's send to waitUntil, so a disconnecting client does not cancel the others'", async () => {
+	it("hands the taker's gather and send to waitUntil before it waits for anything", async () => {
 		const queue = recordingQueue();
+		await sendGrouped(queue, "first", ctx, TIMING); // so the next taker gathers (a burst)
 		const kept: Promise<unknown>[] = [];
-		await Promise.all(["a", "b"].map((b) => sendGrouped(queue, b, { waitUntil: (p) => kept.push(p) }, TIMING)));
-		expect(kept.length).toBe(queue.batches.length);
+		const pending = sendGrouped(queue, "second", { waitUntil: (p) => kept.push(p) }, TIMING);
+		// Synchronously, before the gather's wait: a client gone mid-gather cancels nothing.
+		expect(kept).toHaveLength(1);
+		expect(queue.batches).toEqual([["first"]]);
+		await pending;
+		expect(queue.batches).toEqual([["first"], ["second"]]);
 	});
 });

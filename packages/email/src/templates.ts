@@ -17,10 +17,26 @@ export function escapeHtml(s: string): string {
 /** Subjects are a header: no line breaks, whatever a store calls itself. */
 const oneLine = (s: string) => s.replace(/[\r\n\t]+/g, " ").trim();
 
+// Constructing an Intl formatter costs tens of microseconds; a batch of order emails formats
+// dozens of amounts, so each currency's minor-unit exponent is looked up once per isolate.
+const exponents = new Map<string, number>();
+function exponentOf(currency: string): number {
+	let digits = exponents.get(currency);
+	if (digits === undefined) {
+		digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+		exponents.set(currency, digits);
+	}
+	return digits;
+}
+
+/** 123456 NGN → "NGN 1,234.56", in integer and string arithmetic (never a float). */
 export function formatMoney(minor: number, currency: string): string {
-	const digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
-	const amount = (minor / 10 ** digits).toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-	return `${currency} ${amount}`;
+	if (!Number.isSafeInteger(minor)) throw new RangeError(`not a safe integer amount: ${minor}`);
+	const digits = exponentOf(currency);
+	const sign = minor < 0 ? "-" : "";
+	const padded = String(Math.abs(minor)).padStart(digits + 1, "0");
+	const whole = padded.slice(0, padded.length - digits).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+	return `${currency} ${sign}${whole}${digits > 0 ? `.${padded.slice(-digits)}` : ""}`;
 }
 
 function safeLink(link: string): string {

@@ -123,6 +123,12 @@ describe("templates", () => {
 	it("format money by the currency's minor units and hash addresses case-insensitively", async () => {
 		expect(formatMoney(123_456, "NGN")).toBe("NGN 1,234.56");
 		expect(formatMoney(500, "JPY")).toBe("JPY 500");
+		expect(formatMoney(5, "NGN")).toBe("NGN 0.05");
+		expect(formatMoney(0, "NGN")).toBe("NGN 0.00");
+		expect(formatMoney(-123_456, "NGN")).toBe("NGN -1,234.56");
+		// Exact at the top of the safe range, where dividing by 100 as a float would round.
+		expect(formatMoney(Number.MAX_SAFE_INTEGER, "NGN")).toBe("NGN 90,071,992,547,409.91");
+		expect(() => formatMoney(1.5, "NGN")).toThrow(RangeError);
 		expect(await emailHash(" Ada@Example.com")).toBe(await emailHash("ada@example.com"));
 	});
 });

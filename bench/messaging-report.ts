@@ -14,7 +14,7 @@ function section(runs: MessagingRun[], START: string, END: string): string {
 		START,
 		"### Messaging: WhatsApp webhook ingest, inbound to reply",
 		"",
-		"`npm run bench -- --only messaging` (bench/messaging.ts), once per backend. **Webhook ingest**: a real-format WhatsApp delivery signed with the app secret, POSTed to `/webhooks/whatsapp` over 32 connections (signature checked over the raw body, the body enqueued on oja-whatsapp-inbound, 200), beside bare workerd (hello-world) in the same run; the delivery is for a number no store registered, so the consumer's work after each response is one lookup and a drop. *SQL during ingest* counts every neon-local round trip in that run: the route makes none; what is counted is that consumer lookup. **Inbound to reply**: 100 customers ask the demo store \"how much is the gele?\" through the WhatsApp sandbox (4 at a time), each timed from the sandbox's signed webhook POST until its Graph API has received the reply: gateway → oja-whatsapp-inbound → the customer's Conversation Durable Object → the assistant (classifier, catalog search) → Postgres → oja-whatsapp-outbound → Graph API. **Merchant webhook deliveries**: the demo store's owner registers an endpoint (a stand-in receiver on this machine), one pay-on-delivery order makes the first delivery, then 500 redeliveries are requested (16 at a time) and timed until the receiver has them all: oja-webhook-delivery → messaging → the URL re-checked → a signed POST → the attempt recorded. Neither WhatsApp queue waits to fill a batch (`max_batch_timeout = 0`, locally as in production): with 1 s windows the same run measured p50 2,067 ms / p99 2,375 ms (2026-11-30, two 1-second waits), with 0 it measured 244 / 571 ms.",
+		"`npm run bench -- --only messaging` (bench/messaging.ts), once per backend. **Webhook ingest**: a real-format WhatsApp delivery signed with the app secret, POSTed to `/webhooks/whatsapp` over 32 connections (signature checked over the raw body, the body enqueued on oja-whatsapp-inbound, 200), beside bare workerd (hello-world) in the same run; the delivery is for a number no store registered, so the consumer's work after each response is one lookup and a drop. *SQL during ingest* counts every neon-local round trip in that run: the route makes none; what is counted is that consumer lookup. **Inbound to reply**: 100 customers ask the demo store \"how much is the gele?\" through the WhatsApp sandbox (4 at a time), then 40 more customers at the same moment, each timed from the sandbox's signed webhook POST until its Graph API has received the reply: gateway → oja-whatsapp-inbound → the customer's Conversation Durable Object → the assistant (classifier, catalog search) → Postgres → oja-whatsapp-outbound → Graph API. **Merchant webhook deliveries**: the demo store's owner registers an endpoint (a stand-in receiver on this machine), one pay-on-delivery order makes the first delivery, then 500 redeliveries are requested (16 at a time) and timed until the receiver has them all: oja-webhook-delivery → messaging → the URL re-checked → a signed POST → the attempt recorded. Neither WhatsApp queue waits to fill a batch (`max_batch_timeout = 0`, locally as in production): with 1 s windows the same run measured p50 2,067 ms / p99 2,375 ms (2026-11-30, two 1-second waits), with 0 it measured 244 / 571 ms.",
 		"",
 		...tableHead(runs),
 		...ingestRows(runs, TARGET.ingestRatio),
@@ -22,6 +22,11 @@ function section(runs: MessagingRun[], START: string, END: string): string {
 			"**inbound to reply** p50 / p99 / max ms",
 			(r) =>
 				`${fmt(r.replyLatency.p50Ms)} / ${fmt(r.replyLatency.p99Ms)} / ${fmt(r.replyLatency.maxMs)} (${r.replyLatency.answered} of ${r.replyLatency.messages} answered)`,
+		),
+		row("inbound to reply, 40 customers at once: p50 / p99 / max ms", (r) =>
+			r.replyBurst
+				? `${fmt(r.replyBurst.p50Ms)} / ${fmt(r.replyBurst.p99Ms)} / ${fmt(r.replyBurst.maxMs)} (${r.replyBurst.answered} of ${r.replyBurst.messages} answered)`
+				: "– (measured from 2026-12-01)",
 		),
 		row(
 			"**merchant webhook deliveries**/s",

@@ -19,8 +19,19 @@ export interface MessagingResult {
 	ingestRatio: number;
 	/** Each round's bare workerd then ingest; the figures above are their medians. */
 	rounds: IngestRound[];
-	replyLatency: { messages: number; concurrency: number; p50Ms: number; p99Ms: number; maxMs: number; answered: number };
+	replyLatency: ReplyLatency;
+	/** 40 customers writing at the same moment (runs from 2026-12-01 on). */
+	replyBurst?: ReplyLatency;
 	webhookDeliveries: { deliveries: number; received: number; wallSeconds: number; perSecond: number };
+}
+
+export interface ReplyLatency {
+	messages: number;
+	concurrency: number;
+	p50Ms: number;
+	p99Ms: number;
+	maxMs: number;
+	answered: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -40,47 +51,14 @@ export async function runMessaging(
 	);
 	await registerNumber(stack.whatsappAdminUrl, DEMO_WHATSAPP);
 
-	// 1. Inbound to reply: customers ask the demo store a price question, `concurrency` at a time;
-	// each is timed from the sandbox's webhook POST until the sandbox's Graph API has the reply.
-	const messages = 100;
-	const concurrency = 4;
-	const latencies: number[] = [];
-	let next = 0;
-	let answered = 0;
-	await Promise.all(
-		Array.from({ length: concurrency }, async () => {
-			while (next < messages) {
-				const i = next++;
-				const from = `23480${String(10_000_000 + i).padStart(8, "0")}`;
-				const t0 = performance.now();
-				await sendInbound(stack.whatsappAdminUrl, {
-					phoneNumberId: DEMO_WHATSAPP.phoneNumberId,
-					from,
-					name: "Bench",
-					message: { type: "text", body: "how much is the gele?" },
-				});
-				for (let waited = 0; waited < 30_000; waited += 20) {
-					const sent = await listMessages(stack.whatsappAdminUrl, { phoneNumberId: DEMO_WHATSAPP.phoneNumberId, to: from });
-					if (sent.some((m) => !m.failed)) {
-						latencies.push(performance.now() - t0);
-						answered++;
-						break;
-					}
-					await sleep(20);
-				}
-			}
-		}),
-	);
-	latencies.sort((a, b) => a - b);
-	const replyLatency = {
-		messages,
-		concurrency,
-		p50Ms: Math.round(percentile(latencies, 50)),
-		p99Ms: Math.round(percentile(latencies, 99)),
-		maxMs: Math.round(latencies.at(-1) ?? 0),
-		answered,
-	};
+	// 1. Inbound to reply: customers ask the demo store a price question, 4 at a time; then a
+	// burst of 40 customers writing at the same moment (a promotion's broadcast answered at once).
+	// Each is timed from the sandbox's webhook POST until the sandbox's Graph API has the reply.
+	const replyLatency = await measureReplies(stack, { messages: 100, concurrency: 4, firstCustomer: 0 });
 	log(`messaging: inbound to reply ${JSON.stringify(replyLatency)}`);
+	await settle(stack);
+	const replyBurst = await measureReplies(stack, { messages: 40, concurrency: 40, firstCustomer: 1_000 });
+	log(`messaging: inbound to reply, burst ${JSON.stringify(replyBurst)}`);
 	await settle(stack);
 
 	// 2. Webhook ingest: a real-format, correctly signed delivery, POSTed as fast as the gateway
@@ -108,7 +86,7 @@ export async function runMessaging(
 	log(`messaging: ingest ${JSON.stringify(measured.ingest)}, hello-world ${measured.helloWorld.perSecond} req/s`);
 	await settle(stack, 60);
 	const webhookDeliveries = await measureWebhookDeliveries(stack, log);
-	return { ...measured, replyLatency, webhookDeliveries };
+	return { ...measured, replyLatency, replyBurst, webhookDeliveries };
 }
 
 /**
@@ -211,4 +189,48 @@ async function measureWebhookDeliveries(
 	};
 	log(`messaging: webhook deliveries ${JSON.stringify(result)}`);
 	return result;
+}
+
+/** Customers (a number each) ask the price question, `concurrency` at a time; each timed to its reply. */
+async function measureReplies(
+	stack: Stack,
+	options: { messages: number; concurrency: number; firstCustomer: number },
+): Promise<ReplyLatency> {
+	const { messages, concurrency } = options;
+	const latencies: number[] = [];
+	let next = 0;
+	let answered = 0;
+	await Promise.all(
+		Array.from({ length: concurrency }, async () => {
+			while (next < messages) {
+				const i = options.firstCustomer + next++;
+				const from = `23480${String(10_000_000 + i).padStart(8, "0")}`;
+				const t0 = performance.now();
+				await sendInbound(stack.whatsappAdminUrl, {
+					phoneNumberId: DEMO_WHATSAPP.phoneNumberId,
+					from,
+					name: "Bench",
+					message: { type: "text", body: "how much is the gele?" },
+				});
+				for (let waited = 0; waited < 30_000; waited += 20) {
+					const sent = await listMessages(stack.whatsappAdminUrl, { phoneNumberId: DEMO_WHATSAPP.phoneNumberId, to: from });
+					if (sent.some((m) => !m.failed)) {
+						latencies.push(performance.now() - t0);
+						answered++;
+						break;
+					}
+					await sleep(20);
+				}
+			}
+		}),
+	);
+	latencies.sort((a, b) => a - b);
+	return {
+		messages,
+		concurrency,
+		p50Ms: Math.round(percentile(latencies, 50)),
+		p99Ms: Math.round(percentile(latencies, 99)),
+		maxMs: Math.round(latencies.at(-1) ?? 0),
+		answered,
+	};
 }

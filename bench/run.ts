@@ -451,6 +451,7 @@ async function main(): Promise<number> {
 		await writeMessagingReport({ ...runHeader(), ...messaging });
 		console.log(`bench: wrote ${MESSAGING_JSON} and the messaging section of docs/benchmarks.md (${elapsed()})`);
 		return messaging.replyLatency.answered === messaging.replyLatency.messages &&
+			messaging.replyBurst?.answered === messaging.replyBurst?.messages &&
 			messaging.webhookDeliveries.received >= messaging.webhookDeliveries.deliveries
 			? 0
 			: 1;

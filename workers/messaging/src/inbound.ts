@@ -1,25 +1,22 @@
 import type { Database } from "@oja/db";
 import { backoffSeconds, queueJson, type RetryPolicy } from "@oja/events";
 import { type InboundMessage, normaliseDelivery } from "@oja/whatsapp";
-import { storesForNumbers } from "./channels.ts";
+import { type ChannelStore, storesForNumbers } from "./channels.ts";
 import type { ReceiveOutcome } from "./conversation.ts";
 import { applyStatus } from "./threads.ts";
 
 // oja-whatsapp-inbound: Meta's webhook bodies, verified and enqueued raw by the gateway. Each
-// body can hold several messages and statuses for several numbers. Messages go to their
-// conversation's Durable Object in order; a number no store registered is logged and dropped.
-// Statuses update delivery state (forward only). A status for a wamid not recorded yet (the
-// send's answer and Meta's webhook raced) retries the body a few times; the messages in it are
-// not acted on twice (each conversation remembers the wamids it handled).
+// body can hold several messages and statuses for several numbers. A batch's conversations are
+// handled side by side (a burst of customers writing at once is not answered one after another),
+// each conversation's messages in the order they were delivered; a number no store registered is
+// logged and dropped. Statuses update delivery state (forward only, so their order does not
+// matter). A status for a wamid not recorded yet (the send's answer and Meta's webhook raced)
+// retries the body a few times; the messages in it are not acted on twice (each conversation
+// remembers the wamids it handled).
 
 export interface InboundDeps {
 	db: Database;
-	receive: (
-		storeId: string,
-		waId: string,
-		store: import("./channels.ts").ChannelStore,
-		message: InboundMessage,
-	) => Promise<{ outcome: ReceiveOutcome }>;
+	receive: (storeId: string, waId: string, store: ChannelStore, message: InboundMessage) => Promise<{ outcome: ReceiveOutcome }>;
 	retry: RetryPolicy;
 	log: (line: Record<string, unknown>) => void;
 }
@@ -28,33 +25,66 @@ export interface InboundDeps {
 const UNKNOWN_STATUS_ATTEMPTS = 4;
 
 export async function consumeInbound(batch: MessageBatch<unknown>, deps: InboundDeps): Promise<void> {
-	for (const message of batch.messages) {
-		const started = Date.now();
-		try {
-			const counts = await handleDelivery(message.body, message.attempts, deps);
+	const started = Date.now();
+	const deliveries = batch.messages.map((message) => ({ message, delivery: readDelivery(message.body, deps) }));
+	let stores: Map<string, ChannelStore>;
+	try {
+		// One lookup for the whole batch's numbers.
+		const numbers = new Set(deliveries.flatMap(({ delivery }) => delivery?.events.map((e) => e.phoneNumberId) ?? []));
+		stores = await storesForNumbers(deps.db, [...numbers]);
+		for (const number of numbers) {
+			if (!stores.has(number)) deps.log({ level: "warn", msg: "whatsapp.unknown_number", phoneNumberId: number });
+		}
+	} catch (error) {
+		for (const { message } of deliveries) retryLater(batch, message, deps, error);
+		return;
+	}
+	// Each conversation's events run one after another, in batch order; conversations run side by
+	// side. A failed event does not stop its conversation's later ones (its own delivery is
+	// retried, and the conversation skips wamids it already handled when it comes back).
+	const conversations = new Map<string, Promise<unknown>>();
+	const inConversation = <T>(key: string, task: () => Promise<T>): Promise<T> => {
+		const run = (conversations.get(key) ?? Promise.resolve()).then(task);
+		conversations.set(
+			key,
+			run.catch(() => undefined),
+		);
+		return run;
+	};
+	await Promise.all(
+		deliveries.map(async ({ message, delivery }) => {
+			let counts: DeliveryCounts;
+			try {
+				counts = await handleDelivery(delivery, message.attempts, stores, inConversation, deps);
+			} catch (error) {
+				retryLater(batch, message, deps, error);
+				return;
+			}
 			if (counts.unknownStatuses > 0 && message.attempts < UNKNOWN_STATUS_ATTEMPTS) {
 				const delaySeconds = backoffSeconds(message.attempts, deps.retry);
 				deps.log({ level: "info", msg: "whatsapp.status_early", messageId: message.id, attempt: message.attempts, delaySeconds });
 				message.retry({ delaySeconds });
-				continue;
+				return;
 			}
 			deps.log({ level: "info", msg: "whatsapp.inbound", messageId: message.id, ...counts, ms: Date.now() - started });
 			message.ack();
-		} catch (error) {
-			const delaySeconds = backoffSeconds(message.attempts, deps.retry);
-			deps.log({
-				level: "error",
-				msg: "queue.retry",
-				queue: batch.queue,
-				messageId: message.id,
-				attempt: message.attempts,
-				delaySeconds,
-				error: error instanceof Error ? error.name : "unknown",
-				reason: error instanceof Error ? error.message.slice(0, 200) : undefined,
-			});
-			message.retry({ delaySeconds });
-		}
-	}
+		}),
+	);
+}
+
+function retryLater(batch: MessageBatch<unknown>, message: Message<unknown>, deps: InboundDeps, error: unknown): void {
+	const delaySeconds = backoffSeconds(message.attempts, deps.retry);
+	deps.log({
+		level: "error",
+		msg: "queue.retry",
+		queue: batch.queue,
+		messageId: message.id,
+		attempt: message.attempts,
+		delaySeconds,
+		error: error instanceof Error ? error.name : "unknown",
+		reason: error instanceof Error ? error.message.slice(0, 200) : undefined,
+	});
+	message.retry({ delaySeconds });
 }
 
 interface DeliveryCounts {
@@ -66,48 +96,58 @@ interface DeliveryCounts {
 	skipped: number;
 }
 
-async function handleDelivery(body: unknown, attempt: number, deps: InboundDeps): Promise<DeliveryCounts> {
+/** The body normalised, or null when it can never become readable (logged). */
+function readDelivery(body: unknown, deps: InboundDeps): ReturnType<typeof normaliseDelivery> | null {
 	let parsed: unknown;
 	try {
 		parsed = queueJson(body);
 	} catch {
 		// The gateway only enqueues signed JSON; anything else can never become readable.
 		deps.log({ level: "warn", msg: "whatsapp.inbound_unreadable" });
-		return { messages: 0, duplicates: 0, dropped: 0, statuses: 0, unknownStatuses: 0, skipped: 1 };
+		return null;
 	}
-	const delivery = normaliseDelivery(parsed);
+	return normaliseDelivery(parsed);
+}
+
+async function handleDelivery(
+	delivery: ReturnType<typeof normaliseDelivery> | null,
+	attempt: number,
+	stores: Map<string, ChannelStore>,
+	inConversation: <T>(key: string, task: () => Promise<T>) => Promise<T>,
+	deps: InboundDeps,
+): Promise<DeliveryCounts> {
 	const counts: DeliveryCounts = {
 		messages: 0,
 		duplicates: 0,
 		dropped: 0,
 		statuses: 0,
 		unknownStatuses: 0,
-		skipped: delivery.skipped,
+		skipped: delivery ? delivery.skipped : 1,
 	};
-	const numbers = [...new Set(delivery.events.map((e) => e.phoneNumberId))];
-	const stores = await storesForNumbers(deps.db, numbers);
-	for (const number of numbers) {
-		if (!stores.has(number)) deps.log({ level: "warn", msg: "whatsapp.unknown_number", phoneNumberId: number });
-	}
-	for (const event of delivery.events) {
-		const store = stores.get(event.phoneNumberId);
-		if (!store) {
-			counts.dropped++;
-			continue;
-		}
-		if (event.kind === "status") {
-			const outcome = await applyStatus(deps.db, event);
-			counts.statuses++;
-			if (outcome === "unknown") {
-				counts.unknownStatuses++;
-				if (attempt >= UNKNOWN_STATUS_ATTEMPTS)
-					deps.log({ level: "warn", msg: "whatsapp.status_unknown_wamid", storeId: store.storeId });
+	if (!delivery) return counts;
+	await Promise.all(
+		delivery.events.map(async (event) => {
+			const store = stores.get(event.phoneNumberId);
+			if (!store) {
+				counts.dropped++;
+				return;
 			}
-			continue;
-		}
-		const { outcome } = await deps.receive(store.storeId, event.waId, store, event);
-		if (outcome === "duplicate") counts.duplicates++;
-		else counts.messages++;
-	}
+			if (event.kind === "status") {
+				const outcome = await applyStatus(deps.db, event);
+				counts.statuses++;
+				if (outcome === "unknown") {
+					counts.unknownStatuses++;
+					if (attempt >= UNKNOWN_STATUS_ATTEMPTS)
+						deps.log({ level: "warn", msg: "whatsapp.status_unknown_wamid", storeId: store.storeId });
+				}
+				return;
+			}
+			const { outcome } = await inConversation(`${store.storeId}:${event.waId}`, () =>
+				deps.receive(store.storeId, event.waId, store, event),
+			);
+			if (outcome === "duplicate") counts.duplicates++;
+			else counts.messages++;
+		}),
+	);
 	return counts;
 }

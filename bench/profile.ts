@@ -2,6 +2,7 @@
 // the stack with workerd's inspector, runs the load from this process, and prints each Oja
 // Worker's V8 CPU profile as self time by function, and by source file. For investigating; it
 // writes nothing to docs/.
+import { readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { buildWorkers } from "../scripts/build-workers.ts";
 import { type Disposer, startStack } from "../scripts/local-stack.ts";
@@ -37,6 +38,26 @@ interface Profile {
 	endTime: number;
 	samples?: number[];
 	timeDeltas?: number[];
+}
+
+/**
+ * CPU seconds of every process named postgres on this machine (the server's backends and its
+ * background workers): against a local DATABASE_URL, the server's share of the work.
+ */
+function postgresCpuSeconds(): number {
+	let total = 0;
+	for (const entry of readdirSync("/proc")) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+			if (!stat.includes("(postgres)")) continue;
+			const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+			total += (Number(fields[11]) + Number(fields[12])) / 100;
+		} catch {
+			// The process ended between the listing and the read.
+		}
+	}
+	return total;
 }
 
 class Inspector {
@@ -169,13 +190,19 @@ async function main(): Promise<void> {
 				stack.processes.filter((p) => p.role.includes("Oja")).concat({ role: "bench host", pid: process.pid }),
 			);
 			const shapesBefore = (await stack.admin.stats()).shapes ?? {};
+			const postgresBefore = postgresCpuSeconds();
 			const started = performance.now();
 			await drive(20, 20 + count);
 			const wall = performance.now() - started;
 			const duringRun = meter(count);
+			const postgresDuring = postgresCpuSeconds();
 			const settled = await settle(stack);
+			const postgresMs = (until: number) => Math.round(((until - postgresBefore) * 10_000) / count) / 10;
 			console.log(
-				`${count} × ${scenario} in ${(wall / 1000).toFixed(2)} s: ${((count / wall) * 1000).toFixed(0)}/s; CPU ms/request during the run ${JSON.stringify(duringRun)}, settled ${JSON.stringify(meter(count))}`,
+				`${count} × ${scenario} in ${(wall / 1000).toFixed(2)} s: ${((count / wall) * 1000).toFixed(0)}/s; CPU ms/request during the run ${JSON.stringify(duringRun)}, settled ${JSON.stringify(meter(count))}` +
+					(process.env.DATABASE_URL
+						? `; PostgreSQL server (every postgres process on this machine) during ${postgresMs(postgresDuring)}, settled ${postgresMs(postgresCpuSeconds())}`
+						: ""),
 			);
 			if (flags.shapes) {
 				const perRequest = Object.entries(settled.shapes ?? {})

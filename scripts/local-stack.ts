@@ -110,6 +110,8 @@ export async function startStack(
 		databaseUrl: options.databaseUrl,
 		dataDir,
 		statementShapes: options.statementShapes === true,
+		// BENCH_SQL_LATENCY_MS: each SQL round trip as far away as Neon is from an edge location.
+		roundTripDelayMs: Number(process.env.BENCH_SQL_LATENCY_MS ?? 0) || 0,
 	});
 	disposers.push(() => neon.close());
 	const admin = neonLocalAdmin(neon.url);

@@ -18,6 +18,12 @@ export interface NeonLocalOptions {
 	 * which statements a workload makes. Off by default: it costs CPU on every round trip.
 	 */
 	statementShapes?: boolean;
+	/**
+	 * Wait this long before running each round trip: the network between an edge location and
+	 * Neon's region, which this machine's loopback lacks. For benchmarks of what overlaps I/O;
+	 * default 0.
+	 */
+	roundTripDelayMs?: number;
 }
 
 export interface NeonLocal {
@@ -106,8 +112,10 @@ export async function startNeonLocal(options: NeonLocalOptions = {}): Promise<Ne
 		send(res, 404, { message: `no route for ${req.method} ${path}` });
 	};
 
+	const delayMs = options.roundTripDelayMs ?? 0;
 	const handleSql = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
 		stats.requests++;
+		if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
 		try {
 			const options = parseRequestOptions(req.headers);
 			assertDatabaseName(options.database);

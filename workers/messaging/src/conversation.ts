@@ -8,6 +8,7 @@ import type { ChannelStore } from "./channels.ts";
 import { getConversation } from "./inbox.ts";
 import { messageIdFor } from "./message-ids.ts";
 import { shopperLink } from "./order-emails.ts";
+import { outboundBody } from "./outbound.ts";
 import * as reply from "./replies.ts";
 import { type QueuedMessage, queueOutbound, recordInbound } from "./threads.ts";
 
@@ -116,7 +117,7 @@ export class Conversation extends DurableObject<MessagingEnv> {
 				const messages = JSON.parse(done.replies) as QueuedMessage[];
 				await queueOutbound(db, { storeId: store.storeId, conversationId: state.conversationId, author: "assistant", messages });
 				const ids = messages.map((m) => m.id);
-				await this.#enqueue(ids);
+				await this.#enqueue(state.conversationId, ids);
 				return { outcome: "duplicate", queued: ids };
 			}
 			const recorded = await recordInbound(db, {
@@ -164,7 +165,7 @@ export class Conversation extends DurableObject<MessagingEnv> {
 			this.ctx.storage.sql.exec("DELETE FROM handled WHERE at < ?", Date.now() - HANDLED_KEEP_MS);
 			await queueOutbound(db, { storeId: store.storeId, conversationId: recorded.conversationId, author: "assistant", messages });
 			const ids = messages.map((m) => m.id);
-			await this.#enqueue(ids);
+			await this.#enqueue(recorded.conversationId, ids);
 			this.#pushFeed(store.storeId, recorded.conversationId);
 			return { outcome: replies.length === 0 ? "staff" : "handled", queued: ids };
 		});
@@ -217,7 +218,7 @@ export class Conversation extends DurableObject<MessagingEnv> {
 				messages: [{ id, content: reply.plain(text) }],
 			});
 			this.#save(state);
-			await this.#enqueue([id]);
+			await this.#enqueue(conversationId, [id]);
 			this.#pushFeed(storeId, conversationId);
 			return { ok: true as const, messageId: id };
 		});
@@ -239,7 +240,7 @@ export class Conversation extends DurableObject<MessagingEnv> {
 				author: "system",
 				messages: [{ id, content: open ? notice.text : notice.template }],
 			});
-			await this.#enqueue([id]);
+			await this.#enqueue(state.conversationId, [id]);
 			return { queued: id };
 		});
 	}
@@ -291,16 +292,18 @@ export class Conversation extends DurableObject<MessagingEnv> {
 				author: "system",
 				messages: [{ id, content }],
 			});
+			const conversationId = state.conversationId;
 			state.cartId = null;
 			this.#save(state);
-			await this.#enqueue([id]);
+			await this.#enqueue(conversationId, [id]);
 			return { queued: id };
 		});
 	}
 
-	async #enqueue(ids: string[]): Promise<void> {
+	/** One customer's messages carry their conversation, so the consumer sends them in order. */
+	async #enqueue(conversationId: string, ids: string[]): Promise<void> {
 		if (ids.length === 0) return;
-		await this.env.WHATSAPP_OUTBOUND.sendBatch(ids.map((id) => ({ body: { id } })));
+		await this.env.WHATSAPP_OUTBOUND.sendBatch(ids.map((id) => ({ body: outboundBody(id, conversationId) })));
 	}
 }
 

@@ -1,5 +1,5 @@
 import type { Database } from "@oja/db";
-import { backoffSeconds, queueJson, type RetryPolicy } from "@oja/events";
+import { backoffSeconds, keyedSerial, queueJson, type RetryPolicy } from "@oja/events";
 import { type InboundMessage, normaliseDelivery } from "@oja/whatsapp";
 import { type ChannelStore, storesForNumbers } from "./channels.ts";
 import type { ReceiveOutcome } from "./conversation.ts";
@@ -42,15 +42,7 @@ export async function consumeInbound(batch: MessageBatch<unknown>, deps: Inbound
 	// Each conversation's events run one after another, in batch order; conversations run side by
 	// side. A failed event does not stop its conversation's later ones (its own delivery is
 	// retried, and the conversation skips wamids it already handled when it comes back).
-	const conversations = new Map<string, Promise<unknown>>();
-	const inConversation = <T>(key: string, task: () => Promise<T>): Promise<T> => {
-		const run = (conversations.get(key) ?? Promise.resolve()).then(task);
-		conversations.set(
-			key,
-			run.catch(() => undefined),
-		);
-		return run;
-	};
+	const inConversation = keyedSerial();
 	await Promise.all(
 		deliveries.map(async ({ message, delivery }) => {
 			let counts: DeliveryCounts;

@@ -1,5 +1,5 @@
 import type { Database } from "@oja/db";
-import { backoffSeconds, type RetryPolicy } from "@oja/events";
+import { backoffSeconds, keyedSerial, type RetryPolicy } from "@oja/events";
 import { type GraphClient, needsOpenWindow } from "@oja/whatsapp";
 import { z } from "zod";
 import { openAccessToken } from "./channels.ts";
@@ -13,7 +13,20 @@ import { claimSend, markFailed, markRetrying, markSent } from "./threads.ts";
 // 24-hour window only templates go out: anything else is failed as `window_closed` unsent.
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
-const OutboundMessage = z.object({ id: z.string().regex(/^msg_[0-9A-Z]{26}$/) });
+const OutboundMessage = z.object({
+	id: z.string().regex(/^msg_[0-9A-Z]{26}$/),
+	// The conversation it belongs to: one customer's messages go out in order, different customers'
+	// side by side. Messages without it (the cron's requeued sends) go one after another.
+	conversation: z
+		.string()
+		.regex(/^cnv_[0-9A-Z]{26}$/)
+		.optional(),
+});
+
+/** What producers put on oja-whatsapp-outbound. */
+export function outboundBody(id: string, conversationId: string): z.infer<typeof OutboundMessage> {
+	return { id, conversation: conversationId };
+}
 
 export interface OutboundDeps {
 	db: Database;
@@ -27,39 +40,46 @@ export interface OutboundDeps {
 }
 
 export async function consumeOutbound(batch: MessageBatch<unknown>, deps: OutboundDeps): Promise<void> {
-	for (const message of batch.messages) {
-		const parsed = OutboundMessage.safeParse(message.body);
-		if (!parsed.success) {
-			deps.log({ level: "warn", msg: "whatsapp.outbound_invalid", messageId: message.id });
-			message.retry({ delaySeconds: backoffSeconds(message.attempts, deps.retry) });
-			continue;
-		}
-		const started = Date.now();
-		try {
-			const outcome = await sendOne(parsed.data.id, message.attempts, deps);
-			deps.log({
-				level: outcome.startsWith("retry") ? "warn" : "info",
-				msg: "whatsapp.send",
-				id: parsed.data.id,
-				outcome,
-				attempt: message.attempts,
-				ms: Date.now() - started,
-			});
-			if (outcome.startsWith("retry")) {
-				const after = Number(outcome.split(":")[1] ?? 0);
-				message.retry({ delaySeconds: Math.max(after, backoffSeconds(message.attempts, deps.retry)) });
-			} else message.ack();
-		} catch (error) {
-			deps.log({
-				level: "error",
-				msg: "queue.retry",
-				queue: batch.queue,
-				messageId: message.id,
-				attempt: message.attempts,
-				error: error instanceof Error ? error.name : "unknown",
-			});
-			message.retry({ delaySeconds: backoffSeconds(message.attempts, deps.retry) });
-		}
+	const inConversation = keyedSerial();
+	await Promise.all(
+		batch.messages.map(async (message) => {
+			const parsed = OutboundMessage.safeParse(message.body);
+			if (!parsed.success) {
+				deps.log({ level: "warn", msg: "whatsapp.outbound_invalid", messageId: message.id });
+				message.retry({ delaySeconds: backoffSeconds(message.attempts, deps.retry) });
+				return;
+			}
+			await inConversation(parsed.data.conversation ?? "", () => sendMessage(batch, message, parsed.data.id, deps));
+		}),
+	);
+}
+
+async function sendMessage(batch: MessageBatch<unknown>, message: Message<unknown>, id: string, deps: OutboundDeps) {
+	const started = Date.now();
+	try {
+		const outcome = await sendOne(id, message.attempts, deps);
+		deps.log({
+			level: outcome.startsWith("retry") ? "warn" : "info",
+			msg: "whatsapp.send",
+			id,
+			outcome,
+			attempt: message.attempts,
+			ms: Date.now() - started,
+		});
+		if (outcome.startsWith("retry")) {
+			const after = Number(outcome.split(":")[1] ?? 0);
+			message.retry({ delaySeconds: Math.max(after, backoffSeconds(message.attempts, deps.retry)) });
+		} else message.ack();
+	} catch (error) {
+		deps.log({
+			level: "error",
+			msg: "queue.retry",
+			queue: batch.queue,
+			messageId: message.id,
+			attempt: message.attempts,
+			error: error instanceof Error ? error.name : "unknown",
+		});
+		message.retry({ delaySeconds: backoffSeconds(message.attempts, deps.retry) });
 	}
 }
 

@@ -31,8 +31,31 @@ export interface OutboxRow {
 	[key: string]: unknown;
 }
 
-// Queues accept at most 100 messages per sendBatch.
+// Queues accept at most 100 messages and 256 KB per sendBatch; each message's size is counted
+// with an allowance for its metadata.
 const SEND_BATCH = 100;
+const SEND_BATCH_BYTES = 256_000;
+const PER_MESSAGE_OVERHEAD_BYTES = 100;
+const encoder = new TextEncoder();
+
+/** Envelopes cut into sendBatch calls within the count and the size limit, in order. */
+export function sendBatches(envelopes: EventEnvelope[]): EventEnvelope[][] {
+	const batches: EventEnvelope[][] = [];
+	let current: EventEnvelope[] = [];
+	let bytes = 0;
+	for (const envelope of envelopes) {
+		const size = encoder.encode(JSON.stringify(envelope)).byteLength + PER_MESSAGE_OVERHEAD_BYTES;
+		if (current.length > 0 && (current.length === SEND_BATCH || bytes + size > SEND_BATCH_BYTES)) {
+			batches.push(current);
+			current = [];
+			bytes = 0;
+		}
+		current.push(envelope);
+		bytes += size;
+	}
+	if (current.length > 0) batches.push(current);
+	return batches;
+}
 
 /**
  * Moves committed outbox rows to Queues: claim (one UPDATE … FOR UPDATE SKIP LOCKED), send,
@@ -91,8 +114,8 @@ async function sendAndStamp(db: Database, queues: EventQueues, rows: OutboxRow[]
 		const matching = envelopes.filter((e) => EVENT_SUBSCRIPTIONS[binding](e));
 		if (matching.length === 0) continue;
 		if (!queue) throw new Error(`relay has no binding for queue ${binding}`);
-		for (let i = 0; i < matching.length; i += SEND_BATCH) {
-			await queue.sendBatch(matching.slice(i, i + SEND_BATCH).map((body) => ({ body, contentType: "json" as const })));
+		for (const slice of sendBatches(matching)) {
+			await queue.sendBatch(slice.map((body) => ({ body, contentType: "json" as const })));
 		}
 	}
 
@@ -132,7 +155,11 @@ export interface GroupedPublishTiming {
 	burstWindowMs: number;
 	/** A flusher that has shown no progress this long is presumed gone (its request was cancelled). */
 	staleMs: number;
-	/** A flusher hands over after this long, so no request's waitUntil runs on indefinitely. */
+	/**
+	 * After this long a flusher stops taking new writes (the next write starts a flusher of its
+	 * own) and sends what is pending in one last round, so no request's waitUntil runs on
+	 * indefinitely under a steady load.
+	 */
 	maxFlushMs: number;
 }
 
@@ -143,8 +170,8 @@ export const GROUPED_PUBLISH_TIMING: GroupedPublishTiming = {
 	maxFlushMs: 2_000,
 };
 
-// At most this many rows per send-and-stamp round (Queues take 100 per sendBatch; the
-// round sends in slices).
+// A round takes whole writes until it holds at least this many rows (a write's events are never
+// split across rounds, so they keep their sequence).
 const ROWS_PER_ROUND = 500;
 
 interface FlushDeps {
@@ -160,14 +187,16 @@ interface FlushDeps {
  *
  * Nobody waits for a flush: the rows are already committed and claimed (with a lease) in the
  * outbox, so a write's response never depends on its events' publishing. The first write with
- * no flusher running starts one in its own waitUntil; later writes only add their rows. A lone
- * write is sent at once; while writes keep coming the flusher waits gatherMs for company. If a
- * flush fails, or its request is cancelled mid-flight, the rows stay claimed and unpublished and
- * the ops sweep publishes them once the lease lapses: late, never lost, possibly twice (consumers
- * absorb duplicates by event id).
+ * no flusher running starts one in its own waitUntil; later writes only add theirs. A lone write
+ * is sent at once; while writes keep coming the flusher waits gatherMs for company. A round that
+ * fails is retried write by write, so one write that cannot be sent holds back no other. A write
+ * whose send still fails, or whose flusher's request is cancelled mid-flight, stays claimed and
+ * unpublished, and the ops sweep publishes it once the lease lapses: late, never lost, possibly
+ * twice (consumers absorb duplicates by event id). Writes added while a flusher is presumed
+ * alive but is in fact gone wait up to staleMs for the next write to take over, or the sweep.
  */
 export class GroupedPublisher {
-	#pending: OutboxRow[] = [];
+	#pending: OutboxRow[][] = [];
 	#owner: object | null = null;
 	#ownerAliveAt = 0;
 	#lastPublishedAt = Number.NEGATIVE_INFINITY;
@@ -179,7 +208,7 @@ export class GroupedPublisher {
 
 	publish(rows: OutboxRow[], waitUntil: (promise: Promise<unknown>) => void, deps: FlushDeps): void {
 		if (rows.length === 0) return;
-		this.#pending.push(...rows);
+		this.#pending.push(rows);
 		const now = Date.now();
 		if (this.#owner !== null && now - this.#ownerAliveAt < this.#timing.staleMs) return;
 		const owner = {};
@@ -193,32 +222,58 @@ export class GroupedPublisher {
 		const started = Date.now();
 		try {
 			if (gatherMs > 0) await new Promise((resolve) => setTimeout(resolve, gatherMs));
-			// A stale flusher that wakes after another took over stops here; its rows were sent or
-			// are back with the sweep.
+			// A stale flusher that wakes after another took over stops here; the writes it took
+			// were sent or are back with the sweep.
 			while (this.#owner === owner && this.#pending.length > 0) {
-				const rows = this.#pending.splice(0, ROWS_PER_ROUND);
-				this.#ownerAliveAt = Date.now();
-				try {
-					await sendAndStamp(deps.db, deps.queues, rows);
-					this.#lastPublishedAt = Date.now();
-				} catch (error) {
-					deps.onError(error);
+				if (Date.now() - started > this.#timing.maxFlushMs) {
+					// Hand over before the last round: a write arriving from now on starts its own flusher.
+					this.#owner = null;
+					await this.#round(this.#pending.splice(0), deps);
+					break;
 				}
-				if (Date.now() - started > this.#timing.maxFlushMs) break;
+				this.#ownerAliveAt = Date.now();
+				await this.#round(this.#take(), deps);
 			}
 		} finally {
 			if (this.#owner === owner) this.#owner = null;
 		}
 	}
 
-	/** Rows added but not yet taken by a flush (for tests and shutdown logging). */
+	#take(): OutboxRow[][] {
+		let rows = 0;
+		let writes = 0;
+		while (writes < this.#pending.length && rows < ROWS_PER_ROUND) rows += (this.#pending[writes++] as OutboxRow[]).length;
+		return this.#pending.splice(0, writes);
+	}
+
+	async #round(writes: OutboxRow[][], deps: FlushDeps): Promise<void> {
+		if (writes.length === 0) return;
+		try {
+			await sendAndStamp(deps.db, deps.queues, writes.flat());
+			this.#lastPublishedAt = Date.now();
+			return;
+		} catch (error) {
+			if (writes.length === 1) return deps.onError(error);
+		}
+		for (const write of writes) {
+			try {
+				await sendAndStamp(deps.db, deps.queues, write);
+			} catch (error) {
+				deps.onError(error);
+			}
+		}
+	}
+
+	/** Rows added but not yet taken by a flush (for tests). */
 	get pending(): number {
-		return this.#pending.length;
+		return this.#pending.reduce((n, write) => n + write.length, 0);
 	}
 }
 
 // One publisher per isolate and outbox: keyed by the EVENTS queue binding, which every
-// request of an isolate shares.
+// request of an isolate shares. A flush uses the queues of the write that started it: callers
+// sharing an EVENTS binding must pass the same bindings (commerce's committed() is the only
+// caller with claimed rows).
 const publishers = new WeakMap<Queue, GroupedPublisher>();
 
 /**

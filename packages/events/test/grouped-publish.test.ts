@@ -3,7 +3,7 @@ import type { SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../src/contracts.ts";
-import { GroupedPublisher, type GroupedPublishTiming, type OutboxRow } from "../src/relay.ts";
+import { GroupedPublisher, type GroupedPublishTiming, type OutboxRow, sendBatches } from "../src/relay.ts";
 import type { EventQueues } from "../src/routing.ts";
 
 // The isolate-wide publisher behind relayAfterResponse, against queues and a database that
@@ -27,7 +27,9 @@ interface Recorder {
 	settle: () => Promise<void>;
 }
 
-function recorder(sendBatch: (index: number) => "ok" | "reject" | "hang" = () => "ok", latencyMs = 2): Recorder {
+type Outcome = "ok" | "reject" | "hang" | Promise<void>;
+
+function recorder(sendBatch: (index: number, ids: string[]) => Outcome = () => "ok", latencyMs = 2): Recorder {
 	const batches: string[][] = [];
 	const stamps: string[][] = [];
 	const waits: Promise<unknown>[] = [];
@@ -35,9 +37,11 @@ function recorder(sendBatch: (index: number) => "ok" | "reject" | "hang" = () =>
 		({
 			async sendBatch(messages: Iterable<{ body: EventEnvelope }>) {
 				const index = batches.length;
-				if (record) batches.push([...messages].map((m) => m.body.id));
-				const outcome = record ? sendBatch(index) : "ok";
+				const ids = [...messages].map((m) => m.body.id);
+				if (record) batches.push(ids);
+				const outcome = record ? sendBatch(index, ids) : "ok";
 				if (outcome === "hang") return new Promise<void>(() => {});
+				if (outcome instanceof Promise) await outcome;
 				await sleep(latencyMs);
 				if (outcome === "reject") throw new Error("queue unavailable");
 			},
@@ -162,20 +166,66 @@ describe("grouped outbox publishing", () => {
 		expect(r.stamps.flat().toSorted()).toEqual([...waiting, ...later].map((e) => e.id).toSorted());
 	});
 
-	it("hands over after maxFlushMs, and the next write's flusher takes what was left", async () => {
-		const r = recorder(() => "ok", 5);
+	it("after maxFlushMs sends what is pending in a last round, and a write arriving meanwhile starts its own flusher", async () => {
+		let release = () => {};
+		const gate = new Promise<void>((resolve) => {
+			release = resolve;
+		});
+		// The second EVENTS send (the last round) waits for the test.
+		const r = recorder((index) => (index === 1 ? gate : "ok"), 5);
 		const p = new GroupedPublisher({ ...TIMING, gatherMs: 0, maxFlushMs: 0 });
 		const first = rows(1);
 		publish(p, r, first);
 		const joined = rows(1);
-		publish(p, r, joined); // waits for the running flusher, which stops after one round
-		await r.settle();
-		expect(r.stamps).toEqual([first.map((e) => e.id)]);
-		expect(p.pending).toBe(1);
-		const next = rows(1);
-		publish(p, r, next);
-		await r.settle();
-		expect(r.stamps.slice(1).flat().toSorted()).toEqual([...joined, ...next].map((e) => e.id).toSorted());
+		publish(p, r, joined); // taken by the running flusher's last round
+		while (r.batches.length < 2) await sleep(1);
 		expect(p.pending).toBe(0);
+		const late = rows(1);
+		publish(p, r, late); // the flusher has handed over: a new one starts
+		expect(r.waits).toHaveLength(2);
+		release();
+		await r.settle();
+		expect(r.stamps.flat().toSorted()).toEqual([...first, ...joined, ...late].map((e) => e.id).toSorted());
+		expect(p.pending).toBe(0);
+	});
+
+	it("retries a failed round write by write: a write that cannot be sent holds back no other", async () => {
+		const poison = rows(1);
+		const poisonId = poison[0]?.id as string;
+		const r = recorder((_index, ids) => (ids.includes(poisonId) ? "reject" : "ok"));
+		const p = new GroupedPublisher(TIMING);
+		publish(p, r, rows(1));
+		await r.settle();
+		const before = rows(2);
+		const after = rows(2);
+		publish(p, r, before);
+		publish(p, r, poison);
+		publish(p, r, after);
+		await r.settle();
+		const stamped = r.stamps.slice(1).flat();
+		expect(stamped.toSorted()).toEqual([...before, ...after].map((e) => e.id).toSorted());
+		expect(stamped).not.toContain(poisonId);
+		expect(r.errors).toHaveLength(1);
+	});
+
+	it("cuts sends at 100 messages and at 256 KB, metadata allowance included", () => {
+		const envelope = (i: number, bytes: number) => ({
+			id: `evt_${i}`,
+			type: "inventory.reserved",
+			storeId: "sto_1",
+			aggregateId: `ord_${i}`,
+			sequence: 1,
+			occurredAt: new Date(0).toISOString(),
+			requestId: null,
+			payload: { pad: "x".repeat(bytes) },
+		});
+		expect(sendBatches(Array.from({ length: 250 }, (_, i) => envelope(i, 10))).map((b) => b.length)).toEqual([100, 100, 50]);
+		// 30 KB each: eight fit in 256,000 bytes, a ninth would not.
+		const big = sendBatches(Array.from({ length: 20 }, (_, i) => envelope(i, 30_000)));
+		expect(big.map((b) => b.length)).toEqual([8, 8, 4]);
+		for (const batch of big) {
+			const bytes = batch.reduce((n, e) => n + new TextEncoder().encode(JSON.stringify(e)).byteLength + 100, 0);
+			expect(bytes).toBeLessThanOrEqual(256_000);
+		}
 	});
 });

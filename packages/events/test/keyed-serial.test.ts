@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { keyedSerial } from "../src/keyed-serial.ts";
+import { keyedSerial, SkippedAfterFailure } from "../src/keyed-serial.ts";
 
 // The scheduling the WhatsApp consumers use for a batch (inbound: per conversation; outbound:
 // per conversation the message belongs to).
@@ -39,26 +39,34 @@ describe("keyedSerial", () => {
 
 	it("runs different keys side by side", async () => {
 		const run = keyedSerial();
-		const started: string[] = [];
+		let slowDone = false;
 		const slow = run("a", async () => {
-			started.push("a");
 			await sleep(30);
+			slowDone = true;
 		});
-		const other = run("b", async () => {
-			started.push("b");
-		});
-		await other;
-		expect(started).toEqual(["a", "b"]);
+		await run("b", async () => {});
+		// Serial across keys, b would have waited for a.
+		expect(slowDone).toBe(false);
 		await slow;
 	});
 
-	it("keeps going after a failed task, which rejects only its own caller", async () => {
+	it("skips a key's later tasks once one fails, and leaves other keys alone", async () => {
 		const run = keyedSerial();
+		const ran: string[] = [];
 		const failed = run("a", async () => {
+			ran.push("a1");
 			throw new Error("boom");
 		});
-		const next = run("a", async () => "ran");
+		const skipped = run("a", async () => {
+			ran.push("a2");
+		});
+		const other = run("b", async () => {
+			ran.push("b1");
+			return "ran";
+		});
 		await expect(failed).rejects.toThrow("boom");
-		await expect(next).resolves.toBe("ran");
+		await expect(skipped).rejects.toBeInstanceOf(SkippedAfterFailure);
+		await expect(other).resolves.toBe("ran");
+		expect(ran.toSorted()).toEqual(["a1", "b1"]);
 	});
 });

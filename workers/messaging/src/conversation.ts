@@ -300,7 +300,7 @@ export class Conversation extends DurableObject<MessagingEnv> {
 		});
 	}
 
-	/** One customer's messages carry their conversation, so the consumer sends them in order. */
+	/** One customer's messages carry their conversation, so the consumer sends a batch's in order. */
 	async #enqueue(conversationId: string, ids: string[]): Promise<void> {
 		if (ids.length === 0) return;
 		await this.env.WHATSAPP_OUTBOUND.sendBatch(ids.map((id) => ({ body: outboundBody(id, conversationId) })));

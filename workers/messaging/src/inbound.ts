@@ -8,7 +8,7 @@ import { applyStatus } from "./threads.ts";
 // oja-whatsapp-inbound: Meta's webhook bodies, verified and enqueued raw by the gateway. Each
 // body can hold several messages and statuses for several numbers. A batch's conversations are
 // handled side by side (a burst of customers writing at once is not answered one after another),
-// each conversation's messages in the order they were delivered; a number no store registered is
+// each conversation's messages in the order the batch holds them; a number no store registered is
 // logged and dropped. Statuses update delivery state (forward only, so their order does not
 // matter). A status for a wamid not recorded yet (the send's answer and Meta's webhook raced)
 // retries the body a few times; the messages in it are not acted on twice (each conversation
@@ -30,7 +30,9 @@ export async function consumeInbound(batch: MessageBatch<unknown>, deps: Inbound
 	let stores: Map<string, ChannelStore>;
 	try {
 		// One lookup for the whole batch's numbers.
-		const numbers = new Set(deliveries.flatMap(({ delivery }) => delivery?.events.map((e) => e.phoneNumberId) ?? []));
+		const numbers = new Set(
+			deliveries.flatMap(({ delivery }) => (delivery.ok ? (delivery.delivery?.events.map((e) => e.phoneNumberId) ?? []) : [])),
+		);
 		stores = await storesForNumbers(deps.db, [...numbers]);
 		for (const number of numbers) {
 			if (!stores.has(number)) deps.log({ level: "warn", msg: "whatsapp.unknown_number", phoneNumberId: number });
@@ -40,14 +42,21 @@ export async function consumeInbound(batch: MessageBatch<unknown>, deps: Inbound
 		return;
 	}
 	// Each conversation's events run one after another, in batch order; conversations run side by
-	// side. A failed event does not stop its conversation's later ones (its own delivery is
-	// retried, and the conversation skips wamids it already handled when it comes back).
+	// side. After a failure, the conversation's later events in this batch are not run: their
+	// deliveries are retried with the failed one instead of overtaking it (and the conversation
+	// skips wamids it already handled when they come back). Queues keep no order across batches
+	// or retries, so this orders what one batch holds.
 	const inConversation = keyedSerial();
 	await Promise.all(
 		deliveries.map(async ({ message, delivery }) => {
+			if (!delivery.ok) {
+				retryLater(batch, message, deps, delivery.error);
+				return;
+			}
+			const handlingStarted = Date.now();
 			let counts: DeliveryCounts;
 			try {
-				counts = await handleDelivery(delivery, message.attempts, stores, inConversation, deps);
+				counts = await handleDelivery(delivery.delivery, message.attempts, stores, inConversation, deps);
 			} catch (error) {
 				retryLater(batch, message, deps, error);
 				return;
@@ -58,7 +67,14 @@ export async function consumeInbound(batch: MessageBatch<unknown>, deps: Inbound
 				message.retry({ delaySeconds });
 				return;
 			}
-			deps.log({ level: "info", msg: "whatsapp.inbound", messageId: message.id, ...counts, ms: Date.now() - started });
+			deps.log({
+				level: "info",
+				msg: "whatsapp.inbound",
+				messageId: message.id,
+				...counts,
+				ms: Date.now() - handlingStarted,
+				batchMs: Date.now() - started,
+			});
 			message.ack();
 		}),
 	);
@@ -88,17 +104,27 @@ interface DeliveryCounts {
 	skipped: number;
 }
 
-/** The body normalised, or null when it can never become readable (logged). */
-function readDelivery(body: unknown, deps: InboundDeps): ReturnType<typeof normaliseDelivery> | null {
+type ReadDelivery = { ok: true; delivery: ReturnType<typeof normaliseDelivery> | null } | { ok: false; error: unknown };
+
+/**
+ * The body normalised; null when it can never become readable (logged, acked). A body that is
+ * JSON but not an envelope we know fails only its own message, which is retried and in the end
+ * dead-lettered for an operator, as before batches were handled side by side.
+ */
+function readDelivery(body: unknown, deps: InboundDeps): ReadDelivery {
 	let parsed: unknown;
 	try {
 		parsed = queueJson(body);
 	} catch {
 		// The gateway only enqueues signed JSON; anything else can never become readable.
 		deps.log({ level: "warn", msg: "whatsapp.inbound_unreadable" });
-		return null;
+		return { ok: true, delivery: null };
 	}
-	return normaliseDelivery(parsed);
+	try {
+		return { ok: true, delivery: normaliseDelivery(parsed) };
+	} catch (error) {
+		return { ok: false, error };
+	}
 }
 
 async function handleDelivery(
@@ -117,7 +143,9 @@ async function handleDelivery(
 		skipped: delivery ? delivery.skipped : 1,
 	};
 	if (!delivery) return counts;
-	await Promise.all(
+	// Every event is settled before the delivery is acked or retried: a failure must not end the
+	// invocation while another customer's conversation is still mid-answer.
+	const settled = await Promise.allSettled(
 		delivery.events.map(async (event) => {
 			const store = stores.get(event.phoneNumberId);
 			if (!store) {
@@ -141,5 +169,7 @@ async function handleDelivery(
 			else counts.messages++;
 		}),
 	);
+	const failure = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+	if (failure) throw failure.reason;
 	return counts;
 }

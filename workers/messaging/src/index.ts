@@ -42,7 +42,7 @@ import { getConversation, listConversations, listMessages, markRead } from "./in
 import { type NoticeDeps, notifyDisabledEndpoints, payoutEmailsFor, perBatch, storeNoticeRecipient } from "./merchant-notices.ts";
 import { orderNoticeFor, storeHasChannel } from "./notifications.ts";
 import { batchOrders, orderEmailsFor } from "./order-emails.ts";
-import { consumeOutbound } from "./outbound.ts";
+import { consumeOutbound, outboundBody } from "./outbound.ts";
 import { strandedSends } from "./threads.ts";
 import { consumeWebhookDeliveries, consumeWebhookEvents, strandedDeliveries } from "./webhook-delivery.ts";
 import {
@@ -300,7 +300,9 @@ export default class MessagingService extends WorkerEntrypoint<MessagingEnv> {
 		const db = createDb(this.env);
 		const [sends, deliveries] = await Promise.all([strandedSends(db), strandedDeliveries(db)]);
 		for (let i = 0; i < sends.length; i += 100) {
-			await this.env.WHATSAPP_OUTBOUND.sendBatch(sends.slice(i, i + 100).map((id) => ({ body: { id } })));
+			await this.env.WHATSAPP_OUTBOUND.sendBatch(
+				sends.slice(i, i + 100).map((send) => ({ body: outboundBody(send.id, send.conversationId) })),
+			);
 		}
 		for (let i = 0; i < deliveries.length; i += 100) {
 			await this.env.WEBHOOK_DELIVERY.sendBatch(

@@ -1,5 +1,5 @@
 import type { Database } from "@oja/db";
-import { backoffSeconds, keyedSerial, type RetryPolicy } from "@oja/events";
+import { backoffSeconds, keyedSerial, type RetryPolicy, SkippedAfterFailure } from "@oja/events";
 import { type GraphClient, needsOpenWindow } from "@oja/whatsapp";
 import { z } from "zod";
 import { openAccessToken } from "./channels.ts";
@@ -15,18 +15,23 @@ import { claimSend, markFailed, markRetrying, markSent } from "./threads.ts";
 const WINDOW_MS = 24 * 60 * 60 * 1000;
 const OutboundMessage = z.object({
 	id: z.string().regex(/^msg_[0-9A-Z]{26}$/),
-	// The conversation it belongs to: one customer's messages go out in order, different customers'
-	// side by side. Messages without it (the cron's requeued sends) go one after another.
+	// The conversation it belongs to: a batch's messages for one customer go out in order,
+	// different customers' side by side. Only a scheduling hint: a message without it (queued by
+	// the previous version) or with a malformed one is still sent, in one shared line.
 	conversation: z
 		.string()
 		.regex(/^cnv_[0-9A-Z]{26}$/)
-		.optional(),
+		.optional()
+		.catch(undefined),
 });
 
 /** What producers put on oja-whatsapp-outbound. */
-export function outboundBody(id: string, conversationId: string): z.infer<typeof OutboundMessage> {
+export function outboundBody(id: string, conversationId: string): { id: string; conversation: string } {
 	return { id, conversation: conversationId };
 }
+
+/** Thrown inside a conversation's line after a send was deferred, so its later messages wait too. */
+class SendDeferred extends Error {}
 
 export interface OutboundDeps {
 	db: Database;
@@ -40,6 +45,8 @@ export interface OutboundDeps {
 }
 
 export async function consumeOutbound(batch: MessageBatch<unknown>, deps: OutboundDeps): Promise<void> {
+	// After a send in a conversation is deferred (retry) or fails unexpectedly, its later messages
+	// in this batch are not sent either: they are retried behind it rather than overtaking it.
 	const inConversation = keyedSerial();
 	await Promise.all(
 		batch.messages.map(async (message) => {
@@ -49,27 +56,30 @@ export async function consumeOutbound(batch: MessageBatch<unknown>, deps: Outbou
 				message.retry({ delaySeconds: backoffSeconds(message.attempts, deps.retry) });
 				return;
 			}
-			await inConversation(parsed.data.conversation ?? "", () => sendMessage(batch, message, parsed.data.id, deps));
+			try {
+				await inConversation(parsed.data.conversation ?? "", () => sendMessage(batch, message, parsed.data.id, deps));
+			} catch (error) {
+				if (error instanceof SkippedAfterFailure) {
+					deps.log({
+						level: "info",
+						msg: "whatsapp.send",
+						id: parsed.data.id,
+						outcome: "behind-deferred",
+						attempt: message.attempts,
+					});
+					message.retry({ delaySeconds: backoffSeconds(message.attempts, deps.retry) });
+				} else if (!(error instanceof SendDeferred)) throw error;
+			}
 		}),
 	);
 }
 
+/** Sends one message and acks or retries it; throws SendDeferred when it was retried. */
 async function sendMessage(batch: MessageBatch<unknown>, message: Message<unknown>, id: string, deps: OutboundDeps) {
 	const started = Date.now();
+	let outcome: string;
 	try {
-		const outcome = await sendOne(id, message.attempts, deps);
-		deps.log({
-			level: outcome.startsWith("retry") ? "warn" : "info",
-			msg: "whatsapp.send",
-			id,
-			outcome,
-			attempt: message.attempts,
-			ms: Date.now() - started,
-		});
-		if (outcome.startsWith("retry")) {
-			const after = Number(outcome.split(":")[1] ?? 0);
-			message.retry({ delaySeconds: Math.max(after, backoffSeconds(message.attempts, deps.retry)) });
-		} else message.ack();
+		outcome = await sendOne(id, message.attempts, deps);
 	} catch (error) {
 		deps.log({
 			level: "error",
@@ -80,7 +90,22 @@ async function sendMessage(batch: MessageBatch<unknown>, message: Message<unknow
 			error: error instanceof Error ? error.name : "unknown",
 		});
 		message.retry({ delaySeconds: backoffSeconds(message.attempts, deps.retry) });
+		throw new SendDeferred();
 	}
+	deps.log({
+		level: outcome.startsWith("retry") ? "warn" : "info",
+		msg: "whatsapp.send",
+		id,
+		outcome,
+		attempt: message.attempts,
+		ms: Date.now() - started,
+	});
+	if (outcome.startsWith("retry")) {
+		const after = Number(outcome.split(":")[1] ?? 0);
+		message.retry({ delaySeconds: Math.max(after, backoffSeconds(message.attempts, deps.retry)) });
+		throw new SendDeferred();
+	}
+	message.ack();
 }
 
 /** "sent", "skipped" (not ours or already sent), "failed:<code>" or "retry:<seconds>". */

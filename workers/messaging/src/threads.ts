@@ -234,13 +234,13 @@ export async function applyStatus(
  * claim makes a duplicate harmless. A consumer that died after Meta accepted the message and
  * before recording it makes this send it again: a rare duplicate, never a lost message.
  */
-export async function strandedSends(db: Database, limit = 500): Promise<string[]> {
-	const result = await db.execute<{ id: string }>(sql`
-		SELECT id FROM conversation_messages
+export async function strandedSends(db: Database, limit = 500): Promise<{ id: string; conversationId: string }[]> {
+	const result = await db.execute<{ id: string; conversation_id: string }>(sql`
+		SELECT id, conversation_id FROM conversation_messages
 		WHERE direction = 'out' AND status IN ('queued', 'sending') AND (
 			(status = 'sending' AND claimed_until < now()) OR
 			(status = 'queued' AND created_at < now() - interval '2 minutes')
 		)
 		ORDER BY created_at LIMIT ${limit}`);
-	return result.rows.map((r) => r.id);
+	return result.rows.map((r) => ({ id: r.id, conversationId: r.conversation_id }));
 }

@@ -94,7 +94,7 @@ describe("WhatsApp inbound consumer", () => {
 		expect(batch.map((m) => m.outcome)).toEqual(["ack", "ack", "ack", "ack"]);
 	});
 
-	it("retries only the delivery whose conversation failed, and still runs that conversation's later messages", async () => {
+	it("retries the delivery whose conversation failed with that conversation's later ones, and answers the rest", async () => {
 		const conversations = recordingConversations({ fail: "a1" });
 		const batch = [
 			delivery("m1", "2348011111111", ["a1"]),
@@ -102,10 +102,20 @@ describe("WhatsApp inbound consumer", () => {
 			delivery("m3", "2348022222222", ["b1"]),
 		];
 		await consume(batch, conversations.receive);
-		expect(batch.map((m) => m.outcome)).toEqual(["retry", "ack", "ack"]);
-		expect(conversations.events.indexOf("end 2348011111111 a1")).toBeLessThan(
-			conversations.events.indexOf("start 2348011111111 a2"),
-		);
+		// a2 does not overtake a1: it waits for a1's retry.
+		expect(batch.map((m) => m.outcome)).toEqual(["retry", "retry", "ack"]);
+		expect(conversations.events).not.toContain("start 2348011111111 a2");
+		expect(conversations.events).toContain("end 2348022222222 b1");
+	});
+
+	it("retries a JSON body that is no WhatsApp envelope on its own, without failing the batch", async () => {
+		const conversations = recordingConversations();
+		const notAnEnvelope: FakeMessage = delivery("m0", "2348000000001", ["x"]);
+		notAnEnvelope.body = JSON.stringify({ object: "page", entry: [] });
+		const batch = [notAnEnvelope, delivery("m1", "2348011111111", ["a1"])];
+		await consume(batch, conversations.receive);
+		expect(batch.map((m) => m.outcome)).toEqual(["retry", "ack"]);
+		expect(conversations.events).toEqual(["start 2348011111111 a1", "end 2348011111111 a1"]);
 	});
 
 	it("drops a number no store registered and acks an unreadable body, without holding up the rest", async () => {

@@ -19,6 +19,30 @@ export function backoffSeconds(attempt: number, policy: RetryPolicy): number {
 	return Math.min(Math.round(exp), policy.maxDelaySeconds);
 }
 
+/**
+ * Retries a queue message with exponential backoff and logs why: the error's name, code and
+ * constraint (errorSummary), never its message, which can quote SQL parameters.
+ */
+export function retryWithBackoff(
+	queue: string,
+	message: Pick<Message<unknown>, "id" | "attempts" | "retry">,
+	policy: RetryPolicy,
+	log: (line: Record<string, unknown>) => void,
+	error: unknown,
+): void {
+	const delaySeconds = backoffSeconds(message.attempts, policy);
+	log({
+		level: "error",
+		msg: "queue.retry",
+		queue,
+		messageId: message.id,
+		attempt: message.attempts,
+		delaySeconds,
+		error: errorSummary(error),
+	});
+	message.retry({ delaySeconds });
+}
+
 export interface HandlerContext {
 	db: Database;
 	/** 1 on first delivery; handlers may use it to vary external side effects. */

@@ -1,5 +1,5 @@
 import type { Database } from "@oja/db";
-import { backoffSeconds, keyedSerial, queueJson, type RetryPolicy } from "@oja/events";
+import { backoffSeconds, keyedSerial, queueJson, type RetryPolicy, retryWithBackoff } from "@oja/events";
 import { type InboundMessage, normaliseDelivery } from "@oja/whatsapp";
 import { type ChannelStore, storesForNumbers } from "./channels.ts";
 import type { ReceiveOutcome } from "./conversation.ts";
@@ -81,18 +81,7 @@ export async function consumeInbound(batch: MessageBatch<unknown>, deps: Inbound
 }
 
 function retryLater(batch: MessageBatch<unknown>, message: Message<unknown>, deps: InboundDeps, error: unknown): void {
-	const delaySeconds = backoffSeconds(message.attempts, deps.retry);
-	deps.log({
-		level: "error",
-		msg: "queue.retry",
-		queue: batch.queue,
-		messageId: message.id,
-		attempt: message.attempts,
-		delaySeconds,
-		error: error instanceof Error ? error.name : "unknown",
-		reason: error instanceof Error ? error.message.slice(0, 200) : undefined,
-	});
-	message.retry({ delaySeconds });
+	retryWithBackoff(batch.queue, message, deps.retry, deps.log, error);
 }
 
 interface DeliveryCounts {

@@ -1,5 +1,5 @@
 import type { Database } from "@oja/db";
-import { backoffSeconds, keyedSerial, type RetryPolicy, SkippedAfterFailure } from "@oja/events";
+import { backoffSeconds, keyedSerial, type RetryPolicy, retryWithBackoff, SkippedAfterFailure } from "@oja/events";
 import { type GraphClient, needsOpenWindow } from "@oja/whatsapp";
 import { z } from "zod";
 import { openAccessToken } from "./channels.ts";
@@ -81,15 +81,7 @@ async function sendMessage(batch: MessageBatch<unknown>, message: Message<unknow
 	try {
 		outcome = await sendOne(id, message.attempts, deps);
 	} catch (error) {
-		deps.log({
-			level: "error",
-			msg: "queue.retry",
-			queue: batch.queue,
-			messageId: message.id,
-			attempt: message.attempts,
-			error: error instanceof Error ? error.name : "unknown",
-		});
-		message.retry({ delaySeconds: backoffSeconds(message.attempts, deps.retry) });
+		retryWithBackoff(batch.queue, message, deps.retry, deps.log, error);
 		throw new SendDeferred();
 	}
 	deps.log({

@@ -101,11 +101,15 @@ describe("WhatsApp inbound consumer", () => {
 			delivery("m2", "2348011111111", ["a2"]),
 			delivery("m3", "2348022222222", ["b1"]),
 		];
-		await consume(batch, conversations.receive);
+		const logs = await consume(batch, conversations.receive);
 		// a2 does not overtake a1: it waits for a1's retry.
 		expect(batch.map((m) => m.outcome)).toEqual(["retry", "retry", "ack"]);
 		expect(conversations.events).not.toContain("start 2348011111111 a2");
 		expect(conversations.events).toContain("end 2348022222222 b1");
+		// Logged by name and code, never by message (an error's message can quote SQL parameters).
+		const retried = logs.filter((l) => l.msg === "queue.retry");
+		expect(retried.map((l) => l.messageId)).toEqual(["m1", "m2"]);
+		expect(JSON.stringify(retried)).not.toContain("conversation unavailable");
 	});
 
 	it("retries a JSON body that is no WhatsApp envelope on its own, without failing the batch", async () => {

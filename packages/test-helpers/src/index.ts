@@ -192,3 +192,5 @@ export async function provisionOperator(
 		.values({ id, email, name, role, passwordHash: creds.passwordHash, totpSecretSealed: creds.totpSecretSealed });
 	return { id, email, password: creds.password, secret: creds.totpSecret };
 }
+
+export * from "./queue.ts";

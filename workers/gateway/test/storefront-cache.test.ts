@@ -1,7 +1,18 @@
 import { env } from "cloudflare:workers";
 import { listVersionKey, productVersionKey, storeVersionKey } from "@oja/contracts";
 import { schema } from "@oja/db";
-import { asMerchant as as, eventually, gateway, jsonOf, signUpMerchant, type TestMerchant, testDb } from "@oja/test-helpers";
+import {
+	asMerchant as as,
+	eventually,
+	type FakeQueueMessage,
+	fakeQueueBatch,
+	fakeQueueMessage,
+	gateway,
+	jsonOf,
+	signUpMerchant,
+	type TestMerchant,
+	testDb,
+} from "@oja/test-helpers";
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { invalidateBatch } from "../../catalog/src/cache-invalidation.ts";
@@ -172,30 +183,9 @@ describe("edge cache", () => {
 });
 
 describe("the invalidation consumer", () => {
-	interface FakeMessage {
-		id: string;
-		body: unknown;
-		attempts: number;
-		outcome?: "ack" | "retry";
-		ack(): void;
-		retry(): void;
-	}
-	function fakeBatch(bodies: unknown[]): { batch: MessageBatch<unknown>; messages: FakeMessage[] } {
-		const messages = bodies.map((body, i): FakeMessage => {
-			const m: FakeMessage = {
-				id: `m${i}`,
-				body,
-				attempts: 1,
-				ack: () => {
-					m.outcome = "ack";
-				},
-				retry: () => {
-					m.outcome = "retry";
-				},
-			};
-			return m;
-		});
-		return { batch: { queue: "oja-storefront-cache", messages } as unknown as MessageBatch<unknown>, messages };
+	function fakeBatch(bodies: unknown[]): { batch: MessageBatch<unknown>; messages: FakeQueueMessage[] } {
+		const messages = bodies.map((body, i) => fakeQueueMessage(body, `m${i}`));
+		return { batch: fakeQueueBatch("oja-storefront-cache", messages), messages };
 	}
 	async function envelopesOf(storeId: string) {
 		const rows = await testDb().select().from(schema.outbox).where(eq(schema.outbox.storeId, storeId));

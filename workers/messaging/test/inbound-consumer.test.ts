@@ -1,4 +1,5 @@
 import type { Database } from "@oja/db";
+import { type FakeQueueMessage, fakeQueueBatch, fakeQueueMessage } from "@oja/test-helpers/queue";
 import { type InboundMessage, inboundMessageEnvelope } from "@oja/whatsapp";
 import { describe, expect, it } from "vitest";
 import type { ChannelStore } from "../src/channels.ts";
@@ -19,33 +20,16 @@ const db = {
 	},
 } as unknown as Database;
 
-interface FakeMessage {
-	id: string;
-	body: unknown;
-	attempts: number;
-	outcome?: "ack" | "retry";
-	ack(): void;
-	retry(): void;
-}
-
-function delivery(id: string, waId: string, texts: string[], phoneNumberId = NUMBER): FakeMessage {
-	const message: FakeMessage = {
-		id,
-		body: JSON.stringify(
+function delivery(id: string, waId: string, texts: string[], phoneNumberId = NUMBER): FakeQueueMessage {
+	return fakeQueueMessage(
+		JSON.stringify(
 			inboundMessageEnvelope(
 				{ phoneNumberId, displayPhoneNumber: "2348000000000", waId, name: "Shopper" },
 				texts.map((body) => ({ type: "text" as const, body, wamid: `wamid.${waId}.${body}` })),
 			),
 		),
-		attempts: 1,
-		ack: () => {
-			message.outcome = "ack";
-		},
-		retry: () => {
-			message.outcome = "retry";
-		},
-	};
-	return message;
+		id,
+	);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -63,9 +47,9 @@ function recordingConversations(options: { slow?: string; fail?: string } = {}) 
 	return { events, receive };
 }
 
-async function consume(messages: FakeMessage[], receive: ReturnType<typeof recordingConversations>["receive"]) {
+async function consume(messages: FakeQueueMessage[], receive: ReturnType<typeof recordingConversations>["receive"]) {
 	const logs: Record<string, unknown>[] = [];
-	await consumeInbound({ queue: "oja-whatsapp-inbound", messages } as unknown as MessageBatch<unknown>, {
+	await consumeInbound(fakeQueueBatch("oja-whatsapp-inbound", messages), {
 		db,
 		receive,
 		retry: { baseDelaySeconds: 5, maxDelaySeconds: 900 },
@@ -114,8 +98,7 @@ describe("WhatsApp inbound consumer", () => {
 
 	it("retries a JSON body that is no WhatsApp envelope on its own, without failing the batch", async () => {
 		const conversations = recordingConversations();
-		const notAnEnvelope: FakeMessage = delivery("m0", "2348000000001", ["x"]);
-		notAnEnvelope.body = JSON.stringify({ object: "page", entry: [] });
+		const notAnEnvelope = fakeQueueMessage(JSON.stringify({ object: "page", entry: [] }), "m0");
 		const batch = [notAnEnvelope, delivery("m1", "2348011111111", ["a1"])];
 		await consume(batch, conversations.receive);
 		expect(batch.map((m) => m.outcome)).toEqual(["retry", "ack"]);
@@ -124,17 +107,9 @@ describe("WhatsApp inbound consumer", () => {
 
 	it("drops a number no store registered and acks an unreadable body, without holding up the rest", async () => {
 		const conversations = recordingConversations();
-		const unreadable: FakeMessage = { ...delivery("m0", "2348000000001", ["x"]), body: "not json" };
-		const unreadableMessage = Object.assign(unreadable, {
-			ack: () => {
-				unreadable.outcome = "ack";
-			},
-			retry: () => {
-				unreadable.outcome = "retry";
-			},
-		});
+		const unreadable = fakeQueueMessage("not json", "m0");
 		const batch = [
-			unreadableMessage,
+			unreadable,
 			delivery("m1", "2348099999999", ["lost"], "999888777666555"),
 			delivery("m2", "2348011111111", ["a1"]),
 		];

@@ -1,5 +1,6 @@
 import { generateSecretBoxKey, seal } from "@oja/auth";
 import type { Database } from "@oja/db";
+import { type FakeQueueMessage, fakeQueueBatch, fakeQueueMessage } from "@oja/test-helpers/queue";
 import type { GraphClient, OutboundContent } from "@oja/whatsapp";
 import type { SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
@@ -47,29 +48,7 @@ function database(recipients: Map<string, string>): Database {
 	} as unknown as Database;
 }
 
-interface FakeMessage {
-	id: string;
-	body: unknown;
-	attempts: number;
-	outcome?: "ack" | "retry";
-	ack(): void;
-	retry(): void;
-}
-
-function queued(body: unknown): FakeMessage {
-	const message: FakeMessage = {
-		id: `q-${Math.random()}`,
-		body,
-		attempts: 1,
-		ack: () => {
-			message.outcome = "ack";
-		},
-		retry: () => {
-			message.outcome = "retry";
-		},
-	};
-	return message;
-}
+const queued = (body: unknown) => fakeQueueMessage(body);
 
 function graph(options: { slow?: string; deferred?: string } = {}) {
 	const events: string[] = [];
@@ -87,8 +66,8 @@ function graph(options: { slow?: string; deferred?: string } = {}) {
 	return { events, client };
 }
 
-async function consume(messages: FakeMessage[], recipients: Map<string, string>, client: GraphClient) {
-	await consumeOutbound({ queue: "oja-whatsapp-outbound", messages } as unknown as MessageBatch<unknown>, {
+async function consume(messages: FakeQueueMessage[], recipients: Map<string, string>, client: GraphClient) {
+	await consumeOutbound(fakeQueueBatch("oja-whatsapp-outbound", messages), {
 		db: database(recipients),
 		graph: client,
 		secretKey: KEY,

@@ -41,8 +41,8 @@ export interface CommerceResult {
 	checkout: Latency & {
 		orders: number;
 		wallSeconds: number;
-		/** Batches of 11 statements (the checkout transaction) per order placed. */
-		checkoutBatchesPerOrder: number;
+		/** Calls of oja_checkout (the checkout transaction, one round trip) per order placed. */
+		checkoutRoundTripsPerOrder: number;
 		/** Every SQL round trip while the checkouts ran, per order (includes relay/consumers running meanwhile). */
 		roundTripsPerOrderDuringRun: number;
 		/** Every SQL round trip until the outbox relay and consumers went quiet, per order. */
@@ -303,7 +303,7 @@ export async function runCommerce(
 		...latency(checkouts),
 		orders,
 		wallSeconds: checkouts.wallSeconds,
-		checkoutBatchesPerOrder: per(settledDb?.batchSizes?.["11"] ?? 0, orders),
+		checkoutRoundTripsPerOrder: per(settledDb?.functionCalls?.oja_checkout ?? 0, orders),
 		roundTripsPerOrderDuringRun: per(duringRun.requests, orders),
 		roundTripsPerOrderSettled: per(settled.requests, orders),
 		settledByKind,
@@ -312,7 +312,7 @@ export async function runCommerce(
 	};
 	log(
 		`commerce: checkout ${checkout.perSecond} orders/s (${orders} in ${checkout.wallSeconds} s), p50 ${checkout.latencyP50Ms} ms, ` +
-			`p99 ${checkout.latencyP99Ms} ms, ${checkout.checkoutBatchesPerOrder} checkout batches/order, ` +
+			`p99 ${checkout.latencyP99Ms} ms, ${checkout.checkoutRoundTripsPerOrder} checkout round trips/order, ` +
 			`${checkout.roundTripsPerOrderDuringRun} round trips/order during the run, ${checkout.roundTripsPerOrderSettled} settled ${JSON.stringify(settledByKind)}, CPU ms/order ${JSON.stringify(checkout.cpuMsPerOrder)}`,
 	);
 

@@ -13,6 +13,8 @@ const { values: flags, positionals } = parseArgs({
 	allowPositionals: true,
 	options: {
 		count: { type: "string", default: "400" },
+		// Requests in flight at once; 1 measures each request's cost without contention.
+		connections: { type: "string", default: "32" },
 		top: { type: "string", default: "25" },
 		// Without the inspector: workerd's and this process's CPU per request from /proc, which
 		// the profiler itself would inflate.
@@ -173,7 +175,7 @@ async function main(): Promise<void> {
 		const drive = async (from: number, to: number) => {
 			let next = from;
 			await Promise.all(
-				Array.from({ length: 32 }, async () => {
+				Array.from({ length: Number(flags.connections) }, async () => {
 					while (next < to) {
 						const res = await request(next++);
 						if (res.status !== (scenario === "whatsapp" ? 200 : 201))

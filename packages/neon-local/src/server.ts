@@ -40,7 +40,14 @@ export interface DatabaseStats {
 	queries: number;
 	/** Batch round trips by their statement count ("12": 3 means three batches of 12). */
 	batchSizes?: Record<string, number>;
+	/**
+	 * Round trips whose first statement is `SELECT <function>(…)` of one of Oja's own functions
+	 * (`oja_…`), by function name: how tests and the bench count a write done in one call.
+	 */
+	functionCalls?: Record<string, number>;
 }
+
+const FUNCTION_CALL = /^\s*select\s+(oja_[a-z0-9_]+)\s*\(/i;
 
 export interface NeonLocalStats {
 	/** SQL round trips: every POST /sql, single or batch, successful or not. */
@@ -123,6 +130,11 @@ export async function startNeonLocal(options: NeonLocalOptions = {}): Promise<Ne
 			stats.byDatabase[options.database] = perDb;
 			perDb.requests++;
 			const payload = parsePayload(await readBody(req));
+			const called = FUNCTION_CALL.exec((payload.kind === "single" ? payload.statement : payload.statements[0])?.query ?? "");
+			if (called?.[1]) {
+				perDb.functionCalls ??= {};
+				perDb.functionCalls[called[1]] = (perDb.functionCalls[called[1]] ?? 0) + 1;
+			}
 			if (recordShapes) {
 				const first = payload.kind === "single" ? payload.statement : payload.statements[0];
 				const shape = shapeOf(first?.query ?? "", payload.kind === "single" ? null : payload.statements.length);

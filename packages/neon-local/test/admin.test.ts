@@ -85,6 +85,21 @@ describe.each(backendCases)("admin API and request handling ($kind)", ({ kind, o
 		expect(await t.admin.stats()).toEqual({ requests: 0, queries: 0, batches: 0, errors: 0, byDatabase: {} });
 	});
 
+	it("counts round trips that call one of Oja's functions, by name", async () => {
+		const db = await t.freshDatabase("calls");
+		const sql = t.sql(db);
+		await sql`CREATE FUNCTION oja_twice(n int) RETURNS int LANGUAGE sql AS 'SELECT n * 2'`;
+		await t.admin.resetStats();
+		await sql`SELECT oja_twice(${2})`;
+		await sql`select  oja_twice (${3}) AS six`;
+		await sql.transaction([sql`SELECT oja_twice(${4})`, sql`SELECT 1`]);
+		// Not a call of one of ours, or not the statement's first thing: not counted.
+		await sql`SELECT 1 + oja_twice(${5})`;
+		await sql`SELECT lower('OJA_TWICE(1)')`;
+		const stats = await t.admin.stats();
+		expect(stats.byDatabase[db]?.functionCalls).toEqual({ oja_twice: 3 });
+	});
+
 	it("answers malformed requests with 400 and a message, unknown paths with 404", async () => {
 		const db = await t.freshDatabase("bad");
 		const badJson = await postSql(t.server, db, "{not json");

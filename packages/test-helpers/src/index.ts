@@ -31,12 +31,21 @@ export function testDb(): Database {
 	return createDb(env);
 }
 
+export interface DatabaseWork {
+	requests: number;
+	queries: number;
+	/** Batch round trips by statement count. */
+	batchSizes?: Record<string, number>;
+	/** Round trips that open with `SELECT oja_…(…)`, by function name. */
+	functionCalls?: Record<string, number>;
+}
+
 /**
  * How many SQL round trips and statements this test file's database has served so far, as
  * counted by neon-local (every Worker's queries go through it). Compare two readings to see
  * how much database work a request did.
  */
-export async function databaseWork(): Promise<{ requests: number; queries: number; batchSizes?: Record<string, number> }> {
+export async function databaseWork(): Promise<DatabaseWork> {
 	const endpoint = (env as { NEON_LOCAL_ENDPOINT?: string }).NEON_LOCAL_ENDPOINT;
 	const url = (env as { DATABASE_URL?: string }).DATABASE_URL;
 	if (!endpoint || !url) throw new Error("databaseWork() needs NEON_LOCAL_ENDPOINT and DATABASE_URL");
@@ -44,7 +53,7 @@ export async function databaseWork(): Promise<{ requests: number; queries: numbe
 	const res = await fetch(new URL("/_local/stats", endpoint));
 	if (!res.ok) throw new Error(`neon-local stats: ${res.status}`);
 	const stats = (await res.json()) as {
-		byDatabase: Record<string, { requests: number; queries: number; batchSizes?: Record<string, number> }>;
+		byDatabase: Record<string, DatabaseWork>;
 	};
 	return stats.byDatabase[database] ?? { requests: 0, queries: 0 };
 }

@@ -2,8 +2,8 @@ import type { Database } from "@oja/db";
 import { appendEventFromSql, type ClaimForRelay } from "@oja/events";
 import { type SQL, sql } from "drizzle-orm";
 
-/** At or below this many available units a variant shows as "low" (catalog's storefront label). */
-const LOW_STOCK = 5;
+/** At or below this many available units a variant shows as "low" (catalog's storefront label; oja_checkout is told it). */
+export const LOW_STOCK = 5;
 
 const label = (available: SQL) =>
 	sql`(CASE WHEN ${available} <= 0 THEN 'sold_out' WHEN ${available} <= ${LOW_STOCK} THEN 'low' ELSE 'in_stock' END)`;

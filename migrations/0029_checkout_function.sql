@@ -3,9 +3,10 @@
 -- sent over Neon's HTTP API is (nothing there is prepared): with pg_stat_statements'
 -- track_planning on, about 8 ms of a checkout's 12 ms of statement time under load was planning.
 -- PL/pgSQL keeps its statements' plans for the life of the connection, so a pooled connection
--- plans each of them once. The statements, their order (the contended row locks last) and their
--- refusals (oja_assert's reasons) are those of the batch; the commerce Worker builds the request
--- (ids, the token's hash, the lines in lock order) and explains a refusal.
+-- plans each of them once. The steps, their order (the contended row locks last) and their
+-- refusals (oja_assert's reasons) are those of the batch, except that each line's stock is now
+-- locked, reserved and measured by one update; the commerce Worker builds the request (ids, the
+-- token's hash, the lines in lock order) and explains a refusal.
 --
 -- A join of jsonb_to_recordset (which the planner guesses at 100 rows) with variants or inventory
 -- was planned as a hash join over a sequential scan of the whole table, a cost that grew with the
@@ -33,6 +34,42 @@ BEGIN
 END;
 $$;
 --> statement-breakpoint
+-- order_json as PL/pgSQL, same body: as a SQL function it was planned afresh on every call (about
+-- 0.3 ms, more than it takes to run), once per checkout and once per order a notice or page reads.
+CREATE OR REPLACE FUNCTION order_json(p_order_id text, p_timeline boolean DEFAULT false) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN (
+		SELECT jsonb_build_object(
+			'id', o.id, 'number', o.number, 'status', o.status, 'paymentStatus', o.payment_status,
+			'fulfilmentStatus', o.fulfilment_status, 'paymentMethod', o.payment_method, 'currency', o.currency,
+			'lines', coalesce((SELECT jsonb_agg(jsonb_build_object(
+				'id', l.id, 'variantId', l.variant_id, 'productId', l.product_id, 'title', l.title,
+				'variantTitle', l.variant_title, 'sku', l.sku, 'unitPriceMinor', l.unit_price_minor,
+				'quantity', l.quantity, 'lineTotalMinor', l.line_total_minor, 'fulfilledQuantity', l.fulfilled_quantity)
+				ORDER BY l.position) FROM order_lines l WHERE l.order_id = o.id), '[]'::jsonb),
+			'subtotalMinor', o.subtotal_minor, 'discountMinor', o.discount_minor, 'discountCode', o.discount_code,
+			'deliveryMinor', o.delivery_minor, 'totalMinor', o.total_minor, 'delivery', o.delivery,
+			'customer', jsonb_build_object('name', o.name, 'email', o.email, 'phone', o.phone),
+			'shippingAddress', o.shipping_address, 'note', o.note,
+			'expiresAt', to_char(o.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+			'createdAt', to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+			'updatedAt', to_char(o.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+		|| CASE WHEN p_timeline THEN jsonb_build_object('timeline', coalesce((SELECT jsonb_agg(jsonb_build_object(
+				'at', to_char(t.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'kind', t.kind, 'field', t.field,
+				'from', t.from_value, 'to', t.to_value, 'actor', t.actor, 'reason', t.reason) ORDER BY t.at, t.id)
+				FROM order_timeline t WHERE t.order_id = o.id), '[]'::jsonb)) ELSE '{}'::jsonb END
+		FROM orders o WHERE o.id = p_order_id
+	);
+END;
+$$;
+--> statement-breakpoint
+-- The stock label a shopper sees; LOW_STOCK (workers/commerce/src/stock-events.ts) is passed in.
+CREATE OR REPLACE FUNCTION oja_stock_label(p_available integer, p_low_stock integer) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE WHEN p_available <= 0 THEN 'sold_out' WHEN p_available <= p_low_stock THEN 'low' ELSE 'in_stock' END
+$$;
+--> statement-breakpoint
 CREATE OR REPLACE FUNCTION oja_checkout(req jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
 	v_store text := req->>'storeId';
@@ -55,6 +92,10 @@ DECLARE
 	v_request_id text := req->>'requestId';
 	v_claim_seconds integer := (req->>'claimSeconds')::integer;
 	v_low_stock integer := (req->>'lowStock')::integer;
+	v_show_counts boolean;
+	v_line record;
+	v_available integer;
+	v_crossed text[] := '{}';
 	v_dlv record;
 	v_disc record;
 	v_known record;
@@ -124,14 +165,22 @@ BEGIN
 			ELSE least(v_disc.amount_off_minor, v_subtotal) END;
 	END IF;
 
-	-- Lines locked in one global order (by variant id) so overlapping carts cannot deadlock.
-	PERFORM 1 FROM inventory WHERE store_id = v_store AND variant_id = ANY(v_variant_ids) ORDER BY variant_id FOR UPDATE;
-	UPDATE inventory i SET reserved = i.reserved + l.quantity, updated_at = now()
-	FROM jsonb_to_recordset(v_lines) AS l(variant_id text, quantity integer)
-	WHERE i.variant_id = l.variant_id AND i.store_id = v_store AND i.on_hand - i.reserved >= l.quantity
-		AND i.variant_id = ANY(v_variant_ids);
-	GET DIAGNOSTICS v_matched = ROW_COUNT;
-	PERFORM oja_assert(v_matched = v_count, 'insufficient-stock');
+	SELECT s.currency, s.show_stock_counts INTO v_currency, v_show_counts FROM stores s WHERE s.id = v_store;
+	-- One conditional update per line, in variant-id order (the lines arrive sorted), so two
+	-- checkouts of overlapping carts lock the rows in one order and cannot deadlock. What it
+	-- returns is the stock left, for the event's `crossed`: the variants whose label a shopper
+	-- sees (in stock / low / sold out) this reservation changed, or every one where the store
+	-- shows counts (as stockMovementEvent). A row a rush is updating is read once, not three times.
+	FOR v_line IN SELECT * FROM jsonb_to_recordset(v_lines) AS l(variant_id text, quantity integer) LOOP
+		UPDATE inventory i SET reserved = i.reserved + v_line.quantity, updated_at = now()
+		WHERE i.variant_id = v_line.variant_id AND i.store_id = v_store AND i.on_hand - i.reserved >= v_line.quantity
+		RETURNING i.on_hand - i.reserved INTO v_available;
+		PERFORM oja_assert(FOUND, 'insufficient-stock');
+		IF v_show_counts OR oja_stock_label(v_available + v_line.quantity, v_low_stock)
+			<> oja_stock_label(v_available, v_low_stock) THEN
+			v_crossed := v_crossed || v_line.variant_id;
+		END IF;
+	END LOOP;
 
 	v_total := v_subtotal - v_discount + v_dlv.fee_minor;
 	PERFORM oja_assert(v_online OR (v_dlv.pay_on_delivery
@@ -169,7 +218,6 @@ BEGIN
 		RETURNING c.id INTO v_customer;
 	END IF;
 
-	SELECT s.currency INTO v_currency FROM stores s WHERE s.id = v_store;
 	v_number := oja_next_order_number(v_store);
 	INSERT INTO orders (id, store_id, number, cart_id, status, payment_status, payment_method, currency,
 		subtotal_minor, discount_minor, delivery_minor, total_minor, discount_id, discount_code, customer_id,
@@ -203,22 +251,14 @@ BEGIN
 		jsonb_build_object('storeId', v_store, 'orderId', v_order, 'cartId', v_cart, 'paymentMethod', v_method,
 			'booksCourier', v_dlv.books_courier),
 		v_request_id, v_claim_seconds);
-	-- `crossed` lists only the variants whose stock label (in stock / low / sold out) this
-	-- reservation changed, or all of them where the store shows counts (as stockMovementEvent).
 	v_reserved := oja_append_claimed_event(req->>'reservedEventId', 'inventory.reserved', v_store, v_order,
 		jsonb_build_object('storeId', v_store, 'orderId', v_order, 'reason', 'checkout',
 			'lines', (SELECT jsonb_agg(jsonb_build_object('variantId', l.variant_id, 'quantity', l.quantity))
 				FROM jsonb_to_recordset(v_lines) AS l(variant_id text, quantity integer)),
-			'crossed', coalesce((SELECT jsonb_agg(jsonb_build_object('variantId', i.variant_id, 'handle', p.handle))
-				FROM jsonb_to_recordset(v_lines) AS l(variant_id text, quantity integer)
-				JOIN inventory i ON i.variant_id = l.variant_id AND i.store_id = v_store
-				JOIN variants v ON v.id = i.variant_id JOIN products p ON p.id = v.product_id
-				JOIN stores s ON s.id = v_store
-				WHERE i.variant_id = ANY(v_variant_ids) AND (s.show_stock_counts
-					OR (CASE WHEN i.on_hand - i.reserved + l.quantity <= 0 THEN 'sold_out'
-						WHEN i.on_hand - i.reserved + l.quantity <= v_low_stock THEN 'low' ELSE 'in_stock' END)
-					<> (CASE WHEN i.on_hand - i.reserved <= 0 THEN 'sold_out'
-						WHEN i.on_hand - i.reserved <= v_low_stock THEN 'low' ELSE 'in_stock' END))), '[]'::jsonb)),
+			'crossed', CASE WHEN cardinality(v_crossed) = 0 THEN '[]'::jsonb ELSE
+				(SELECT jsonb_agg(jsonb_build_object('variantId', v.id, 'handle', p.handle))
+					FROM variants v JOIN products p ON p.id = v.product_id
+					WHERE v.id = ANY(v_crossed) AND v.store_id = v_store) END),
 		v_request_id, v_claim_seconds);
 
 	UPDATE idempotency_keys k SET order_id = v_order, response = jsonb_build_object('order', order_json(v_order))

@@ -43,6 +43,8 @@ export interface CommerceResult {
 		wallSeconds: number;
 		/** Calls of oja_checkout (the checkout transaction, one round trip) per order placed. */
 		checkoutRoundTripsPerOrder: number;
+		/** Runs recorded before oja_checkout (migration 0029): batches of 11 statements per order. */
+		checkoutBatchesPerOrder?: number;
 		/** Every SQL round trip while the checkouts ran, per order (includes relay/consumers running meanwhile). */
 		roundTripsPerOrderDuringRun: number;
 		/** Every SQL round trip until the outbox relay and consumers went quiet, per order. */

@@ -80,7 +80,7 @@ function runRows(runs: CommerceRun[]): string {
 		row("checkout p50 / p99 ms", (r) => `${fmt(r.checkout.latencyP50Ms, 1)} / ${fmt(r.checkout.latencyP99Ms, 1)}`),
 		row("checkouts (responses)", (r) => codes(r.checkout.statusCodes)),
 		row(
-			"checkout transactions (calls of oja_checkout)/order",
+			"checkout transactions (SQL round trips)/order",
 			(r) => `${fmt(r.checkout.checkoutRoundTripsPerOrder, 2)} (${met(r.checkout.checkoutRoundTripsPerOrder === 1)})`,
 			"1",
 		),
